@@ -1,0 +1,122 @@
+//! The [`Engine`] trait every implementation (hand-written, burn, candle) implements, and the
+//! values that cross it: a validated [`Network`], a [`Batch`], and the [`ForwardTrace`] and
+//! [`Gradients`] an engine returns, all as plain `f64` tensors in PyTorch naming and shapes.
+
+use crate::batch::Batch;
+use crate::error::{Error, Result};
+use crate::params::ParamSet;
+use crate::spec::NetSpec;
+use crate::tensor::Tensor;
+use std::fmt;
+use std::str::FromStr;
+
+/// The precision an engine computes in. Values cross the boundary as `f64` either way; in
+/// `F32` the engine rounds parameters and batch to `f32` first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DType {
+    F32,
+    F64,
+}
+
+impl DType {
+    /// `f32` or `f64`.
+    pub fn name(self) -> &'static str {
+        match self {
+            DType::F32 => "f32",
+            DType::F64 => "f64",
+        }
+    }
+}
+
+impl fmt::Display for DType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for DType {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "f32" => Ok(DType::F32),
+            "f64" => Ok(DType::F64),
+            _ => Err(Error::Parse(format!("--dtype: unknown dtype '{s}' (expected f32 or f64)"))),
+        }
+    }
+}
+
+/// A description and parameters that fit it: the one thing every engine consumes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Network {
+    spec: NetSpec,
+    params: ParamSet,
+}
+
+impl Network {
+    /// Validates `params` against `spec` (names, shapes, finite values).
+    pub fn new(spec: NetSpec, params: ParamSet) -> Result<Self> {
+        params.validate(&spec)?;
+        let params = params.ordered_like(&spec);
+        Ok(Network { spec, params })
+    }
+    /// The description.
+    pub fn spec(&self) -> &NetSpec {
+        &self.spec
+    }
+    /// The parameters, in `fc1.weight, fc1.bias, …` order.
+    pub fn params(&self) -> &ParamSet {
+        &self.params
+    }
+    /// The same network with other parameter values (checked again).
+    pub fn with_params(&self, params: ParamSet) -> Result<Self> {
+        Network::new(self.spec.clone(), params)
+    }
+}
+
+/// What a [`Engine::grads`] call computes besides the loss and parameter gradients.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct GradRequest {
+    /// Also compute `∂L/∂x`, shape `(B, n_in)`.
+    pub input_grad: bool,
+}
+
+/// The values a forward pass computed, layer by layer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ForwardTrace {
+    /// The loss (a batch mean).
+    pub loss: f64,
+    /// `z[l]`: pre-activation of layer `l`, shape `(B, n_out_l)`.
+    pub z: Vec<Tensor>,
+    /// `h[l]`: output of layer `l` after activation (and residual), shape `(B, n_out_l)`;
+    /// the last one is `ŷ`.
+    pub h: Vec<Tensor>,
+}
+
+/// The loss and every gradient an engine computed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Gradients {
+    /// The loss (a batch mean).
+    pub loss: f64,
+    /// `∂L/∂θ` for every parameter, PyTorch naming and shapes.
+    pub params: ParamSet,
+    /// `∂L/∂x`, shape `(B, n_in)`, when asked for.
+    pub input: Option<Tensor>,
+    /// `δ_l = ∂L/∂z_l` per layer, shape `(B, n_out_l)`, where the engine exposes them.
+    pub deltas: Option<Vec<Tensor>>,
+}
+
+/// One implementation of the network's forward and backward pass.
+///
+/// Implementations take the network and batch as `f64` values, compute in `dtype`, and return
+/// `f64` values. They must not panic on any validated input.
+pub trait Engine: Send + Sync {
+    /// The engine's name on the command line (`manual`, `burn-ndarray`, …).
+    fn name(&self) -> &str;
+
+    /// Forward pass: the loss and every layer's `z` and `h`.
+    fn forward(&self, net: &Network, batch: &Batch, dtype: DType) -> Result<ForwardTrace>;
+
+    /// Forward and backward pass: the loss and every parameter gradient (and what `req` asks).
+    fn grads(&self, net: &Network, batch: &Batch, dtype: DType, req: GradRequest)
+        -> Result<Gradients>;
+}

@@ -1,0 +1,29 @@
+//! `bplab-core` owns everything the engines share and nothing any one engine computes: the
+//! network description ([`NetSpec`]), named parameters in PyTorch naming with safetensors I/O
+//! ([`ParamSet`]), the init schemes and the portable seeded RNG, batches, the [`Engine`] trait,
+//! tolerances with tensor comparison reports, and the finite-difference gradient checker.
+//!
+//! It depends on no tensor or autodiff crate: values cross the [`Engine`] boundary as plain
+//! row-major `f64` buffers ([`Tensor`]), whatever precision an engine computes in.
+
+pub mod batch;
+pub mod engine;
+pub mod error;
+pub mod gradcheck;
+pub mod init;
+pub mod json;
+pub mod params;
+pub mod presets;
+pub mod rng;
+pub mod spec;
+pub mod tensor;
+pub mod tolerance;
+
+pub use batch::Batch;
+pub use engine::{DType, Engine, ForwardTrace, GradRequest, Gradients, Network};
+pub use error::{Error, Result};
+pub use init::Init;
+pub use params::ParamSet;
+pub use spec::{Activation, Loss, NetSpec};
+pub use tensor::Tensor;
+pub use tolerance::{Comparison, Tolerance};
