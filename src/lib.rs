@@ -1,1 +1,11 @@
-//! placeholder
+//! The harness behind the `bplab` binary: the only crate that knows about more than one
+//! engine. It resolves the command-line description of a network and batch (presets, files,
+//! inline values), selects engines by name, runs them (turning any framework panic into an
+//! error), and compares their gradients with finite differences and with each other.
+
+pub mod check;
+pub mod cli;
+pub mod engines;
+pub mod grads;
+pub mod netargs;
+pub mod render;

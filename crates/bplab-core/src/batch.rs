@@ -70,7 +70,10 @@ impl Batch {
 
     /// Parses the inline form: rows separated by `;`, values by `,`.
     pub fn from_inline(input: &str, target: &str) -> Result<Self> {
-        Self::from_rows(parse_rows("--input", input)?, parse_rows("--target", target)?)
+        Self::from_rows(
+            parse_rows("--input", input)?,
+            parse_rows("--target", target)?,
+        )
     }
 
     /// Number of examples `B`.
@@ -168,7 +171,13 @@ mod tests {
     use crate::spec::Activation;
 
     fn spec() -> NetSpec {
-        NetSpec::new(vec![2, 3, 1], vec![Activation::Sigmoid; 2], Loss::Mse, false).unwrap()
+        NetSpec::new(
+            vec![2, 3, 1],
+            vec![Activation::Sigmoid; 2],
+            Loss::Mse,
+            false,
+        )
+        .unwrap()
     }
 
     #[test]
@@ -183,16 +192,34 @@ mod tests {
     #[test]
     fn bad_batches_are_named() {
         let s = spec();
-        let e = Batch::from_inline("1,2,3", "0.5").unwrap().validate(&s).unwrap_err();
-        assert_eq!(e.to_string(), "batch: input rows have 3 values, the network takes 2");
+        let e = Batch::from_inline("1,2,3", "0.5")
+            .unwrap()
+            .validate(&s)
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "batch: input rows have 3 values, the network takes 2"
+        );
         let e = Batch::from_inline("1,2;3", "0.5;0.5").unwrap_err();
-        assert_eq!(e.to_string(), "batch: input row 1 has 1 values, row 0 has 2");
-        let e = Batch::from_inline("1,NaN", "0.5").unwrap().validate(&s).unwrap_err();
-        assert_eq!(e.to_string(), "batch: input row 0 column 1 is NaN (values must be finite)");
+        assert_eq!(
+            e.to_string(),
+            "batch: input row 1 has 1 values, row 0 has 2"
+        );
+        let e = Batch::from_inline("1,NaN", "0.5")
+            .unwrap()
+            .validate(&s)
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "batch: input row 0 column 1 is NaN (values must be finite)"
+        );
         let e = Batch::from_json(r#"{"x": [], "y": []}"#, "t").unwrap_err();
         assert!(e.to_string().contains("empty"), "{e}");
         let e = Batch::from_json(r#"{"x": [[1, 2]], "y": [[0.5]"#, "f.json").unwrap_err();
-        assert!(e.to_string().contains("f.json: malformed batch JSON"), "{e}");
+        assert!(
+            e.to_string().contains("f.json: malformed batch JSON"),
+            "{e}"
+        );
         let e = Batch::from_inline("1,x", "0.5").unwrap_err();
         assert_eq!(e.to_string(), "--input: 'x' is not a number");
     }

@@ -40,7 +40,9 @@ impl FromStr for DType {
         match s {
             "f32" => Ok(DType::F32),
             "f64" => Ok(DType::F64),
-            _ => Err(Error::Parse(format!("--dtype: unknown dtype '{s}' (expected f32 or f64)"))),
+            _ => Err(Error::Parse(format!(
+                "--dtype: unknown dtype '{s}' (expected f32 or f64)"
+            ))),
         }
     }
 }
@@ -117,6 +119,11 @@ pub trait Engine: Send + Sync {
     fn forward(&self, net: &Network, batch: &Batch, dtype: DType) -> Result<ForwardTrace>;
 
     /// Forward and backward pass: the loss and every parameter gradient (and what `req` asks).
-    fn grads(&self, net: &Network, batch: &Batch, dtype: DType, req: GradRequest)
-        -> Result<Gradients>;
+    fn grads(
+        &self,
+        net: &Network,
+        batch: &Batch,
+        dtype: DType,
+        req: GradRequest,
+    ) -> Result<Gradients>;
 }

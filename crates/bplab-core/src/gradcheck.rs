@@ -145,7 +145,11 @@ pub fn finite_differences(
                 kinks.push(k);
             }
         }
-        params.push(FdTensor { name: name.to_string(), values, kinks });
+        params.push(FdTensor {
+            name: name.to_string(),
+            values,
+            kinks,
+        });
     }
     let input = if cfg.inputs {
         let mut values = Tensor::zeros(&batch.x.shape);
@@ -163,11 +167,19 @@ pub fn finite_differences(
                 kinks.push(k);
             }
         }
-        Some(FdTensor { name: "input".into(), values, kinks })
+        Some(FdTensor {
+            name: "input".into(),
+            values,
+            kinks,
+        })
     } else {
         None
     };
-    Ok(FdGradients { loss: base.loss, params, input })
+    Ok(FdGradients {
+        loss: base.loss,
+        params,
+        input,
+    })
 }
 
 /// One central difference around `theta`, with the kink it straddles (if any).
@@ -194,7 +206,12 @@ fn first_kink(spec: &NetSpec, a: &ForwardTrace, b: &ForwardTrace) -> Option<Kink
         let width = spec.layer_dims(l).1;
         let (za, zb) = (&a.z[l].data, &b.z[l].data);
         if let Some(i) = (0..za.len()).find(|&i| (za[i] > 0.0) != (zb[i] > 0.0)) {
-            return Some(Kink { element: 0, layer: l, example: i / width, unit: i % width });
+            return Some(Kink {
+                element: 0,
+                layer: l,
+                example: i / width,
+                unit: i % width,
+            });
         }
     }
     None

@@ -52,7 +52,13 @@ impl Init {
             let (n_in, n_out) = spec.layer_dims(l);
             let mut rng = Rng::stream(seed, 2 * l as u64);
             let w = self.weight(n_out, n_in, &mut rng);
-            entries.push((weight_name(l), Tensor { shape: vec![n_out, n_in], data: w }));
+            entries.push((
+                weight_name(l),
+                Tensor {
+                    shape: vec![n_out, n_in],
+                    data: w,
+                },
+            ));
             entries.push((bias_name(l), Tensor::zeros(&[n_out])));
         }
         ParamSet::from_entries(entries)
@@ -193,7 +199,8 @@ mod tests {
             let w = &p.weight(0).data;
             w.iter().map(|v| v * v).sum::<f64>() / w.len() as f64
         };
-        let close = |got: f64, want: f64| assert!((got / want - 1.0).abs() < 0.03, "{got} vs {want}");
+        let close =
+            |got: f64, want: f64| assert!((got / want - 1.0).abs() < 0.03, "{got} vs {want}");
         close(var(Init::LecunNormal), 1.0 / 400.0);
         close(var(Init::HeNormal), 2.0 / 400.0);
         close(var(Init::HeUniform), 2.0 / 400.0);
@@ -207,7 +214,11 @@ mod tests {
     fn orthogonal_is_orthonormal_both_ways() {
         for (rows, cols) in [(6, 3), (3, 6), (5, 5)] {
             let w = orthogonal(rows, cols, &mut Rng::new(3));
-            let (n, m, row_major) = if rows >= cols { (cols, rows, false) } else { (rows, cols, true) };
+            let (n, m, row_major) = if rows >= cols {
+                (cols, rows, false)
+            } else {
+                (rows, cols, true)
+            };
             for a in 0..n {
                 for b in 0..n {
                     let dot: f64 = (0..m)

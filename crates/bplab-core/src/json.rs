@@ -62,7 +62,14 @@ mod tests {
     fn round_trips_every_value() {
         let t = Tensor::new(
             vec![2, 3],
-            vec![0.1, -1e-300, f64::NAN, f64::INFINITY, f64::NEG_INFINITY, 0.6572293930391795],
+            vec![
+                0.1,
+                -1e-300,
+                f64::NAN,
+                f64::INFINITY,
+                f64::NEG_INFINITY,
+                0.6572293930391795,
+            ],
         )
         .unwrap();
         let text = serde_json::to_string(&tensor(&t)).unwrap();

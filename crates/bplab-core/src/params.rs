@@ -28,7 +28,9 @@ impl ParamSet {
         let expected = spec.param_shapes();
         for (name, shape) in &expected {
             let t = self.get(name).ok_or_else(|| {
-                Error::Params(format!("missing tensor '{name}' (expected shape {shape:?})"))
+                Error::Params(format!(
+                    "missing tensor '{name}' (expected shape {shape:?})"
+                ))
             })?;
             if &t.shape != shape {
                 return Err(Error::Params(format!(
@@ -171,7 +173,11 @@ impl ParamSet {
             .map(|(n, t)| {
                 let bytes = match dtype {
                     DType::F64 => t.data.iter().flat_map(|v| v.to_le_bytes()).collect(),
-                    DType::F32 => t.data.iter().flat_map(|&v| (v as f32).to_le_bytes()).collect(),
+                    DType::F32 => t
+                        .data
+                        .iter()
+                        .flat_map(|&v| (v as f32).to_le_bytes())
+                        .collect(),
                 };
                 (n.clone(), t.shape.clone(), bytes)
             })
@@ -185,7 +191,8 @@ impl ParamSet {
             .map(|(n, s, b)| Ok((n.clone(), TensorView::new(st_dtype, s.clone(), b)?)))
             .collect::<std::result::Result<Vec<_>, safetensors::SafeTensorError>>()
             .map_err(|e| Error::Params(format!("cannot serialise: {e}")))?;
-        safetensors::serialize(views, None).map_err(|e| Error::Params(format!("cannot serialise: {e}")))
+        safetensors::serialize(views, None)
+            .map_err(|e| Error::Params(format!("cannot serialise: {e}")))
     }
 
     /// Writes a safetensors file with every tensor in `dtype`.
@@ -230,9 +237,18 @@ mod tests {
 
     fn params() -> ParamSet {
         ParamSet::from_entries(vec![
-            ("fc1.weight".into(), Tensor::new(vec![2, 3], vec![0.1, -0.2, 0.3, 1e-300, 5.0, -6.5]).unwrap()),
-            ("fc1.bias".into(), Tensor::new(vec![2], vec![0.5, -0.25]).unwrap()),
-            ("fc2.weight".into(), Tensor::new(vec![1, 2], vec![std::f64::consts::PI, 2.0]).unwrap()),
+            (
+                "fc1.weight".into(),
+                Tensor::new(vec![2, 3], vec![0.1, -0.2, 0.3, 1e-300, 5.0, -6.5]).unwrap(),
+            ),
+            (
+                "fc1.bias".into(),
+                Tensor::new(vec![2], vec![0.5, -0.25]).unwrap(),
+            ),
+            (
+                "fc2.weight".into(),
+                Tensor::new(vec![1, 2], vec![std::f64::consts::PI, 2.0]).unwrap(),
+            ),
             ("fc2.bias".into(), Tensor::new(vec![1], vec![0.0]).unwrap()),
         ])
     }
@@ -240,13 +256,15 @@ mod tests {
     #[test]
     fn f64_round_trip_is_exact_and_f32_rounds() {
         let p = params();
-        let back = ParamSet::from_safetensors_bytes(&p.to_safetensors_bytes(DType::F64).unwrap(), "mem")
-            .unwrap()
-            .ordered_like(&spec());
+        let back =
+            ParamSet::from_safetensors_bytes(&p.to_safetensors_bytes(DType::F64).unwrap(), "mem")
+                .unwrap()
+                .ordered_like(&spec());
         assert_eq!(back, p);
-        let back32 = ParamSet::from_safetensors_bytes(&p.to_safetensors_bytes(DType::F32).unwrap(), "mem")
-            .unwrap()
-            .ordered_like(&spec());
+        let back32 =
+            ParamSet::from_safetensors_bytes(&p.to_safetensors_bytes(DType::F32).unwrap(), "mem")
+                .unwrap()
+                .ordered_like(&spec());
         assert_eq!(back32, p.rounded_to_f32());
     }
 
@@ -268,7 +286,11 @@ mod tests {
         );
         let mut p = params();
         p.get_mut("fc1.bias").unwrap().data[1] = f64::NAN;
-        assert!(p.validate(&s).unwrap_err().to_string().contains("non-finite"));
+        assert!(p
+            .validate(&s)
+            .unwrap_err()
+            .to_string()
+            .contains("non-finite"));
     }
 
     #[test]

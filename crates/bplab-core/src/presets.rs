@@ -32,7 +32,8 @@ pub const SEED_EXAMPLE_W1: [f64; 6] = [
     -0.11706847847459027,
 ];
 /// The lesson's `W2 = np.random.randn(1, 3) * 0.5` (drawn right after `W1`).
-pub const SEED_EXAMPLE_W2: [f64; 3] = [0.7896064077536957, 0.3837173645764544, -0.23473719296747605];
+pub const SEED_EXAMPLE_W2: [f64; 3] =
+    [0.7896064077536957, 0.3837173645764544, -0.23473719296747605];
 
 impl Preset {
     /// Every preset.
@@ -50,7 +51,11 @@ impl Preset {
     pub fn parts(self) -> (Vec<usize>, Vec<Activation>, Loss) {
         use Activation::*;
         match self {
-            Preset::Assignment => (vec![4, 5, 3, 2], vec![Relu, Tanh, Softmax], Loss::CrossEntropy),
+            Preset::Assignment => (
+                vec![4, 5, 3, 2],
+                vec![Relu, Tanh, Softmax],
+                Loss::CrossEntropy,
+            ),
             Preset::SeedExample => (vec![2, 3, 1], vec![Sigmoid, Sigmoid], Loss::Mse),
         }
     }
@@ -75,9 +80,21 @@ impl Preset {
         match self {
             Preset::Assignment => None,
             Preset::SeedExample => Some(ParamSet::from_entries(vec![
-                ("fc1.weight".into(), Tensor { shape: vec![3, 2], data: SEED_EXAMPLE_W1.to_vec() }),
+                (
+                    "fc1.weight".into(),
+                    Tensor {
+                        shape: vec![3, 2],
+                        data: SEED_EXAMPLE_W1.to_vec(),
+                    },
+                ),
                 ("fc1.bias".into(), Tensor::zeros(&[3])),
-                ("fc2.weight".into(), Tensor { shape: vec![1, 3], data: SEED_EXAMPLE_W2.to_vec() }),
+                (
+                    "fc2.weight".into(),
+                    Tensor {
+                        shape: vec![1, 3],
+                        data: SEED_EXAMPLE_W2.to_vec(),
+                    },
+                ),
                 ("fc2.bias".into(), Tensor::zeros(&[1])),
             ])),
         }
@@ -110,6 +127,10 @@ impl FromStr for Preset {
         Preset::ALL
             .into_iter()
             .find(|p| p.name() == s)
-            .ok_or_else(|| Error::Parse(format!("--preset: unknown preset '{s}' (expected assignment or seed-example)")))
+            .ok_or_else(|| {
+                Error::Parse(format!(
+                    "--preset: unknown preset '{s}' (expected assignment or seed-example)"
+                ))
+            })
     }
 }

@@ -212,7 +212,10 @@ impl NetSpec {
         s.split(',')
             .map(|w| {
                 w.trim().parse::<usize>().map_err(|_| {
-                    Error::Parse(format!("--layers: '{}' is not a width (in '{s}')", w.trim()))
+                    Error::Parse(format!(
+                        "--layers: '{}' is not a width (in '{s}')",
+                        w.trim()
+                    ))
                 })
             })
             .collect()
@@ -221,7 +224,10 @@ impl NetSpec {
     /// Parses the `--activations relu,tanh,softmax` form.
     pub fn parse_activations(s: &str) -> Result<Vec<Activation>> {
         s.split(',')
-            .map(|a| a.parse().map_err(|e: Error| Error::Parse(format!("--activations: {e}"))))
+            .map(|a| {
+                a.parse()
+                    .map_err(|e: Error| Error::Parse(format!("--activations: {e}")))
+            })
             .collect()
     }
 
@@ -279,10 +285,7 @@ impl NetSpec {
         (0..self.n_layers())
             .flat_map(|l| {
                 let (i, o) = self.layer_dims(l);
-                [
-                    (weight_name(l), vec![o, i]),
-                    (bias_name(l), vec![o]),
-                ]
+                [(weight_name(l), vec![o, i]), (bias_name(l), vec![o])]
             })
             .collect()
     }
@@ -321,20 +324,36 @@ mod tests {
 
     #[test]
     fn validates_the_contract_rules() {
-        let ok = NetSpec::new(vec![4, 5, 3, 2], acts("relu,tanh,softmax"), Loss::CrossEntropy, false);
+        let ok = NetSpec::new(
+            vec![4, 5, 3, 2],
+            acts("relu,tanh,softmax"),
+            Loss::CrossEntropy,
+            false,
+        );
         assert_eq!(ok.unwrap().n_params(), 4 * 5 + 5 + 5 * 3 + 3 + 3 * 2 + 2);
         let e = NetSpec::new(vec![4, 5, 2], acts("relu"), Loss::Mse, false).unwrap_err();
         assert!(e.to_string().contains("need 2 activations, got 1"), "{e}");
         let e = NetSpec::new(vec![4, 5, 2], acts("softmax,softmax"), Loss::Mse, false).unwrap_err();
         assert!(e.to_string().contains("output layer only"), "{e}");
-        let e = NetSpec::new(vec![4, 5, 2], acts("relu,identity"), Loss::CrossEntropy, false).unwrap_err();
+        let e = NetSpec::new(
+            vec![4, 5, 2],
+            acts("relu,identity"),
+            Loss::CrossEntropy,
+            false,
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("needs softmax"), "{e}");
         let e = NetSpec::new(vec![4, 0, 2], acts("relu,identity"), Loss::Mse, false).unwrap_err();
         assert!(e.to_string().contains("width 0 at position 2"), "{e}");
         let e = NetSpec::new(vec![4], vec![], Loss::Mse, false).unwrap_err();
         assert!(e.to_string().contains("at least two widths"), "{e}");
-        let e = NetSpec::new(vec![60000, 60000, 60000], acts("relu,identity"), Loss::Mse, false)
-            .unwrap_err();
+        let e = NetSpec::new(
+            vec![60000, 60000, 60000],
+            acts("relu,identity"),
+            Loss::Mse,
+            false,
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("more than the limit"), "{e}");
         assert!("swish".parse::<Activation>().is_err());
         assert!("hinge".parse::<Loss>().is_err());
@@ -342,7 +361,13 @@ mod tests {
 
     #[test]
     fn residual_only_on_square_hidden_layers() {
-        let s = NetSpec::new(vec![4, 4, 4, 3, 3], acts("tanh,tanh,tanh,identity"), Loss::Mse, true).unwrap();
+        let s = NetSpec::new(
+            vec![4, 4, 4, 3, 3],
+            acts("tanh,tanh,tanh,identity"),
+            Loss::Mse,
+            true,
+        )
+        .unwrap();
         assert_eq!(
             (0..4).map(|l| s.is_residual(l)).collect::<Vec<_>>(),
             vec![true, true, false, false]

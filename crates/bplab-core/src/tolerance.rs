@@ -14,13 +14,25 @@ pub struct Tolerance {
 
 impl Tolerance {
     /// Analytic vs central finite differences, both in f64.
-    pub const FD_F64: Tolerance = Tolerance { atol: 1e-8, rtol: 1e-6 };
+    pub const FD_F64: Tolerance = Tolerance {
+        atol: 1e-8,
+        rtol: 1e-6,
+    };
     /// An f32 engine against f64 finite differences.
-    pub const FD_F32: Tolerance = Tolerance { atol: 1e-5, rtol: 1e-4 };
+    pub const FD_F32: Tolerance = Tolerance {
+        atol: 1e-5,
+        rtol: 1e-4,
+    };
     /// Two f64 computations of the same quantity (engine vs engine, engine vs PyTorch).
-    pub const EXACT_F64: Tolerance = Tolerance { atol: 1e-12, rtol: 1e-9 };
+    pub const EXACT_F64: Tolerance = Tolerance {
+        atol: 1e-12,
+        rtol: 1e-9,
+    };
     /// Two f32 computations of the same quantity.
-    pub const EXACT_F32: Tolerance = Tolerance { atol: 1e-5, rtol: 1e-4 };
+    pub const EXACT_F32: Tolerance = Tolerance {
+        atol: 1e-5,
+        rtol: 1e-4,
+    };
 
     /// Builds a tolerance.
     pub const fn new(atol: f64, rtol: f64) -> Self {
@@ -97,7 +109,13 @@ pub struct Comparison {
 
 impl Comparison {
     /// Compares `got` with the reference `want`, skipping elements where `skip[i]` is true.
-    pub fn new(name: &str, got: &Tensor, want: &Tensor, tol: Tolerance, skip: Option<&[bool]>) -> Self {
+    pub fn new(
+        name: &str,
+        got: &Tensor,
+        want: &Tensor,
+        tol: Tolerance,
+        skip: Option<&[bool]>,
+    ) -> Self {
         let mut c = Comparison {
             name: name.to_string(),
             tolerance: tol,
@@ -123,7 +141,13 @@ impl Comparison {
             c.checked += 1;
             let d = if a == b { 0.0 } else { (a - b).abs() };
             let d = if d.is_nan() { f64::INFINITY } else { d };
-            let rel = if d == 0.0 { 0.0 } else if b == 0.0 { f64::INFINITY } else { d / b.abs() };
+            let rel = if d == 0.0 {
+                0.0
+            } else if b == 0.0 {
+                f64::INFINITY
+            } else {
+                d / b.abs()
+            };
             c.max_abs = c.max_abs.max(d);
             c.max_rel = c.max_rel.max(rel);
             let e = tol.excess(a, b);
@@ -132,7 +156,11 @@ impl Comparison {
             }
             if e > worst_excess {
                 worst_excess = e;
-                c.worst = Some(Worst { index: got.index_of(i), got: a, want: b });
+                c.worst = Some(Worst {
+                    index: got.index_of(i),
+                    got: a,
+                    want: b,
+                });
             }
         }
         c
@@ -140,7 +168,19 @@ impl Comparison {
 
     /// Compares two scalars.
     pub fn scalar(name: &str, got: f64, want: f64, tol: Tolerance) -> Self {
-        Self::new(name, &Tensor { shape: vec![], data: vec![got] }, &Tensor { shape: vec![], data: vec![want] }, tol, None)
+        Self::new(
+            name,
+            &Tensor {
+                shape: vec![],
+                data: vec![got],
+            },
+            &Tensor {
+                shape: vec![],
+                data: vec![want],
+            },
+            tol,
+            None,
+        )
     }
 
     /// True when every checked element is within tolerance.

@@ -1,1 +1,28 @@
-//! placeholder
+//! `bplab-manual`: the network's forward and backward pass written out by hand — the chain
+//! rule layer by layer, with no tensor or autodiff crate — generic over `f32` and `f64`.
+//!
+//! The backward pass is the lesson's recursion, with the batch mean entering once, in the
+//! loss's seed gradient:
+//! - output error: `δ_L = ∂L/∂z_L` (`= (ŷ − y)/B` for softmax + cross-entropy,
+//!   `= (ŷ − y)/B ⊙ σ'(z_L)` for mse);
+//! - hidden errors: `δ_l = (δ_{l+1} W_{l+1}) ⊙ σ'(z_l)` (batch rows; `W_{l+1}ᵀ δ_{l+1}` per
+//!   example), plus the skip path `∂L/∂h_l` for residual layers;
+//! - parameter gradients: `∂L/∂W_l = δ_lᵀ h_{l−1}` (`δ_l h_{l−1}ᵀ` summed over examples),
+//!   `∂L/∂b_l = Σ_b δ_l`.
+//!
+//! Each layer kind's forward and backward sit side by side ([`linear`], [`activation`],
+//! [`loss`]); [`model`] caches every `z`, activation and `h` in forward and runs backward as
+//! the literal reverse; [`engine`] adapts it to [`bplab_core::Engine`].
+
+pub mod activation;
+pub mod engine;
+pub mod fault;
+pub mod linear;
+pub mod loss;
+pub mod model;
+pub mod real;
+
+pub use engine::ManualEngine;
+pub use fault::Fault;
+pub use model::{Backward, Cache, Model};
+pub use real::Real;

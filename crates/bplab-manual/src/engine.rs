@@ -1,0 +1,105 @@
+//! [`ManualEngine`]: the hand-written [`Model`] behind the [`Engine`] trait, in `f32` or `f64`.
+
+use crate::fault::Fault;
+use crate::model::Model;
+use crate::real::Real;
+use bplab_core::spec::{bias_name, weight_name};
+use bplab_core::{
+    Batch, DType, Engine, ForwardTrace, GradRequest, Gradients, Network, ParamSet, Result, Tensor,
+};
+
+/// The hand-written engine (`manual` on the command line).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ManualEngine {
+    fault: Fault,
+}
+
+impl ManualEngine {
+    /// The correct engine.
+    pub fn new() -> Self {
+        ManualEngine { fault: Fault::None }
+    }
+
+    /// An engine whose backward pass has `fault` planted: for the checker's negative controls.
+    pub fn with_fault(fault: Fault) -> Self {
+        ManualEngine { fault }
+    }
+
+    fn run<T: Real>(
+        &self,
+        net: &Network,
+        batch: &Batch,
+        backward: bool,
+    ) -> (ForwardTrace, Option<Gradients>) {
+        let spec = net.spec();
+        let conv = |t: &Tensor| t.data.iter().map(|&v| T::from_f64(v)).collect::<Vec<T>>();
+        let model = Model::<T>::with_fault(spec, net.params(), self.fault);
+        let cache = model.forward(conv(&batch.x), conv(&batch.y));
+        let widen = |v: &[T], shape: Vec<usize>| Tensor {
+            shape,
+            data: v.iter().map(|x| x.to_f64()).collect(),
+        };
+        let b = cache.batch;
+        let per_layer = |vs: &[Vec<T>]| -> Vec<Tensor> {
+            vs.iter()
+                .enumerate()
+                .map(|(l, v)| widen(v, vec![b, spec.layer_dims(l).1]))
+                .collect()
+        };
+        let trace = ForwardTrace {
+            loss: cache.loss.to_f64(),
+            z: per_layer(&cache.z),
+            h: per_layer(&cache.h),
+        };
+        if !backward {
+            return (trace, None);
+        }
+        let back = model.backward(&cache);
+        let mut entries = Vec::with_capacity(2 * spec.n_layers());
+        for l in 0..spec.n_layers() {
+            let (n_in, n_out) = spec.layer_dims(l);
+            entries.push((weight_name(l), widen(&back.dw[l], vec![n_out, n_in])));
+            entries.push((bias_name(l), widen(&back.db[l], vec![n_out])));
+        }
+        let grads = Gradients {
+            loss: trace.loss,
+            params: ParamSet::from_entries(entries),
+            input: Some(widen(&back.dx, vec![b, spec.n_in()])),
+            deltas: Some(per_layer(&back.delta)),
+        };
+        (trace, Some(grads))
+    }
+}
+
+impl Engine for ManualEngine {
+    fn name(&self) -> &str {
+        "manual"
+    }
+
+    fn forward(&self, net: &Network, batch: &Batch, dtype: DType) -> Result<ForwardTrace> {
+        batch.validate(net.spec())?;
+        Ok(match dtype {
+            DType::F64 => self.run::<f64>(net, batch, false).0,
+            DType::F32 => self.run::<f32>(net, batch, false).0,
+        })
+    }
+
+    fn grads(
+        &self,
+        net: &Network,
+        batch: &Batch,
+        dtype: DType,
+        req: GradRequest,
+    ) -> Result<Gradients> {
+        batch.validate(net.spec())?;
+        let (_, grads) = match dtype {
+            DType::F64 => self.run::<f64>(net, batch, true),
+            DType::F32 => self.run::<f32>(net, batch, true),
+        };
+        let mut grads = grads.expect("backward was asked for");
+        if !req.input_grad {
+            grads.input = None;
+        }
+        Ok(grads)
+    }
+}

@@ -1,0 +1,267 @@
+//! `bplab check`: every selected engine's gradients against central finite differences of its
+//! own f64 forward pass, and against the manual engine in the same dtype, tensor by tensor.
+//! Elements whose finite difference straddles a ReLU kink are skipped with the reason.
+
+use crate::netargs::Resolved;
+use crate::render::{sci, Table};
+use bplab_core::gradcheck::{finite_differences, FdConfig, Kink};
+use bplab_core::{json, Comparison, DType, Engine, GradRequest, Result, Tolerance};
+use bplab_manual::ManualEngine;
+use serde_json::{json, Value};
+
+/// What `check` compares and how strictly.
+#[derive(Debug, Clone, Copy)]
+pub struct CheckConfig {
+    /// The dtype the engines compute their gradients in.
+    pub dtype: DType,
+    /// Finite-difference settings (always evaluated in f64).
+    pub fd: FdConfig,
+    /// Analytic vs finite differences.
+    pub fd_tol: Tolerance,
+    /// Engine vs manual engine, same dtype.
+    pub cross_tol: Tolerance,
+}
+
+impl CheckConfig {
+    /// The documented defaults for `dtype`.
+    pub fn new(dtype: DType) -> Self {
+        let (fd_tol, cross_tol) = match dtype {
+            DType::F64 => (Tolerance::FD_F64, Tolerance::EXACT_F64),
+            DType::F32 => (Tolerance::FD_F32, Tolerance::EXACT_F32),
+        };
+        CheckConfig {
+            dtype,
+            fd: FdConfig::default(),
+            fd_tol,
+            cross_tol,
+        }
+    }
+}
+
+/// One engine's results.
+#[derive(Debug, Clone)]
+pub struct EngineCheck {
+    pub engine: String,
+    pub loss: f64,
+    /// Per tensor, against finite differences.
+    pub vs_fd: Vec<Comparison>,
+    /// Loss and per tensor, against the manual engine (empty for the manual engine itself).
+    pub vs_manual: Vec<Comparison>,
+    /// Elements skipped because a finite difference straddles a kink: `(tensor, kink)`.
+    pub kinks: Vec<(String, Kink)>,
+}
+
+impl EngineCheck {
+    /// Every comparison passed.
+    pub fn passed(&self) -> bool {
+        self.vs_fd
+            .iter()
+            .chain(&self.vs_manual)
+            .all(Comparison::passed)
+    }
+}
+
+/// The whole check.
+#[derive(Debug, Clone)]
+pub struct CheckReport {
+    pub config: CheckConfig,
+    pub engines: Vec<EngineCheck>,
+}
+
+impl CheckReport {
+    /// Every engine passed.
+    pub fn passed(&self) -> bool {
+        self.engines.iter().all(EngineCheck::passed)
+    }
+}
+
+/// Runs the check for every engine.
+pub fn run(engines: &[Box<dyn Engine>], r: &Resolved, cfg: &CheckConfig) -> Result<CheckReport> {
+    let req = GradRequest {
+        input_grad: cfg.fd.inputs,
+    };
+    let manual = ManualEngine::new().grads(&r.network, &r.batch, cfg.dtype, req)?;
+    let mut out = Vec::new();
+    for e in engines {
+        let grads = e.grads(&r.network, &r.batch, cfg.dtype, req)?;
+        let fd = finite_differences(e.as_ref(), &r.network, &r.batch, &cfg.fd)?;
+        let vs_fd = fd.compare(&grads, cfg.fd_tol);
+        let vs_manual = if e.name() == "manual" {
+            Vec::new()
+        } else {
+            let mut v = vec![Comparison::scalar(
+                "loss",
+                grads.loss,
+                manual.loss,
+                cfg.cross_tol,
+            )];
+            for (name, want) in manual.params.iter() {
+                let got = grads
+                    .params
+                    .get(name)
+                    .cloned()
+                    .unwrap_or_else(|| bplab_core::Tensor::zeros(&[0]));
+                v.push(Comparison::new(name, &got, want, cfg.cross_tol, None));
+            }
+            if let (Some(got), Some(want)) = (&grads.input, &manual.input) {
+                v.push(Comparison::new("input", got, want, cfg.cross_tol, None));
+            }
+            v
+        };
+        let kinks = fd
+            .tensors()
+            .flat_map(|t| t.kinks.iter().map(|k| (t.name.clone(), k.clone())))
+            .collect();
+        out.push(EngineCheck {
+            engine: e.name().to_string(),
+            loss: grads.loss,
+            vs_fd,
+            vs_manual,
+            kinks,
+        });
+    }
+    Ok(CheckReport {
+        config: *cfg,
+        engines: out,
+    })
+}
+
+/// The table for people: one row per engine × tensor × reference, then the verdict.
+pub fn to_table(r: &Resolved, report: &CheckReport) -> String {
+    let c = &report.config;
+    let mut s = format!(
+        "check: network {} · weights {} · batch of {} · gradients in {}\n",
+        r.network.spec().summary(),
+        r.weights_from,
+        r.batch.len(),
+        c.dtype
+    );
+    s.push_str(&format!(
+        "finite differences: central, f64, through each engine's own forward, h = {:.2e}·max(1, |θ|)\n",
+        c.fd.rel_step
+    ));
+    s.push_str(&format!("tolerance vs finite differences: {}\n", c.fd_tol));
+    s.push_str(&format!(
+        "tolerance vs manual engine:      {}\n\n",
+        c.cross_tol
+    ));
+    let mut t = Table::new(&[
+        "engine", "tensor", "against", "max abs", "max rel", "worst", "got", "want", "skipped",
+        "result",
+    ]);
+    for e in &report.engines {
+        for (against, comps) in [("fd", &e.vs_fd), ("manual", &e.vs_manual)] {
+            for cmp in comps {
+                let (idx, got, want) = match &cmp.worst {
+                    Some(w) => (
+                        format!("{:?}", w.index),
+                        format!("{:e}", w.got),
+                        format!("{:e}", w.want),
+                    ),
+                    None => ("-".into(), "-".into(), "-".into()),
+                };
+                t.row(vec![
+                    e.engine.clone(),
+                    cmp.name.clone(),
+                    against.into(),
+                    sci(cmp.max_abs),
+                    sci(cmp.max_rel),
+                    idx,
+                    got,
+                    want,
+                    cmp.skipped.to_string(),
+                    if cmp.shape_mismatch.is_some() {
+                        "FAIL (shape)".into()
+                    } else if cmp.passed() {
+                        "ok".into()
+                    } else {
+                        format!("FAIL ({} of {})", cmp.failed, cmp.checked)
+                    },
+                ]);
+            }
+        }
+    }
+    s.push_str(&t.render());
+    for e in &report.engines {
+        for (tensor, k) in e.kinks.iter().take(5) {
+            s.push_str(&format!(
+                "skipped {} {tensor}{:?}: {}\n",
+                e.engine,
+                r.network
+                    .params()
+                    .get(tensor)
+                    .map(|t| t.index_of(k.element))
+                    .unwrap_or_else(|| r.batch.x.index_of(k.element)),
+                k.reason()
+            ));
+        }
+        if e.kinks.len() > 5 {
+            s.push_str(&format!(
+                "skipped {}: {} more elements at ReLU kinks\n",
+                e.engine,
+                e.kinks.len() - 5
+            ));
+        }
+    }
+    let failed: Vec<&str> = report
+        .engines
+        .iter()
+        .filter(|e| !e.passed())
+        .map(|e| e.engine.as_str())
+        .collect();
+    if failed.is_empty() {
+        s.push_str(&format!(
+            "\nresult: all {} engine(s) agree within tolerance\n",
+            report.engines.len()
+        ));
+    } else {
+        s.push_str(&format!("\nresult: MISMATCH in {}\n", failed.join(", ")));
+    }
+    s
+}
+
+/// The JSON document: settings, per engine every comparison, and the verdict.
+pub fn to_json(report: &CheckReport) -> Value {
+    let c = &report.config;
+    let cmp_json = |against: &str, cmp: &Comparison| {
+        json!({
+            "tensor": cmp.name,
+            "against": against,
+            "max_abs": json::number(cmp.max_abs),
+            "max_rel": json::number(cmp.max_rel),
+            "worst": cmp.worst.as_ref().map(|w| json!({"index": w.index, "got": json::number(w.got), "want": json::number(w.want)})),
+            "checked": cmp.checked,
+            "skipped": cmp.skipped,
+            "failed": cmp.failed,
+            "pass": cmp.passed(),
+        })
+    };
+    let engines: Vec<Value> = report
+        .engines
+        .iter()
+        .map(|e| {
+            let comps: Vec<Value> = e
+                .vs_fd
+                .iter()
+                .map(|x| cmp_json("fd", x))
+                .chain(e.vs_manual.iter().map(|x| cmp_json("manual", x)))
+                .collect();
+            let kinks: Vec<Value> = e
+                .kinks
+                .iter()
+                .map(|(t, k)| json!({"tensor": t, "element": k.element, "reason": k.reason()}))
+                .collect();
+            json!({"engine": e.engine, "dtype": c.dtype.name(), "loss": json::number(e.loss),
+                   "comparisons": comps, "skipped": kinks, "pass": e.passed()})
+        })
+        .collect();
+    json!({
+        "tolerances": {
+            "fd": {"atol": c.fd_tol.atol, "rtol": c.fd_tol.rtol},
+            "manual": {"atol": c.cross_tol.atol, "rtol": c.cross_tol.rtol},
+        },
+        "fd_rel_step": c.fd.rel_step,
+        "results": engines,
+        "pass": report.passed(),
+    })
+}

@@ -1,0 +1,168 @@
+//! The `bplab` command line (clap): subcommands, their flags, and the exit-status contract —
+//! 0 success, 1 a check that ran and failed, 2 a usage or input error reported on one line.
+
+use crate::check::{self, CheckConfig};
+use crate::engines;
+use crate::grads;
+use crate::netargs::NetArgs;
+use crate::render::Format;
+use bplab_core::{DType, Error, Tolerance};
+use clap::{Args, Parser, Subcommand};
+use std::ffi::OsString;
+use std::io::Write;
+use std::process::ExitCode;
+
+/// Backprop lab: one neural network by hand, in burn and in candle; every gradient proven.
+#[derive(Parser, Debug)]
+#[command(name = "bplab", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// The loss and the gradient of every parameter, from each selected engine.
+    Grads(GradsArgs),
+    /// Every engine's gradients against finite differences and against the manual engine.
+    Check(CheckArgs),
+}
+
+/// Engine and precision selection.
+#[derive(Args, Debug, Clone)]
+pub struct EngineArgs {
+    /// manual, burn-ndarray, burn-flex, candle, a comma-separated list, or all.
+    #[arg(long, default_value = "all", value_name = "NAME")]
+    pub engine: String,
+    /// f64 (default) or f32.
+    #[arg(long, default_value = "f64", value_name = "DTYPE")]
+    pub dtype: String,
+    /// table (default) or json.
+    #[arg(long, default_value = "table", value_name = "FORMAT")]
+    pub format: String,
+}
+
+#[derive(Args, Debug)]
+pub struct GradsArgs {
+    #[command(flatten)]
+    pub net: NetArgs,
+    #[command(flatten)]
+    pub engine: EngineArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub net: NetArgs,
+    #[command(flatten)]
+    pub engine: EngineArgs,
+    /// Also check ∂L/∂x by finite differences on the inputs.
+    #[arg(long)]
+    pub inputs: bool,
+    /// Absolute tolerance against finite differences (default 1e-8 in f64, 1e-5 in f32).
+    #[arg(long, value_name = "X")]
+    pub atol: Option<f64>,
+    /// Relative tolerance against finite differences (default 1e-6 in f64, 1e-4 in f32).
+    #[arg(long, value_name = "X")]
+    pub rtol: Option<f64>,
+}
+
+/// What a subcommand produced: text for stdout and the exit status.
+struct Outcome {
+    stdout: String,
+    code: u8,
+}
+
+/// Parses `args` and runs; prints results and errors; returns the exit status.
+pub fn main_with(args: impl IntoIterator<Item = OsString>) -> ExitCode {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(c) => c,
+        Err(e) => {
+            use clap::error::ErrorKind::*;
+            if matches!(
+                e.kind(),
+                DisplayHelp | DisplayVersion | DisplayHelpOnMissingArgumentOrSubcommand
+            ) {
+                let _ = e.print();
+                return ExitCode::SUCCESS;
+            }
+            let text = e.to_string();
+            let first = text.lines().next().unwrap_or("error: invalid arguments");
+            eprintln!("{}", first.trim());
+            return ExitCode::from(2);
+        }
+    };
+    match run(cli) {
+        Ok(out) => {
+            let mut stdout = std::io::stdout().lock();
+            let _ = stdout.write_all(out.stdout.as_bytes());
+            let _ = stdout.flush();
+            ExitCode::from(out.code)
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(if e.is_input_error() { 2 } else { 1 })
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<Outcome, Error> {
+    match cli.command {
+        // The main job on the built-in default: check the assignment network on every engine.
+        None => run_check(CheckArgs {
+            net: NetArgs::default(),
+            engine: EngineArgs {
+                engine: "all".into(),
+                dtype: "f64".into(),
+                format: "table".into(),
+            },
+            inputs: false,
+            atol: None,
+            rtol: None,
+        }),
+        Some(Command::Grads(a)) => run_grads(a),
+        Some(Command::Check(a)) => run_check(a),
+    }
+}
+
+fn parse_common(e: &EngineArgs) -> Result<(DType, Format), Error> {
+    Ok((e.dtype.parse()?, e.format.parse()?))
+}
+
+fn run_grads(a: GradsArgs) -> Result<Outcome, Error> {
+    let (dtype, format) = parse_common(&a.engine)?;
+    let engines = engines::select(&a.engine.engine)?;
+    let resolved = a.net.resolve()?;
+    let results = grads::run(&engines, &resolved, dtype)?;
+    let stdout = match format {
+        Format::Json => format!("{}\n", grads::to_json(&results)),
+        Format::Table => grads::to_table(&resolved, &results),
+    };
+    Ok(Outcome { stdout, code: 0 })
+}
+
+fn run_check(a: CheckArgs) -> Result<Outcome, Error> {
+    let (dtype, format) = parse_common(&a.engine)?;
+    let engines = engines::select(&a.engine.engine)?;
+    let resolved = a.net.resolve()?;
+    let mut cfg = CheckConfig::new(dtype);
+    cfg.fd.inputs = a.inputs;
+    for (flag, v) in [("--atol", a.atol), ("--rtol", a.rtol)] {
+        if v.is_some_and(|v| !(v.is_finite() && v >= 0.0)) {
+            return Err(Error::Parse(format!("{flag} must be a finite number ≥ 0")));
+        }
+    }
+    cfg.fd_tol = Tolerance::new(
+        a.atol.unwrap_or(cfg.fd_tol.atol),
+        a.rtol.unwrap_or(cfg.fd_tol.rtol),
+    );
+    let report = check::run(&engines, &resolved, &cfg)?;
+    let stdout = match format {
+        Format::Json => format!("{}\n", check::to_json(&report)),
+        Format::Table => check::to_table(&resolved, &report),
+    };
+    Ok(Outcome {
+        stdout,
+        code: if report.passed() { 0 } else { 1 },
+    })
+}

@@ -1,0 +1,99 @@
+//! The engine registry: every engine name of the command-line contract, which of them this
+//! binary was built with, and a guard that turns a panic inside a framework into an error.
+
+use bplab_core::{
+    Batch, DType, Engine, Error, ForwardTrace, GradRequest, Gradients, Network, Result,
+};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+/// Every engine name the contract knows, in the order tables list them.
+pub const ENGINE_NAMES: [&str; 4] = ["manual", "burn-ndarray", "burn-flex", "candle"];
+
+/// The engine called `name`, or why it cannot be had.
+pub fn engine(name: &str) -> Result<Box<dyn Engine>> {
+    let inner: Box<dyn Engine> = match name {
+        "manual" => Box::new(bplab_manual::ManualEngine::new()),
+        #[cfg(feature = "burn")]
+        "burn-ndarray" => Box::new(bplab_burn::BurnEngine::ndarray()),
+        #[cfg(feature = "burn")]
+        "burn-flex" => Box::new(bplab_burn::BurnEngine::flex()),
+        #[cfg(feature = "candle")]
+        "candle" => Box::new(bplab_candle::CandleEngine::new()),
+        n if ENGINE_NAMES.contains(&n) => {
+            return Err(Error::EngineUnavailable(format!(
+                "'{n}' is not built into this binary (built in: {})",
+                built_in().join(", ")
+            )))
+        }
+        n => {
+            return Err(Error::Parse(format!(
+                "--engine: unknown engine '{n}' (expected one of: {}, all)",
+                ENGINE_NAMES.join(", ")
+            )))
+        }
+    };
+    Ok(Box::new(Guarded(inner)))
+}
+
+/// The engines this binary was built with.
+pub fn built_in() -> Vec<&'static str> {
+    let mut v = vec!["manual"];
+    if cfg!(feature = "burn") {
+        v.extend(["burn-ndarray", "burn-flex"]);
+    }
+    if cfg!(feature = "candle") {
+        v.push("candle");
+    }
+    v
+}
+
+/// `--engine NAME|all`: the selected engines, `manual` first.
+pub fn select(spec: &str) -> Result<Vec<Box<dyn Engine>>> {
+    if spec == "all" {
+        return built_in().into_iter().map(engine).collect();
+    }
+    let mut names: Vec<&str> = spec.split(',').map(str::trim).collect();
+    names.sort_by_key(|n| {
+        ENGINE_NAMES
+            .iter()
+            .position(|e| e == n)
+            .unwrap_or(usize::MAX)
+    });
+    names.dedup();
+    names.into_iter().map(engine).collect()
+}
+
+/// Runs an engine so that a panic inside a framework becomes [`Error::Engine`].
+struct Guarded(Box<dyn Engine>);
+
+fn guard<T>(name: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(r) => r,
+        Err(payload) => {
+            let msg = payload
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "panicked".into());
+            Err(Error::engine(name, msg))
+        }
+    }
+}
+
+impl Engine for Guarded {
+    fn name(&self) -> &str {
+        self.0.name()
+    }
+    fn forward(&self, net: &Network, batch: &Batch, dtype: DType) -> Result<ForwardTrace> {
+        guard(self.0.name(), || self.0.forward(net, batch, dtype))
+    }
+    fn grads(
+        &self,
+        net: &Network,
+        batch: &Batch,
+        dtype: DType,
+        req: GradRequest,
+    ) -> Result<Gradients> {
+        guard(self.0.name(), || self.0.grads(net, batch, dtype, req))
+    }
+}
