@@ -60,10 +60,10 @@ pub struct CheckArgs {
     #[arg(long)]
     pub inputs: bool,
     /// Absolute tolerance against finite differences (default 1e-8 in f64, 1e-5 in f32).
-    #[arg(long, value_name = "X")]
+    #[arg(long, value_name = "X", allow_negative_numbers = true)]
     pub atol: Option<f64>,
     /// Relative tolerance against finite differences (default 1e-6 in f64, 1e-4 in f32).
-    #[arg(long, value_name = "X")]
+    #[arg(long, value_name = "X", allow_negative_numbers = true)]
     pub rtol: Option<f64>,
 }
 

@@ -78,6 +78,8 @@ impl NetArgs {
         let activations: Vec<Activation> = match (&self.activations, &parts) {
             (Some(a), _) => NetSpec::parse_activations(a)?,
             (None, Some(p)) => p.1.clone(),
+            // Too few widths: let the description's own check name that problem.
+            (None, None) if widths.len() < 2 => Vec::new(),
             (None, None) => {
                 return Err(Error::Parse(
                     "--activations is required with --layers (one per Linear layer, e.g. relu,tanh,softmax)".into(),

@@ -1,1 +1,22 @@
-//! placeholder
+//! `bplab-burn`: the network in burn 0.22 — `burn::nn::Linear` layers, burn's activation
+//! functions and losses, gradients from burn-autodiff (`loss.backward()`, `param.grad(&grads)`)
+//! — over two CPU backends: burn-ndarray (`burn-ndarray`, deprecated upstream but compared
+//! here) and burn-flex (`burn-flex`, burn's recommended pure-Rust CPU backend), each in `f32`
+//! and `f64`, in any order within one process.
+//!
+//! - [`backend`]: which backend, its autodiff device, and why dtypes are set per tensor;
+//! - [`convert`]: bplab tensors and `ParamSet`s ↔ burn tensors and `Linear` layers, with the
+//!   weight transposition (`[n_out, n_in]` ↔ burn's `[n_in, n_out]`);
+//! - [`model`]: the forward pass and the loss;
+//! - [`engine`]: [`BurnEngine`], the [`bplab_core::Engine`] implementation.
+//!
+//! `docs/frameworks-burn.md` explains how burn computes the gradients and records what the
+//! tests measured (op precision, ReLU at 0, leaf-only gradients).
+
+pub mod backend;
+pub mod convert;
+pub mod engine;
+pub mod model;
+
+pub use backend::BurnBackend;
+pub use engine::BurnEngine;

@@ -1,1 +1,19 @@
-//! placeholder
+//! `bplab-candle` owns the network written with candle 0.11 (`candle-core` tensors and
+//! autodiff, `candle_nn::Linear` layers and activations) behind the [`bplab_core::Engine`]
+//! trait, as the engine `candle`, on `Device::Cpu` in `f32` or `f64`.
+//!
+//! - [`convert`]: boundary `f64` tensors and parameter sets ⇄ candle tensors and [`Var`]s;
+//! - [`model`]: the forward pass (`Linear`, activations, residuals, losses) as a candle graph;
+//! - [`engine`]: [`CandleEngine`], the backward pass through `loss.backward()` and the
+//!   `GradStore` (parameter, input and per-layer `δ` gradients).
+//!
+//! How candle differentiates, the ReLU-at-0 behaviour and the measured precision of its
+//! activations are written up in `docs/frameworks-candle.md`.
+//!
+//! [`Var`]: candle_core::Var
+
+pub mod convert;
+pub mod engine;
+pub mod model;
+
+pub use engine::CandleEngine;

@@ -1,0 +1,70 @@
+//! Which burn backend an engine runs on, and how a bplab [`DType`] becomes a burn dtype.
+//!
+//! burn 0.22 dispatches at run time: a `Tensor<D>` has no backend type parameter, the
+//! [`Device`] it lives on names the backend (`Device::ndarray()`, `Device::flex()`) and
+//! `.autodiff()` wraps that device in burn-autodiff (`DispatchDevice::Autodiff`, which picks
+//! `Autodiff<NdArray>` or `Autodiff<Flex>` inside burn-dispatch). All model code is therefore
+//! written once against `Tensor<D>`; the two backends differ only in [`BurnBackend::device`].
+//!
+//! **Precision.** burn's per-device default dtype (`Device::configure(FloatDType::F64)`) is
+//! set at most once per device and process: it lives in a global `OnceLock` registry keyed by
+//! device id (`burn-backend-0.22.1/src/backend/device.rs:33-128`), the first tensor created on
+//! the device locks it to the backend default (f32), and both CPU backends have exactly one
+//! device (`NdArrayDevice::Cpu`, the unit struct `FlexDevice`). A process that must compute an
+//! f32 gradient and then f64 forward passes can therefore not switch the default. Instead every
+//! tensor this crate creates names its dtype explicitly (`Tensor::from_data(data, (&device,
+//! dtype))`, `burn-tensor-0.22.1/src/tensor/api/options.rs:117-121`); operations keep the
+//! dtype of their operands, so f32 and f64 graphs coexist on one device in any order and the
+//! device default is never consulted for floats. Every read-back checks the dtype it gets.
+
+use bplab_core::DType;
+use burn::tensor::{DType as BurnDType, Device};
+
+/// The CPU backends this crate compares, both under burn-autodiff.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BurnBackend {
+    /// burn-ndarray: deprecated in burn 0.22 in favour of flex, kept because it is the
+    /// backend this suite compares.
+    NdArray,
+    /// burn-flex: burn's recommended pure-Rust CPU backend.
+    Flex,
+}
+
+impl BurnBackend {
+    /// Both backends, ndarray first.
+    pub const ALL: [BurnBackend; 2] = [BurnBackend::NdArray, BurnBackend::Flex];
+
+    /// The engine name on the command line: `burn-ndarray` or `burn-flex`.
+    pub fn engine_name(self) -> &'static str {
+        match self {
+            BurnBackend::NdArray => "burn-ndarray",
+            BurnBackend::Flex => "burn-flex",
+        }
+    }
+
+    /// The plain (inference) device of the backend.
+    pub fn plain_device(self) -> Device {
+        match self {
+            // `Device::ndarray` is deprecated since burn 0.22.0 ("use `Device::flex()`"), but
+            // burn-ndarray is one of the two backends this suite compares on purpose, so the
+            // warning is allowed here, at the one place that names it.
+            #[allow(deprecated)]
+            BurnBackend::NdArray => Device::ndarray(),
+            BurnBackend::Flex => Device::flex(),
+        }
+    }
+
+    /// The backend's device wrapped in burn-autodiff with the default strategy
+    /// (`GradientCheckpointingStrategy::Disabled`, i.e. `Autodiff<B, NoCheckpointing>`).
+    pub fn device(self) -> Device {
+        self.plain_device().autodiff()
+    }
+}
+
+/// The burn float dtype that computes in `dtype`.
+pub fn burn_dtype(dtype: DType) -> BurnDType {
+    match dtype {
+        DType::F32 => BurnDType::F32,
+        DType::F64 => BurnDType::F64,
+    }
+}

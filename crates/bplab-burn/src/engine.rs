@@ -1,0 +1,130 @@
+//! [`BurnEngine`]: the [`bplab_core::Engine`] implementation over burn 0.22 — one type for both
+//! backends (burn-ndarray and burn-flex), since the backend is a property of the device.
+//!
+//! `forward` builds the layers as constants of the graph; `grads` builds them as tracked
+//! leaves (`Param::from_tensor` sets `require_grad`), optionally makes the input `x` a tracked
+//! leaf too, runs the same forward pass, calls `loss.backward()` and reads every leaf's
+//! gradient with `tensor.grad(&grads)`. Both passes run on the autodiff device, so the forward
+//! pass that finite differences probe is exactly the function that burn differentiates.
+//!
+//! **Deltas.** `δ_l = ∂L/∂z_l` is asked of burn too (`z_l.grad(&grads)`), but burn-autodiff
+//! keeps gradients of leaves only: an intermediate node's gradient (`Requirement::
+//! GradInBackward`) is removed from the container when its backward step consumes it
+//! (`burn-autodiff-0.22.1/src/grads.rs:425-439`), so `grad` answers `None` and
+//! [`Gradients::deltas`] is `None`. A test pins this.
+
+use crate::backend::BurnBackend;
+use crate::convert::{linears_from_params, matrix, param_grads, read, read_scalar};
+use crate::model::Model;
+use bplab_core::{Batch, DType, Engine, ForwardTrace, GradRequest, Gradients, Network, Result};
+
+/// The network computed by burn on one CPU backend, under burn-autodiff.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BurnEngine {
+    backend: BurnBackend,
+}
+
+impl BurnEngine {
+    /// An engine on `backend`.
+    pub fn new(backend: BurnBackend) -> Self {
+        BurnEngine { backend }
+    }
+
+    /// `burn-ndarray`: burn-autodiff over the (deprecated) burn-ndarray backend.
+    pub fn ndarray() -> Self {
+        Self::new(BurnBackend::NdArray)
+    }
+
+    /// `burn-flex`: burn-autodiff over burn-flex, burn's recommended pure-Rust CPU backend.
+    pub fn flex() -> Self {
+        Self::new(BurnBackend::Flex)
+    }
+
+    /// The backend this engine runs on.
+    pub fn backend(&self) -> BurnBackend {
+        self.backend
+    }
+}
+
+impl Engine for BurnEngine {
+    fn name(&self) -> &str {
+        self.backend.engine_name()
+    }
+
+    fn forward(&self, net: &Network, batch: &Batch, dtype: DType) -> Result<ForwardTrace> {
+        let name = self.name();
+        let (spec, device) = (net.spec(), self.backend.device());
+        let layers = linears_from_params(net.params(), spec.n_layers(), &device, dtype, false);
+        let model = Model::new(spec, layers);
+        let x = matrix(&batch.x, &device, dtype); // (B, n_in)
+        let y = matrix(&batch.y, &device, dtype); // (B, n_out)
+        let pass = model.forward(x, y);
+        Ok(ForwardTrace {
+            loss: read_scalar(name, pass.loss, dtype)?,
+            z: pass
+                .z
+                .into_iter()
+                .map(|t| read(name, t, dtype))
+                .collect::<Result<_>>()?,
+            h: pass
+                .h
+                .into_iter()
+                .map(|t| read(name, t, dtype))
+                .collect::<Result<_>>()?,
+        })
+    }
+
+    fn grads(
+        &self,
+        net: &Network,
+        batch: &Batch,
+        dtype: DType,
+        req: GradRequest,
+    ) -> Result<Gradients> {
+        let name = self.name();
+        let (spec, device) = (net.spec(), self.backend.device());
+        let layers = linears_from_params(net.params(), spec.n_layers(), &device, dtype, true);
+        let model = Model::new(spec, layers);
+        let mut x = matrix(&batch.x, &device, dtype); // (B, n_in)
+        if req.input_grad {
+            x = x.require_grad();
+        }
+        let y = matrix(&batch.y, &device, dtype); // (B, n_out)
+        let pass = model.forward(x.clone(), y);
+        let loss = read_scalar(name, pass.loss.clone(), dtype)?;
+        let grads = pass.loss.backward();
+        let params = param_grads(name, model.layers(), &grads, dtype)?;
+        let input = match req.input_grad {
+            true => match x.grad(&grads) {
+                Some(g) => Some(read(name, g, dtype)?), // (B, n_in)
+                None => {
+                    return Err(bplab_core::Error::engine(
+                        name,
+                        "burn kept no gradient for the input",
+                    ))
+                }
+            },
+            false => None,
+        };
+        // `None` unless burn kept a gradient for every (non-leaf) z_l; burn 0.22 keeps none.
+        let deltas = match pass
+            .z
+            .iter()
+            .map(|z| z.grad(&grads))
+            .collect::<Option<Vec<_>>>()
+        {
+            Some(ds) => Some(
+                ds.into_iter()
+                    .map(|d| read(name, d, dtype))
+                    .collect::<Result<_>>()?,
+            ),
+            None => None,
+        };
+        Ok(Gradients {
+            loss,
+            params,
+            input,
+            deltas,
+        })
+    }
+}

@@ -1,0 +1,145 @@
+//! The network as a candle graph: one `candle_nn::Linear` per layer over [`Var`] parameters,
+//! the activations (candle's own ops: `relu`, `candle_nn::ops::leaky_relu`,
+//! `candle_nn::ops::sigmoid`, `tanh`, `gelu_erf`, the differentiable `candle_nn::ops::softmax`),
+//! optional residual connections, and the two losses. Running [`Model::forward`] records the op
+//! graph that `Tensor::backward` walks; this module owns the forward pass only.
+//!
+//! Shapes, batch rows `B`, layer `l` (0-based) mapping `n_in → n_out`:
+//! - `z_l = h_{l−1} W_lᵀ + b_l` `(B, n_out)`, with `h_{−1} = x` `(B, n_in)`, `W_l` `[n_out, n_in]`;
+//! - `h_l = act_l(z_l)`, or `h_l = h_{l−1} + act_l(z_l)` when `spec.is_residual(l)`;
+//! - mse: `L = (1/B) Σ_b ½ Σ_k (ŷ_bk − y_bk)²`; cross-entropy:
+//!   `L = −(1/B) Σ_b Σ_k y_bk · log_softmax(z_b)_k`.
+
+use crate::convert::{engine_err, params_to_vars, LayerVars};
+use bplab_core::spec::LEAKY_SLOPE;
+use bplab_core::{Activation, DType, Loss, NetSpec, ParamSet, Result};
+use candle_core::{Tensor, Var, D};
+use candle_nn::{Linear, Module};
+
+/// A network ready to run in candle: its description and one `Linear` per layer, built over
+/// the variables in [`Model::layers`].
+#[derive(Debug, Clone)]
+pub struct Model {
+    spec: NetSpec,
+    vars: Vec<LayerVars>,
+    linears: Vec<Linear>,
+}
+
+/// The graph one forward pass built: every layer's `z` and `h` and the scalar loss.
+#[derive(Debug, Clone)]
+pub struct Forward {
+    /// `z[l]`, `(B, n_out_l)`: the pre-activation (with its delta probe added, if any).
+    pub z: Vec<Tensor>,
+    /// `h[l]`, `(B, n_out_l)`: after activation and residual; the last one is `ŷ`.
+    pub h: Vec<Tensor>,
+    /// The loss, a rank-0 tensor.
+    pub loss: Tensor,
+}
+
+impl Model {
+    /// Builds the layers from a parameter set validated against `spec`, in `dtype`.
+    pub fn new(spec: &NetSpec, params: &ParamSet, dtype: DType) -> Result<Self> {
+        let vars = params_to_vars(spec, params, dtype)?;
+        let linears = vars
+            .iter()
+            .map(|v| {
+                Linear::new(
+                    v.weight.as_tensor().clone(),
+                    Some(v.bias.as_tensor().clone()),
+                )
+            })
+            .collect();
+        Ok(Model {
+            spec: spec.clone(),
+            vars,
+            linears,
+        })
+    }
+
+    /// The parameter variables, layer by layer (`W_l` `[n_out, n_in]`, `b_l` `[n_out]`).
+    pub fn layers(&self) -> &[LayerVars] {
+        &self.vars
+    }
+
+    /// The description.
+    pub fn spec(&self) -> &NetSpec {
+        &self.spec
+    }
+
+    /// Runs the network on `x` `(B, n_in)` against targets `y` `(B, n_out)`.
+    ///
+    /// `probes`, when given, holds one zero-valued [`Var`] of shape `(B, n_out_l)` per layer,
+    /// added to `z_l`: `z_l = (h_{l−1} W_lᵀ + b_l) + 0`. The value is unchanged and the sum's
+    /// gradient flows to the probe unchanged (an `Add` node passes `grad` to both sides), so
+    /// after `backward()` the probe's gradient is `δ_l = ∂L/∂z_l`: candle keeps gradients of
+    /// variables only (see `docs/frameworks-candle.md`).
+    pub fn forward(&self, x: &Tensor, y: &Tensor, probes: Option<&[Var]>) -> Result<Forward> {
+        self.forward_candle(x, y, probes).map_err(engine_err)
+    }
+
+    fn forward_candle(
+        &self,
+        x: &Tensor,
+        y: &Tensor,
+        probes: Option<&[Var]>,
+    ) -> candle_core::Result<Forward> {
+        let n = self.spec.n_layers();
+        let (mut zs, mut hs) = (Vec::with_capacity(n), Vec::<Tensor>::with_capacity(n));
+        for (l, linear) in self.linears.iter().enumerate() {
+            let h_prev = if l == 0 { x } else { &hs[l - 1] };
+            let mut z = linear.forward(h_prev)?; // (B, n_out)
+            if let Some(p) = probes.and_then(|p| p.get(l)) {
+                z = z.add(p.as_tensor())?;
+            }
+            let a = activate(self.spec.activations()[l], &z)?; // (B, n_out)
+            let h = if self.spec.is_residual(l) {
+                h_prev.add(&a)?
+            } else {
+                a
+            };
+            zs.push(z);
+            hs.push(h);
+        }
+        let (z_out, y_hat) = (&zs[n - 1], &hs[n - 1]);
+        let loss = loss(self.spec.loss(), z_out, y_hat, y)?;
+        Ok(Forward { z: zs, h: hs, loss })
+    }
+}
+
+/// `act(z)` element-wise (softmax: row-wise over the last dimension), each with candle's own
+/// op and its backward:
+/// - identity: `z` itself (no node);
+/// - relu: `Tensor::relu` (`UnaryOp::Relu`);
+/// - leaky-relu: `candle_nn::ops::leaky_relu(z, 0.01)` = `max(z, 0) + 0.01·min(z, 0)`;
+/// - sigmoid: `candle_nn::ops::sigmoid` (a `CustomOp1` with `σ' = σ(1 − σ)`);
+/// - tanh: `Tensor::tanh`;
+/// - gelu: `Tensor::gelu_erf`, the exact `½ z (1 + erf(z/√2))` (not the tanh form `gelu`);
+/// - softmax: `candle_nn::ops::softmax(z, D::Minus1)`, built from differentiable ops
+///   (`softmax_last_dim` has no backward and would cut the graph).
+pub fn activate(act: Activation, z: &Tensor) -> candle_core::Result<Tensor> {
+    match act {
+        Activation::Identity => Ok(z.clone()),
+        Activation::Relu => z.relu(),
+        Activation::LeakyRelu => candle_nn::ops::leaky_relu(z, LEAKY_SLOPE),
+        Activation::Sigmoid => candle_nn::ops::sigmoid(z),
+        Activation::Tanh => z.tanh(),
+        Activation::Gelu => z.gelu_erf(),
+        Activation::Softmax => candle_nn::ops::softmax(z, D::Minus1),
+    }
+}
+
+/// The batch-mean loss, a rank-0 tensor, from the output layer's `z` and `ŷ` `(B, n_out)` and
+/// the targets `y` `(B, n_out)`:
+/// - mse: `(½/B) Σ_{b,k} (ŷ_bk − y_bk)²`, through `ŷ`;
+/// - cross-entropy: `−(1/B) Σ_{b,k} y_bk · log_softmax(z)_bk`, through `z` with
+///   `candle_nn::ops::log_softmax` (`ŷ` is not on the gradient path).
+pub fn loss(kind: Loss, z: &Tensor, y_hat: &Tensor, y: &Tensor) -> candle_core::Result<Tensor> {
+    let b = z.dim(0)? as f64;
+    match kind {
+        Loss::Mse => y_hat.sub(y)?.sqr()?.sum_all()?.affine(0.5 / b, 0.0),
+        Loss::CrossEntropy => {
+            let log_p = candle_nn::ops::log_softmax(z, D::Minus1)?; // (B, n_out)
+            y.mul(&log_p)?.sum_all()?.affine(-1.0 / b, 0.0)
+        }
+    }
+}
