@@ -8,4 +8,5 @@ pub mod cli;
 pub mod engines;
 pub mod grads;
 pub mod netargs;
+pub mod precision;
 pub mod render;

@@ -2,6 +2,8 @@
 //! that an engine's gradients agree with finite differences.
 #![allow(dead_code)]
 
+pub mod fixtures;
+
 use bplab_core::gradcheck::{finite_differences, FdConfig};
 use bplab_core::rng::Rng;
 use bplab_core::{
