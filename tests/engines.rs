@@ -7,7 +7,8 @@
 
 mod common;
 
-use bplab::precision::tolerance_for;
+use bplab::precision::{kink_grads, tolerance_for};
+use bplab_core::spec::KinkGrads;
 use bplab_core::{
     Activation, Batch, Comparison, DType, Engine, GradRequest, Gradients, Init, Loss, Network,
     Tolerance,
@@ -124,40 +125,60 @@ mod suite {
     }
 
     /// Every PyTorch reference case: loss, every gradient, ∂L/∂x, and every layer's z and h.
+    ///
+    /// Where a case puts ReLU-type pre-activations at exactly 0 and the engine's derivative
+    /// there differs from PyTorch's (`bplab::precision::kink_grads`), the test asserts that
+    /// divergence: the engine must differ from torch, and must equal the manual engine run
+    /// with the engine's own convention.
     pub fn pytorch_fixtures(e: &dyn Engine, dtype: DType) {
         let base = match dtype {
             DType::F64 => TORCH_F64,
             DType::F32 => TORCH_F32,
         };
+        let req = GradRequest { input_grad: true };
         let mut failures = Vec::new();
+        let mut divergent = 0;
         for f in fixtures::all() {
             let tol = tolerance_for(e.name(), f.network.spec(), dtype, base);
-            let g = e
-                .grads(
-                    &f.network,
-                    &f.batch,
-                    dtype,
-                    GradRequest { input_grad: true },
-                )
-                .unwrap();
+            let g = e.grads(&f.network, &f.batch, dtype, req).unwrap();
             let t = e.forward(&f.network, &f.batch, dtype).unwrap();
+            let convention = kink_grads(e.name());
+            let at_kink = f
+                .network
+                .spec()
+                .activations()
+                .iter()
+                .zip(&t.z)
+                .any(|(a, z)| a.has_kink() && z.data.contains(&0.0));
             let mut comps = vec![Comparison::scalar("loss", g.loss, f.loss, tol)];
-            for (name, want) in &f.grads {
+            if at_kink && convention != KinkGrads::PYTORCH {
+                let alike = ManualEngine::new()
+                    .with_kink_grads(convention)
+                    .grads(&f.network, &f.batch, dtype, req)
+                    .unwrap();
+                comps.extend(compare_grads("same convention", &g, &alike, tol));
+                let vs_torch = f.grads.iter().any(|(name, want)| {
+                    !Comparison::new(name, g.params.get(name).unwrap(), want, tol, None).passed()
+                });
+                divergent += usize::from(vs_torch);
+            } else {
+                for (name, want) in &f.grads {
+                    comps.push(Comparison::new(
+                        name,
+                        g.params.get(name).unwrap(),
+                        want,
+                        tol,
+                        None,
+                    ));
+                }
                 comps.push(Comparison::new(
-                    name,
-                    g.params.get(name).unwrap(),
-                    want,
+                    "input",
+                    g.input.as_ref().unwrap(),
+                    &f.input_grad,
                     tol,
                     None,
                 ));
             }
-            comps.push(Comparison::new(
-                "input",
-                g.input.as_ref().unwrap(),
-                &f.input_grad,
-                tol,
-                None,
-            ));
             for l in 0..f.z.len() {
                 comps.push(Comparison::new(
                     &format!("z{}", l + 1),
@@ -182,6 +203,17 @@ mod suite {
             );
         }
         assert!(failures.is_empty(), "{}", failures.join("\n"));
+        if convention_differs(e.name()) {
+            assert!(
+                divergent > 0,
+                "{}: no fixture exercised its kink convention",
+                e.name()
+            );
+        }
+    }
+
+    fn convention_differs(engine: &str) -> bool {
+        kink_grads(engine) != KinkGrads::PYTORCH
     }
 
     /// Analytic gradients (parameters and input) against finite differences of the engine's

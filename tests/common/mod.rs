@@ -69,8 +69,13 @@ pub fn fd_comparisons(
     let grads = engine
         .grads(net, batch, dtype, GradRequest { input_grad: true })
         .unwrap_or_else(|e| panic!("{}: {e}", engine.name()));
+    let fd_engine: &dyn Engine = if bplab::precision::fd_through_manual(engine.name(), net.spec()) {
+        &bplab_manual::ManualEngine::new()
+    } else {
+        engine
+    };
     let fd = finite_differences(
-        engine,
+        fd_engine,
         net,
         batch,
         &FdConfig {

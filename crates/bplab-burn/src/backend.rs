@@ -7,15 +7,16 @@
 //! written once against `Tensor<D>`; the two backends differ only in [`BurnBackend::device`].
 //!
 //! **Precision.** burn's per-device default dtype (`Device::configure(FloatDType::F64)`) is
-//! set at most once per device and process: it lives in a global `OnceLock` registry keyed by
-//! device id (`burn-backend-0.22.1/src/backend/device.rs:33-128`), the first tensor created on
-//! the device locks it to the backend default (f32), and both CPU backends have exactly one
-//! device (`NdArrayDevice::Cpu`, the unit struct `FlexDevice`). A process that must compute an
-//! f32 gradient and then f64 forward passes can therefore not switch the default. Instead every
+//! set at most once per device and process: it lives in a global registry of `OnceLock`s keyed
+//! by device id (`burn-backend-0.22.1/src/backend/device.rs:33-40`, `init` at 103-121), the
+//! first tensor created on the device locks it to the backend default (f32), the plain and the
+//! autodiff device share one entry, and both CPU backends have exactly one device
+//! (`NdArrayDevice::Cpu`, the unit struct `FlexDevice`). A process that must compute an f32
+//! gradient and then f64 forward passes can therefore not switch the default. Instead every
 //! tensor this crate creates names its dtype explicitly (`Tensor::from_data(data, (&device,
-//! dtype))`, `burn-tensor-0.22.1/src/tensor/api/options.rs:117-121`); operations keep the
-//! dtype of their operands, so f32 and f64 graphs coexist on one device in any order and the
-//! device default is never consulted for floats. Every read-back checks the dtype it gets.
+//! dtype))`, `burn-tensor-0.22.1/src/tensor/api/options.rs:58-74, 93-98`); operations keep
+//! the dtype of their operands, so f32 and f64 graphs coexist on one device in any order and
+//! the device default is never consulted for floats. Every read-back checks the dtype it gets.
 
 use bplab_core::DType;
 use burn::tensor::{DType as BurnDType, Device};

@@ -4,9 +4,9 @@
 //!
 //! **Weight layout.** bplab (like PyTorch) stores `fc{l}.weight` as `[n_out, n_in]` and computes
 //! `z = x Wᵀ + b`. burn-nn's `Linear` stores `weight` as `[d_input, d_output]` and computes
-//! `z = x W + b` (`burn-nn-0.22.1/src/modules/linear.rs:48-55` with the default
+//! `z = x W + b` (`burn-nn-0.22.1/src/modules/linear.rs:48-54, 61-62` with the default
 //! `LinearLayout::Row`, and `burn::tensor::module::linear`, `burn-tensor-0.22.1/src/tensor/
-//! module.rs:707-736`). So the weight is transposed on load ([`linear_from_params`]) and its
+//! module.rs:707-732`). So the weight is transposed on load ([`linear_from_params`]) and its
 //! gradient, which burn reports in the parameter's own `[n_in, n_out]` shape, is transposed
 //! back on export ([`param_grads`]). Biases are `[n_out]` on both sides.
 //!

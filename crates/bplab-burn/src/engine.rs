@@ -1,22 +1,33 @@
 //! [`BurnEngine`]: the [`bplab_core::Engine`] implementation over burn 0.22 — one type for both
 //! backends (burn-ndarray and burn-flex), since the backend is a property of the device.
 //!
-//! `forward` builds the layers as constants of the graph; `grads` builds them as tracked
-//! leaves (`Param::from_tensor` sets `require_grad`), optionally makes the input `x` a tracked
-//! leaf too, runs the same forward pass, calls `loss.backward()` and reads every leaf's
-//! gradient with `tensor.grad(&grads)`. Both passes run on the autodiff device, so the forward
-//! pass that finite differences probe is exactly the function that burn differentiates.
+//! `grads` builds the layers on the autodiff device as tracked leaves (`Param::from_tensor`
+//! sets `require_grad`), optionally makes the input `x` a tracked leaf too, runs the forward
+//! pass, calls `loss.backward()` and reads every leaf's gradient with `tensor.grad(&grads)`.
+//!
+//! `forward` runs the same model code on the backend's plain device (no autodiff), the
+//! equivalent of PyTorch's `no_grad`. Not on the autodiff device: there burn-autodiff still
+//! registers every untracked operation in its graph (`burn-autodiff-0.22.1/src/ops/base.rs:
+//! 236-243`) and only a later `backward()` sweeps orphaned graphs (`runtime/graph.rs:133-171`),
+//! so the thousands of forward-only passes of a finite-difference check would grow memory
+//! without bound (measured: about 32 KB per pass of a 3-4-4-2 network). On the plain device
+//! burn dispatches straight to the backend, whose fused kernels (e.g. burn-flex's softmax)
+//! could round differently from the composition burn-autodiff differentiates; measured, every
+//! activation gives bit-identical values on both paths (`tests/op_precision.rs`).
 //!
 //! **Deltas.** `δ_l = ∂L/∂z_l` is asked of burn too (`z_l.grad(&grads)`), but burn-autodiff
 //! keeps gradients of leaves only: an intermediate node's gradient (`Requirement::
 //! GradInBackward`) is removed from the container when its backward step consumes it
-//! (`burn-autodiff-0.22.1/src/grads.rs:425-439`), so `grad` answers `None` and
+//! (`burn-autodiff-0.22.1/src/grads.rs:96-110`), so `grad` answers `None` and
 //! [`Gradients::deltas`] is `None`. A test pins this.
 
 use crate::backend::BurnBackend;
 use crate::convert::{linears_from_params, matrix, param_grads, read, read_scalar};
 use crate::model::Model;
-use bplab_core::{Batch, DType, Engine, ForwardTrace, GradRequest, Gradients, Network, Result};
+use bplab_core::{
+    Batch, DType, Engine, Error, ForwardTrace, GradRequest, Gradients, Network, Result, Tensor,
+};
+use burn::tensor::Tensor as BurnTensor;
 
 /// The network computed by burn on one CPU backend, under burn-autodiff.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,6 +57,11 @@ impl BurnEngine {
     }
 }
 
+/// Reads every tensor back (see [`read`]).
+fn read_all(name: &str, ts: Vec<BurnTensor<2>>, dtype: DType) -> Result<Vec<Tensor>> {
+    ts.into_iter().map(|t| read(name, t, dtype)).collect()
+}
+
 impl Engine for BurnEngine {
     fn name(&self) -> &str {
         self.backend.engine_name()
@@ -53,7 +69,7 @@ impl Engine for BurnEngine {
 
     fn forward(&self, net: &Network, batch: &Batch, dtype: DType) -> Result<ForwardTrace> {
         let name = self.name();
-        let (spec, device) = (net.spec(), self.backend.device());
+        let (spec, device) = (net.spec(), self.backend.plain_device());
         let layers = linears_from_params(net.params(), spec.n_layers(), &device, dtype, false);
         let model = Model::new(spec, layers);
         let x = matrix(&batch.x, &device, dtype); // (B, n_in)
@@ -61,16 +77,8 @@ impl Engine for BurnEngine {
         let pass = model.forward(x, y);
         Ok(ForwardTrace {
             loss: read_scalar(name, pass.loss, dtype)?,
-            z: pass
-                .z
-                .into_iter()
-                .map(|t| read(name, t, dtype))
-                .collect::<Result<_>>()?,
-            h: pass
-                .h
-                .into_iter()
-                .map(|t| read(name, t, dtype))
-                .collect::<Result<_>>()?,
+            z: read_all(name, pass.z, dtype)?,
+            h: read_all(name, pass.h, dtype)?,
         })
     }
 
@@ -94,32 +102,22 @@ impl Engine for BurnEngine {
         let loss = read_scalar(name, pass.loss.clone(), dtype)?;
         let grads = pass.loss.backward();
         let params = param_grads(name, model.layers(), &grads, dtype)?;
-        let input = match req.input_grad {
-            true => match x.grad(&grads) {
-                Some(g) => Some(read(name, g, dtype)?), // (B, n_in)
-                None => {
-                    return Err(bplab_core::Error::engine(
-                        name,
-                        "burn kept no gradient for the input",
-                    ))
-                }
-            },
-            false => None,
+        let input = if req.input_grad {
+            let g = x
+                .grad(&grads)
+                .ok_or_else(|| Error::engine(name, "burn kept no gradient for the input"))?;
+            Some(read(name, g, dtype)?) // (B, n_in)
+        } else {
+            None
         };
         // `None` unless burn kept a gradient for every (non-leaf) z_l; burn 0.22 keeps none.
-        let deltas = match pass
+        let deltas = pass
             .z
             .iter()
             .map(|z| z.grad(&grads))
             .collect::<Option<Vec<_>>>()
-        {
-            Some(ds) => Some(
-                ds.into_iter()
-                    .map(|d| read(name, d, dtype))
-                    .collect::<Result<_>>()?,
-            ),
-            None => None,
-        };
+            .map(|ds| read_all(name, ds, dtype))
+            .transpose()?;
         Ok(Gradients {
             loss,
             params,

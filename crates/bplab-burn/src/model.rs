@@ -11,7 +11,7 @@
 //! - cross-entropy: `L = −(1/B) Σ_b Σ_k y_bk · log_softmax(z_L)_bk`, from burn's `log_softmax`
 //!   on the last layer's `z` (never `log(softmax)`);
 //! - mse: `L = (1/B) Σ_b ½ Σ_k (ŷ_bk − y_bk)²`, from burn-nn's `MseLoss` with `Reduction::Sum`
-//!   divided by `2B`.
+//!   times `1/(2B)`.
 
 use bplab_core::{Activation, Loss, NetSpec};
 use burn::nn::loss::{MseLoss, Reduction};
@@ -49,10 +49,13 @@ pub fn loss(kind: Loss, z_last: Tensor<2>, y_hat: Tensor<2>, y: Tensor<2>) -> Te
             .sum_dim(1)
             .mean()
             .neg(),
-        // Σ_b Σ_k (ŷ − y)² / (2B).
+        // Σ_b Σ_k (ŷ − y)² · 1/(2B). A product, not `div_scalar(2B)`: burn-autodiff's
+        // `DivScalar` backward computes the reciprocal in f32 (`1.0 / scalar.elem::<f32>()`,
+        // burn-autodiff-0.22.1/src/ops/tensor.rs:507-510), which would cost f64 gradients
+        // about 1.5e-8 of relative precision whenever 1/(2B) is not a power of two.
         Loss::Mse => MseLoss::new()
             .forward(y_hat, y, Reduction::Sum)
-            .div_scalar((2 * b) as f64),
+            .mul_scalar(0.5 / b as f64),
     }
 }
 

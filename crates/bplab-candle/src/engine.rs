@@ -2,8 +2,8 @@
 //! `f32` or `f64`. It owns the backward pass: `loss.backward()` and reading the [`GradStore`]
 //! — parameter gradients from the weight and bias [`Var`]s, `∂L/∂x` from the input made a
 //! [`Var`], and `δ_l = ∂L/∂z_l` from one zero-valued probe [`Var`] per layer, because
-//! candle's `backward()` drops the gradient of every non-variable node once it has been
-//! propagated (`candle-core-0.11.1/src/backprop.rs`, `grads.remove(node)`).
+//! candle's `backward()` removes the gradient of every intermediate node (such as `z_l`) from
+//! the store once it has propagated it (`candle-core-0.11.1/src/backprop.rs:173-175`).
 
 use crate::convert::{
     engine_err, from_candle, grad_of, grads_to_params, scalar, to_candle, to_var,
@@ -18,7 +18,9 @@ use candle_core::{Device, Var};
 /// The candle engine (`candle` on the command line). Stateless: every call builds the
 /// variables and the graph afresh.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct CandleEngine;
+pub struct CandleEngine {
+    _private: (),
+}
 
 /// Everything one forward-and-backward run produced, in candle form (for tests that look
 /// inside, e.g. at which tensors the [`GradStore`] holds).
@@ -27,6 +29,8 @@ pub struct Backward {
     pub model: Model,
     /// The input: a [`Var`] when its gradient was asked for, else a plain tensor.
     pub x: candle_core::Tensor,
+    /// The targets, a plain (untracked) tensor.
+    pub y: candle_core::Tensor,
     /// One zero probe per layer, `(B, n_out_l)`, when deltas were asked for.
     pub probes: Option<Vec<Var>>,
     pub forward: Forward,
@@ -36,7 +40,7 @@ pub struct Backward {
 impl CandleEngine {
     /// The engine.
     pub fn new() -> Self {
-        CandleEngine
+        CandleEngine::default()
     }
 
     /// Forward then `loss.backward()`. `input_grad` makes `x` a [`Var`]; `deltas` adds the
@@ -73,6 +77,7 @@ impl CandleEngine {
         Ok(Backward {
             model,
             x,
+            y,
             probes,
             forward,
             grads,

@@ -17,7 +17,7 @@ use bplab_core::{
 };
 
 /// f64 gradients through `gelu_erf` are off by up to ~1.7e-7·|upstream gradient|: candle's
-/// backward uses `0.398942` for `1/√(2π)` (relative error 7.0e-7, `backprop.rs:621`). The
+/// backward uses `0.398942` for `1/√(2π)` (relative error 7.0e-7, `candle-core-0.11.1/src/backprop.rs:630`). The
 /// measured worst excess over `FD_F64` is reported by `gelu_f64_misses_fd_f64`; this looser
 /// bound (rtol 1e-5, atol 1e-7) is what the gelu f64 checks use instead.
 const GELU_F64: Tolerance = Tolerance::new(1e-7, 1e-5);
@@ -208,6 +208,10 @@ fn run_all(dtype: DType) {
         }
     }
     assert!(n > 0);
+    eprintln!(
+        "{dtype}: {n} tensor comparisons over {} networks × 2 residual × 2 batch sizes",
+        cases().len()
+    );
     assert!(
         failures.is_empty(),
         "{} of {n} comparisons failed:\n{}",

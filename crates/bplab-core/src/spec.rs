@@ -38,6 +38,31 @@ pub enum Activation {
 /// The slope of `leaky-relu` for negative inputs (PyTorch's default).
 pub const LEAKY_SLOPE: f64 = 0.01;
 
+/// The derivative an implementation assigns to ReLU and leaky-ReLU at exactly `z = 0`, where
+/// neither has one. Any value between the one-sided slopes is a valid subgradient, and
+/// frameworks differ: PyTorch (and the manual engine) use the left slope.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct KinkGrads {
+    /// `relu'(0)`.
+    pub relu: f64,
+    /// `leaky_relu'(0)`.
+    pub leaky_relu: f64,
+}
+
+impl KinkGrads {
+    /// PyTorch's convention: `relu'(0) = 0`, `leaky_relu'(0) = 0.01`.
+    pub const PYTORCH: KinkGrads = KinkGrads {
+        relu: 0.0,
+        leaky_relu: LEAKY_SLOPE,
+    };
+}
+
+impl Default for KinkGrads {
+    fn default() -> Self {
+        KinkGrads::PYTORCH
+    }
+}
+
 impl Activation {
     /// Every activation, in the order of the contract.
     pub const ALL: [Activation; 7] = [

@@ -2,9 +2,12 @@
 //!
 //! Element-wise derivatives (read from the cached `z` and `a = σ(z)`):
 //! - identity: `σ' = 1`
-//! - relu: `σ' = 1` for `z > 0`, else `0` — **at exactly `z = 0` the derivative is 0**, as
-//!   PyTorch defines it (`threshold_backward` passes the gradient only where `z > 0`);
-//! - leaky-relu: `σ' = 1` for `z > 0`, else `0.01` (so `0.01` at exactly 0, as PyTorch);
+//! - relu: `σ' = 1` for `z > 0`, `0` for `z < 0` — **at exactly `z = 0` the derivative is 0**,
+//!   as PyTorch defines it (`threshold_backward` passes the gradient only where `z > 0`);
+//! - leaky-relu: `σ' = 1` for `z > 0`, `0.01` for `z < 0`, and `0.01` at exactly 0 (PyTorch);
+//!
+//!   the value at exactly 0 is a [`KinkGrads`] argument (default [`KinkGrads::PYTORCH`]) so the
+//!   harness can reproduce another framework's convention when it explains a difference;
 //! - sigmoid: `σ' = a (1 − a)` (at most 1/4: the lesson's vanishing factor);
 //! - tanh: `σ' = 1 − a²`;
 //! - gelu (exact): `σ' = Φ(z) + z φ(z)`, `Φ(z) = ½(1 + erf(z/√2))`, `φ(z) = e^{−z²/2}/√(2π)`.
@@ -15,7 +18,7 @@
 //! [`crate::loss`] is used instead.
 
 use crate::real::Real;
-use bplab_core::spec::LEAKY_SLOPE;
+use bplab_core::spec::{KinkGrads, LEAKY_SLOPE};
 use bplab_core::Activation;
 
 const FRAC_1_SQRT_2: f64 = std::f64::consts::FRAC_1_SQRT_2;
@@ -35,7 +38,8 @@ pub fn activation_forward<T: Real>(act: Activation, z: &[T], a: &mut [T], n: usi
     }
 }
 
-/// `δ = g ⊙ σ'(z)` (or softmax's vector–Jacobian product), from the cached `z` and `a`.
+/// `δ = g ⊙ σ'(z)` (or softmax's vector–Jacobian product), from the cached `z` and `a`,
+/// with `at_zero` giving ReLU's and leaky-ReLU's derivative at exactly 0.
 /// Shapes: `delta`, `g` (`∂L/∂a`), `z`, `a` `(B, n)`.
 pub fn activation_backward<T: Real>(
     act: Activation,
@@ -44,6 +48,7 @@ pub fn activation_backward<T: Real>(
     z: &[T],
     a: &[T],
     n: usize,
+    at_zero: KinkGrads,
 ) {
     if act == Activation::Softmax {
         for ((d_row, g_row), a_row) in delta
@@ -62,7 +67,7 @@ pub fn activation_backward<T: Real>(
         return;
     }
     for (((d, &g), &z), &a) in delta.iter_mut().zip(g).zip(z).zip(a) {
-        *d = g * derivative(act, z, a);
+        *d = g * derivative(act, z, a, at_zero);
     }
 }
 
@@ -101,25 +106,17 @@ pub fn apply<T: Real>(act: Activation, z: T) -> T {
     }
 }
 
-/// `σ'(z)` given `z` and `a = σ(z)`.
-pub fn derivative<T: Real>(act: Activation, z: T, a: T) -> T {
+/// `σ'(z)` given `z` and `a = σ(z)` (`at_zero`: the kinks' derivative at exactly 0).
+pub fn derivative<T: Real>(act: Activation, z: T, a: T, at_zero: KinkGrads) -> T {
     match act {
         Activation::Identity => T::ONE,
-        // PyTorch's convention: the derivative at exactly 0 is 0.
-        Activation::Relu => {
-            if z > T::ZERO {
-                T::ONE
-            } else {
-                T::ZERO
-            }
-        }
-        Activation::LeakyRelu => {
-            if z > T::ZERO {
-                T::ONE
-            } else {
-                T::from_f64(LEAKY_SLOPE)
-            }
-        }
+        // At exactly 0: `at_zero` (PyTorch's convention, the default, is the left slope).
+        Activation::Relu if z == T::ZERO => T::from_f64(at_zero.relu),
+        Activation::Relu if z > T::ZERO => T::ONE,
+        Activation::Relu => T::ZERO,
+        Activation::LeakyRelu if z == T::ZERO => T::from_f64(at_zero.leaky_relu),
+        Activation::LeakyRelu if z > T::ZERO => T::ONE,
+        Activation::LeakyRelu => T::from_f64(LEAKY_SLOPE),
         Activation::Sigmoid => a * (T::ONE - a),
         Activation::Tanh => T::ONE - a * a,
         Activation::Gelu => {
@@ -153,20 +150,53 @@ mod tests {
 
     #[test]
     fn kinks_follow_pytorch() {
-        assert_eq!(derivative(Activation::Relu, 0.0f64, 0.0), 0.0);
-        assert_eq!(derivative(Activation::LeakyRelu, 0.0f64, 0.0), 0.01);
-        assert_eq!(derivative(Activation::Relu, 1e-300f64, 1e-300), 1.0);
+        assert_eq!(
+            derivative(Activation::Relu, 0.0f64, 0.0, KinkGrads::PYTORCH),
+            0.0
+        );
+        assert_eq!(
+            derivative(Activation::LeakyRelu, 0.0f64, 0.0, KinkGrads::PYTORCH),
+            0.01
+        );
+        let candle = KinkGrads {
+            relu: 1.0,
+            leaky_relu: 0.505,
+        };
+        assert_eq!(derivative(Activation::Relu, 0.0f64, 0.0, candle), 1.0);
+        assert_eq!(derivative(Activation::Relu, -0.0f64, 0.0, candle), 1.0);
+        assert_eq!(
+            derivative(Activation::LeakyRelu, 0.0f64, 0.0, candle),
+            0.505
+        );
+        assert_eq!(
+            derivative(Activation::Relu, 1e-300f64, 1e-300, KinkGrads::PYTORCH),
+            1.0
+        );
+        assert_eq!(
+            derivative(Activation::Relu, -1e-300f64, 0.0, KinkGrads::PYTORCH),
+            0.0
+        );
     }
 
     #[test]
     fn sigmoid_derivative_is_at_most_a_quarter() {
         for i in -100..=100 {
             let z = i as f64 / 10.0;
-            let d = derivative(Activation::Sigmoid, z, apply(Activation::Sigmoid, z));
+            let d = derivative(
+                Activation::Sigmoid,
+                z,
+                apply(Activation::Sigmoid, z),
+                KinkGrads::PYTORCH,
+            );
             assert!(d <= 0.25 && d > 0.0, "{z}: {d}");
         }
         assert_eq!(
-            derivative(Activation::Sigmoid, 0.0, apply(Activation::Sigmoid, 0.0)),
+            derivative(
+                Activation::Sigmoid,
+                0.0,
+                apply(Activation::Sigmoid, 0.0),
+                KinkGrads::PYTORCH
+            ),
             0.25
         );
     }
@@ -183,7 +213,7 @@ mod tests {
                 let z = i as f64 / 8.0 + 0.0625;
                 let h = 1e-6;
                 let fd = (apply(act, z + h) - apply(act, z - h)) / (2.0 * h);
-                let an = derivative(act, z, apply(act, z));
+                let an = derivative(act, z, apply(act, z), KinkGrads::PYTORCH);
                 assert!((fd - an).abs() <= 1e-8, "{act} at {z}: {an} vs {fd}");
             }
         }

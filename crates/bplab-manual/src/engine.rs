@@ -3,7 +3,7 @@
 use crate::fault::Fault;
 use crate::model::Model;
 use crate::real::Real;
-use bplab_core::spec::{bias_name, weight_name};
+use bplab_core::spec::{bias_name, weight_name, KinkGrads};
 use bplab_core::{
     Batch, DType, Engine, ForwardTrace, GradRequest, Gradients, Network, ParamSet, Result, Tensor,
 };
@@ -12,17 +12,31 @@ use bplab_core::{
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ManualEngine {
     fault: Fault,
+    at_zero: KinkGrads,
 }
 
 impl ManualEngine {
     /// The correct engine.
     pub fn new() -> Self {
-        ManualEngine { fault: Fault::None }
+        ManualEngine {
+            fault: Fault::None,
+            at_zero: KinkGrads::PYTORCH,
+        }
+    }
+
+    /// The same engine with another convention for ReLU's and leaky-ReLU's derivative at
+    /// exactly 0 (the harness uses it to show that a framework's difference is only that).
+    pub fn with_kink_grads(mut self, at_zero: KinkGrads) -> Self {
+        self.at_zero = at_zero;
+        self
     }
 
     /// An engine whose backward pass has `fault` planted: for the checker's negative controls.
     pub fn with_fault(fault: Fault) -> Self {
-        ManualEngine { fault }
+        ManualEngine {
+            fault,
+            at_zero: KinkGrads::PYTORCH,
+        }
     }
 
     fn run<T: Real>(
@@ -33,7 +47,8 @@ impl ManualEngine {
     ) -> (ForwardTrace, Option<Gradients>) {
         let spec = net.spec();
         let conv = |t: &Tensor| t.data.iter().map(|&v| T::from_f64(v)).collect::<Vec<T>>();
-        let model = Model::<T>::with_fault(spec, net.params(), self.fault);
+        let model =
+            Model::<T>::with_fault(spec, net.params(), self.fault).with_kink_grads(self.at_zero);
         let cache = model.forward(conv(&batch.x), conv(&batch.y));
         let widen = |v: &[T], shape: Vec<usize>| Tensor {
             shape,

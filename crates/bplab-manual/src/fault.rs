@@ -8,6 +8,7 @@ use crate::activation::activation_backward;
 use crate::linear::linear_backward;
 use crate::loss::cross_entropy_backward;
 use crate::real::Real;
+use bplab_core::spec::KinkGrads;
 use bplab_core::Activation;
 
 /// A planted bug in the backward pass (or none).
@@ -37,7 +38,7 @@ impl Fault {
 }
 
 type LinearBackward<T> = fn(&mut [T], &mut [T], &mut [T], &[T], &[T], &[T], usize, usize);
-type ActivationBackward<T> = fn(Activation, &mut [T], &[T], &[T], &[T], usize);
+type ActivationBackward<T> = fn(Activation, &mut [T], &[T], &[T], &[T], usize, KinkGrads);
 type LossBackward<T> = fn(&mut [T], &[T], &[T], usize);
 
 /// The backward kernels of one model.
@@ -70,7 +71,15 @@ impl<T: Real> Kernels<T> {
     }
 }
 
-fn no_derivative<T: Real>(_: Activation, delta: &mut [T], g: &[T], _: &[T], _: &[T], _: usize) {
+fn no_derivative<T: Real>(
+    _: Activation,
+    delta: &mut [T],
+    g: &[T],
+    _: &[T],
+    _: &[T],
+    _: usize,
+    _: KinkGrads,
+) {
     delta.copy_from_slice(g);
 }
 
@@ -121,9 +130,10 @@ fn diagonal_softmax<T: Real>(
     z: &[T],
     a: &[T],
     n: usize,
+    at_zero: KinkGrads,
 ) {
     if act != Activation::Softmax {
-        return activation_backward(act, delta, g, z, a, n);
+        return activation_backward(act, delta, g, z, a, n, at_zero);
     }
     for ((d, &g), &a) in delta.iter_mut().zip(g).zip(a) {
         *d = g * a * (T::ONE - a);

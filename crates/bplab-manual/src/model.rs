@@ -8,6 +8,7 @@ use crate::fault::{Fault, Kernels};
 use crate::linear::linear_forward;
 use crate::loss::{cross_entropy_forward, mse_backward, mse_forward};
 use crate::real::Real;
+use bplab_core::spec::KinkGrads;
 use bplab_core::{Loss, NetSpec, ParamSet};
 
 /// The network's parameters in `T`, PyTorch layout.
@@ -18,6 +19,8 @@ pub struct Model<T: Real> {
     /// `b[l]`: `(n_out)`.
     b: Vec<Vec<T>>,
     kernels: Kernels<T>,
+    /// ReLU's and leaky-ReLU's derivative at exactly 0.
+    at_zero: KinkGrads,
 }
 
 /// Everything forward computed, kept for backward.
@@ -70,7 +73,14 @@ impl<T: Real> Model<T> {
                 .map(|l| conv(&params.bias(l).data))
                 .collect(),
             kernels: Kernels::with(fault),
+            at_zero: KinkGrads::PYTORCH,
         }
+    }
+
+    /// The same model with another convention for the kinks' derivative at exactly 0.
+    pub fn with_kink_grads(mut self, at_zero: KinkGrads) -> Self {
+        self.at_zero = at_zero;
+        self
     }
 
     /// Forward pass over a batch: `x` `(B, n_in)`, `y` `(B, n_out)`.
@@ -137,7 +147,15 @@ impl<T: Real> Model<T> {
             let act = spec.activations()[l];
             // δ_l = ∂L/∂h_l ⊙ σ'(z_l) (already set for a fused softmax + cross-entropy output).
             if !(l == last && spec.loss() == Loss::CrossEntropy) {
-                (k.activation_backward)(act, &mut delta[l], &dh, &c.z[l], &c.a[l], n_out);
+                (k.activation_backward)(
+                    act,
+                    &mut delta[l],
+                    &dh,
+                    &c.z[l],
+                    &c.a[l],
+                    n_out,
+                    self.at_zero,
+                );
             }
             // ∂L/∂h_{l−1} = δ_l W_l, ∂L/∂W_l = δ_lᵀ h_{l−1}, ∂L/∂b_l = Σ_b δ_l.
             let h_prev = if l == 0 { &c.x } else { &c.h[l - 1] };

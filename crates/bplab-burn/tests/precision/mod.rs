@@ -1,11 +1,14 @@
 //! Measurement of burn's activation functions and their derivatives against `f64` truth.
 //!
-//! Each op runs through [`bplab_burn::model::activate`] (the very call the engine makes) on an
-//! autodiff device; its derivative is burn-autodiff's gradient of `Σ w ⊙ f(x)` (`w = 1` for the
-//! element-wise ops, so the gradient is `f'(x)`; fixed weights per column for the row-wise
-//! ones). Truth is a careful `f64` formula (erfc for GELU's tail, `e^{−|x|}` forms for the
-//! sigmoid, `1/cosh²` for tanh's derivative, max-shifted softmax) evaluated at the input the
-//! backend actually saw (rounded to `f32` in `F32`).
+//! Each op runs through [`bplab_burn::model::activate`] (the very call the engine makes) on
+//! both devices the engine uses: the plain device (`forward`) and the autodiff device
+//! (`grads`); the value error is the worse of the two. The derivative is burn-autodiff's
+//! gradient of `Σ w ⊙ f(x)` (`w = 1` for the element-wise ops, so the gradient is `f'(x)`;
+//! fixed weights per column for the row-wise ones). Truth is a careful `f64` formula (erfc
+//! for GELU's tail, `e^{−|x|}` forms for the sigmoid, `1/cosh²` for tanh's derivative,
+//! max-shifted softmax) evaluated at the input the backend actually saw (rounded to `f32` in
+//! `F32`); it is itself accurate to a few ulp, so an error of 0 means "bit-identical to the
+//! reference formula", not "correctly rounded".
 
 #![allow(dead_code)]
 
@@ -134,16 +137,28 @@ pub fn truth(op: Op, shape: &[usize], x: &[f64]) -> (Vec<f64>, Vec<f64>) {
     }
 }
 
-/// `(f(x), ∂/∂x Σ w ⊙ f(x))` from burn on `backend` in `dtype` (the inputs it saw, too).
+fn apply(op: Op, x: Tensor<2>) -> Tensor<2> {
+    match op {
+        Op::Act(a) => activate(a, x),
+        Op::LogSoftmax => log_softmax(x, 1),
+    }
+}
+
+/// `f(x)` from burn on `backend`'s plain device (the engine's `forward` path).
+pub fn burn_plain(backend: BurnBackend, op: Op, dtype: DType) -> Vec<f64> {
+    let (shape, g) = grid(op);
+    let x = burn_tensor::<2>(g, shape, &backend.plain_device(), dtype);
+    read("probe", apply(op, x), dtype).unwrap().data
+}
+
+/// `(x, f(x), ∂/∂x Σ w ⊙ f(x))` from burn on `backend`'s autodiff device in `dtype`, `x` as
+/// the backend saw it.
 pub fn burn(backend: BurnBackend, op: Op, dtype: DType) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
     let (shape, g) = grid(op);
     let device = backend.device();
     let x: Tensor<2> = burn_tensor::<2>(g, shape.clone(), &device, dtype).require_grad();
     let seen = read("probe", x.clone(), dtype).unwrap().data;
-    let y = match op {
-        Op::Act(a) => activate(a, x.clone()),
-        Op::LogSoftmax => log_softmax(x.clone(), 1),
-    };
+    let y = apply(op, x.clone());
     let w: Vec<f64> = (0..shape[0])
         .flat_map(|_| (0..shape[1]).map(|k| if op.row_wise() { W[k] } else { 1.0 }))
         .collect();
@@ -207,11 +222,38 @@ pub fn global(dtype: DType) -> Tolerance {
 pub fn measure(backend: BurnBackend, op: Op, dtype: DType) -> (Stat, Stat) {
     let (shape, _) = grid(op);
     let (x, value, grad) = burn(backend, op, dtype);
+    let plain = burn_plain(backend, op, dtype);
     let (tv, tg) = truth(op, &shape, &x);
     let tol = global(dtype);
     let kink = op.has_kink();
-    (
+    let v = worse(
         stat(&x, &value, &tv, tol, |_| false),
-        stat(&x, &grad, &tg, tol, |v| kink && v == 0.0),
-    )
+        stat(&x, &plain, &tv, tol, |_| false),
+    );
+    (v, stat(&x, &grad, &tg, tol, |v| kink && v == 0.0))
+}
+
+fn worse(a: Stat, b: Stat) -> Stat {
+    Stat {
+        max_abs: a.max_abs.max(b.max_abs),
+        max_rel: a.max_rel.max(b.max_rel),
+        excess: a.excess.max(b.excess),
+        worst: if b.excess > a.excess {
+            b.worst
+        } else {
+            a.worst
+        },
+    }
+}
+
+/// The largest `|plain − autodiff|` of the value: how far the engine's `forward` (plain
+/// device) and the function `grads` differentiates (autodiff device) disagree.
+pub fn paths_differ(backend: BurnBackend, op: Op, dtype: DType) -> f64 {
+    let (_, value, _) = burn(backend, op, dtype);
+    let plain = burn_plain(backend, op, dtype);
+    value
+        .iter()
+        .zip(&plain)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f64::max)
 }
