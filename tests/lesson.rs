@@ -98,11 +98,11 @@ fn check_against_hand(
             dw2[j],
             SCALAR,
         );
-        for i in 0..2 {
+        for (i, &want) in dw1[j].iter().enumerate() {
             assert_close_scalar(
                 &format!("fc1.weight[{j}, {i}]"),
                 g.params.weight(0).data[2 * j + i],
-                dw1[j][i],
+                want,
                 SCALAR,
             );
         }
