@@ -273,6 +273,11 @@ pub fn to_table(r: &Resolved, report: &CheckReport) -> String {
             ));
         }
     }
+    for e in &report.engines {
+        for n in &e.notes {
+            s.push_str(&format!("note: {n}\n"));
+        }
+    }
     let failed: Vec<&str> = report
         .engines
         .iter()

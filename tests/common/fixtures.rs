@@ -90,3 +90,33 @@ pub fn load(name: &str) -> Fixture {
         batch,
     }
 }
+
+impl Fixture {
+    /// The gradients `engine` must produce on this case: PyTorch's, except where the case puts
+    /// ReLU-type pre-activations at exactly 0 and the engine's derivative there differs from
+    /// PyTorch's — then the manual engine's with the engine's convention. The flag says which.
+    pub fn expected_grads(
+        &self,
+        engine: &str,
+        dtype: bplab_core::DType,
+    ) -> (bplab_core::ParamSet, bool) {
+        use bplab_core::{Engine, GradRequest};
+        let convention = bplab::precision::kink_grads(engine);
+        let at_kink = self
+            .network
+            .spec()
+            .activations()
+            .iter()
+            .zip(&self.z)
+            .any(|(a, z)| a.has_kink() && z.data.contains(&0.0));
+        if at_kink && convention != bplab_core::spec::KinkGrads::PYTORCH {
+            let g = bplab_manual::ManualEngine::new()
+                .with_kink_grads(convention)
+                .grads(&self.network, &self.batch, dtype, GradRequest::default())
+                .unwrap();
+            (g.params, true)
+        } else {
+            (ParamSet::from_entries(self.grads.clone()), false)
+        }
+    }
+}
