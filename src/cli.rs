@@ -67,6 +67,10 @@ pub struct CheckArgs {
     pub rtol: Option<f64>,
 }
 
+/// Most parameter (and input) elements `check` differentiates numerically: each costs two
+/// forward passes per engine.
+pub const MAX_FD_ELEMENTS: usize = 100_000;
+
 /// What a subcommand produced: text for stdout and the exit status.
 struct Outcome {
     stdout: String,
@@ -156,6 +160,13 @@ fn run_check(a: CheckArgs) -> Result<Outcome, Error> {
         a.atol.unwrap_or(cfg.fd_tol.atol),
         a.rtol.unwrap_or(cfg.fd_tol.rtol),
     );
+    let probes =
+        resolved.network.params().n_values() + if a.inputs { resolved.batch.x.len() } else { 0 };
+    if probes > MAX_FD_ELEMENTS {
+        return Err(Error::Parse(format!(
+            "check: {probes} elements to differentiate (two forward passes each) is more than the limit of {MAX_FD_ELEMENTS}; use a smaller network"
+        )));
+    }
     let report = check::run(&engines, &resolved, &cfg)?;
     let stdout = match format {
         Format::Json => format!("{}\n", check::to_json(&report)),

@@ -139,6 +139,21 @@ fn network_description_errors() {
     assert_usage_error(&["grads", "--format", "xml"], &["--format", "xml"]);
     assert_usage_error(&["grads", "--bogus"], &["--bogus"]);
     assert_usage_error(&["check", "--atol", "-1"], &["--atol"]);
+    let wide_input = vec!["0.5"; 400].join(",");
+    assert_usage_error(
+        &[
+            "check",
+            "--layers",
+            "400,400,2",
+            "--activations",
+            "relu,softmax",
+            "--input",
+            &wide_input,
+            "--target",
+            "1,0",
+        ],
+        &["161202 elements to differentiate", "limit of 100000"],
+    );
 }
 
 #[test]
