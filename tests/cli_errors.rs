@@ -50,6 +50,18 @@ const NET: [&str; 6] = [
     "mse",
 ];
 
+/// `grads` on the seed network with `--params path` and the lesson's example.
+fn with_params(path: &std::path::Path) -> Vec<&str> {
+    with_net(&[
+        "--params",
+        path.to_str().unwrap(),
+        "--input",
+        "1,2",
+        "--target",
+        "0.5",
+    ])
+}
+
 fn with_net<'a>(extra: &[&'a str]) -> Vec<&'a str> {
     let mut v = vec!["grads"];
     v.extend(NET);
@@ -179,31 +191,14 @@ fn params_file_errors() {
     missing = ParamSet::from_entries(entries);
     let p = tmp("missing.safetensors");
     missing.save(&p, DType::F32).unwrap();
-    assert_usage_error(
-        &with_net(&[
-            "--params",
-            p.to_str().unwrap(),
-            "--input",
-            "1,2",
-            "--target",
-            "0.5",
-        ]),
-        &["missing tensor 'fc2.bias'", "[1]"],
-    );
+    assert_usage_error(&with_params(&p), &["missing tensor 'fc2.bias'", "[1]"]);
 
     let mut wrong = seed_params();
     wrong.get_mut("fc1.weight").unwrap().shape = vec![2, 3];
     let p = tmp("wrong.safetensors");
     wrong.save(&p, DType::F64).unwrap();
     assert_usage_error(
-        &with_net(&[
-            "--params",
-            p.to_str().unwrap(),
-            "--input",
-            "1,2",
-            "--target",
-            "0.5",
-        ]),
+        &with_params(&p),
         &["fc1.weight", "[2, 3]", "expected [3, 2]"],
     );
 

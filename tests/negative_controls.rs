@@ -4,10 +4,9 @@
 
 mod common;
 
-use bplab_core::gradcheck::{finite_differences, FdConfig};
-use bplab_core::{Activation, DType, Engine, GradRequest, Init, Loss, Tolerance};
+use bplab_core::{Activation, DType, Init, Loss, Tolerance};
 use bplab_manual::{Fault, ManualEngine};
-use common::{batch, network};
+use common::{batch, fd_comparisons, network};
 
 /// Runs the checker on `engine` and returns the names of the tensors it flags.
 fn flagged(engine: &ManualEngine, loss: Loss, out: Activation) -> Vec<String> {
@@ -20,20 +19,7 @@ fn flagged(engine: &ManualEngine, loss: Loss, out: Activation) -> Vec<String> {
         7,
     );
     let b = batch(net.spec(), 4, 7);
-    let grads = engine
-        .grads(&net, &b, DType::F64, GradRequest { input_grad: true })
-        .unwrap();
-    let fd = finite_differences(
-        engine,
-        &net,
-        &b,
-        &FdConfig {
-            inputs: true,
-            ..FdConfig::default()
-        },
-    )
-    .unwrap();
-    fd.compare(&grads, Tolerance::FD_F64)
+    fd_comparisons(engine, &net, &b, DType::F64, Tolerance::FD_F64)
         .into_iter()
         .filter(|c| !c.passed())
         .map(|c| c.name)
@@ -139,21 +125,7 @@ fn every_planted_fault_is_reported_by_the_binary_too() {
             3,
         );
         let b = batch(net.spec(), 3, 3);
-        let grads = e
-            .grads(&net, &b, DType::F64, GradRequest { input_grad: true })
-            .unwrap();
-        let fd = finite_differences(
-            &e,
-            &net,
-            &b,
-            &FdConfig {
-                inputs: true,
-                ..FdConfig::default()
-            },
-        )
-        .unwrap();
-        let report: Vec<String> = fd
-            .compare(&grads, Tolerance::FD_F64)
+        let report: Vec<String> = fd_comparisons(&e, &net, &b, DType::F64, Tolerance::FD_F64)
             .iter()
             .map(|c| c.to_string())
             .collect();
