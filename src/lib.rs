@@ -9,4 +9,5 @@ pub mod engines;
 pub mod grads;
 pub mod netargs;
 pub mod precision;
+pub mod progress;
 pub mod render;
