@@ -7,6 +7,7 @@ use crate::error::{Error, Result};
 use crate::params::ParamSet;
 use crate::spec::NetSpec;
 use crate::tensor::Tensor;
+use crate::train::Trainer;
 use std::fmt;
 use std::str::FromStr;
 
@@ -126,4 +127,14 @@ pub trait Engine: Send + Sync {
         dtype: DType,
         req: GradRequest,
     ) -> Result<Gradients>;
+
+    /// A [`Trainer`]: `net`'s parameters and `batch` as this engine's own tensors in `dtype`,
+    /// for timed loops and training runs.
+    fn trainer(&self, net: &Network, batch: &Batch, dtype: DType) -> Result<Box<dyn Trainer>> {
+        let _ = (net, batch, dtype);
+        Err(Error::EngineUnavailable(format!(
+            "{} has no trainer",
+            self.name()
+        )))
+    }
 }

@@ -18,6 +18,7 @@ pub mod rng;
 pub mod spec;
 pub mod tensor;
 pub mod tolerance;
+pub mod train;
 
 pub use batch::Batch;
 pub use engine::{DType, Engine, ForwardTrace, GradRequest, Gradients, Network};
@@ -27,3 +28,4 @@ pub use params::ParamSet;
 pub use spec::{Activation, Loss, NetSpec};
 pub use tensor::Tensor;
 pub use tolerance::{Comparison, Tolerance};
+pub use train::{Clip, Sgd, StepStats, Trainer};
