@@ -26,6 +26,34 @@ pub enum Command {
     Grads(GradsArgs),
     /// Every engine's gradients against finite differences and against the manual engine.
     Check(CheckArgs),
+    /// Times forward, grads and train_step (f32) for every engine × configuration.
+    Bench(BenchArgs),
+}
+
+/// `bplab bench` flags.
+#[derive(Args, Debug)]
+pub struct BenchArgs {
+    /// Shorter measurements: the whole matrix in well under a minute.
+    #[arg(long)]
+    pub quick: bool,
+    /// manual, burn-ndarray, burn-flex, candle, a comma-separated list, or all.
+    #[arg(long, default_value = "all", value_name = "NAME")]
+    pub engine: String,
+    /// Configurations (seed-b1, seed-b64, mnist-b64, wide-b256, deep20-b32), comma-separated, or all.
+    #[arg(long, default_value = "all", value_name = "LIST")]
+    pub config: String,
+    /// Operations (forward, grads, train_step), comma-separated, or all.
+    #[arg(long, default_value = "all", value_name = "LIST")]
+    pub op: String,
+    /// table (default), json or markdown.
+    #[arg(long, default_value = "table", value_name = "FORMAT")]
+    pub format: String,
+    /// Time grads against batch size and width instead, writing CSV and an SVG plot.
+    #[arg(long)]
+    pub sweep: bool,
+    /// Where --sweep writes its files.
+    #[arg(long, default_value = "results/bench-sweep", value_name = "DIR")]
+    pub out: std::path::PathBuf,
 }
 
 /// Engine and precision selection.
@@ -126,6 +154,9 @@ fn run(cli: Cli) -> Result<Outcome, Error> {
         }),
         Some(Command::Grads(a)) => run_grads(a),
         Some(Command::Check(a)) => run_check(a),
+        Some(Command::Bench(a)) => {
+            crate::bench::cli::run(a).map(|(stdout, code)| Outcome { stdout, code })
+        }
     }
 }
 

@@ -3,6 +3,7 @@
 //! inline values), selects engines by name, runs them (turning any framework panic into an
 //! error), and compares their gradients with finite differences and with each other.
 
+pub mod bench;
 pub mod check;
 pub mod cli;
 pub mod engines;

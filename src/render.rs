@@ -83,6 +83,24 @@ impl Table {
     }
 }
 
+impl Table {
+    /// Renders as a GitHub-flavoured Markdown table.
+    pub fn render_markdown(&self) -> String {
+        let mut out = String::new();
+        for (i, row) in self.rows.iter().enumerate() {
+            out.push_str("| ");
+            out.push_str(&row.join(" | "));
+            out.push_str(" |\n");
+            if i == 0 {
+                out.push('|');
+                out.push_str(&"---|".repeat(row.len()));
+                out.push('\n');
+            }
+        }
+        out
+    }
+}
+
 /// A short scientific form for error columns: `3.2e-13`, `0`.
 pub fn sci(v: f64) -> String {
     if v == 0.0 {

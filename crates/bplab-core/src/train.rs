@@ -21,8 +21,8 @@ pub enum Clip {
     /// Each gradient element clamped to `[−c, c]` (PyTorch's `clip_grad_value_`, burn's
     /// `GradientClipping::Value`).
     Value(f64),
-    /// One L2 norm over all parameters together; when it exceeds `c` every gradient is scaled
-    /// by `c / (norm + 1e-6)` (PyTorch's `clip_grad_norm_`).
+    /// One L2 norm over all parameters together; every gradient is scaled by
+    /// `min(1, c / (norm + 1e-6))` (PyTorch's `clip_grad_norm_`).
     GlobalNorm(f64),
     /// Each tensor's own L2 norm; a tensor whose norm exceeds `c` is scaled by `c / norm`
     /// (burn's `GradientClipping::Norm`).
@@ -38,13 +38,8 @@ impl Clip {
     pub fn scale(self, tensor_norm: f64, global_norm: f64) -> f64 {
         match self {
             Clip::None | Clip::Value(_) => 1.0,
-            Clip::GlobalNorm(c) => {
-                if global_norm > c {
-                    c / (global_norm + GLOBAL_NORM_EPS)
-                } else {
-                    1.0
-                }
-            }
+            // PyTorch: `clip_coef = max_norm / (total_norm + 1e-6)`, clamped to at most 1.
+            Clip::GlobalNorm(c) => (c / (global_norm + GLOBAL_NORM_EPS)).min(1.0),
             Clip::PerTensorNorm(c) => {
                 if tensor_norm > c {
                     c / tensor_norm

@@ -3,7 +3,9 @@
 use crate::fault::Fault;
 use crate::model::Model;
 use crate::real::Real;
+use crate::trainer::ManualTrainer;
 use bplab_core::spec::{bias_name, weight_name, KinkGrads};
+use bplab_core::train::Trainer;
 use bplab_core::{
     Batch, DType, Engine, ForwardTrace, GradRequest, Gradients, Network, ParamSet, Result, Tensor,
 };
@@ -116,5 +118,21 @@ impl Engine for ManualEngine {
             grads.input = None;
         }
         Ok(grads)
+    }
+
+    fn trainer(&self, net: &Network, batch: &Batch, dtype: DType) -> Result<Box<dyn Trainer>> {
+        fn make<T: Real>(
+            e: &ManualEngine,
+            net: &Network,
+            batch: &Batch,
+        ) -> Result<ManualTrainer<T>> {
+            let model = Model::<T>::with_fault(net.spec(), net.params(), e.fault)
+                .with_kink_grads(e.at_zero);
+            ManualTrainer::new(model, batch)
+        }
+        Ok(match dtype {
+            DType::F64 => Box::new(make::<f64>(self, net, batch)?),
+            DType::F32 => Box::new(make::<f32>(self, net, batch)?),
+        })
     }
 }

@@ -37,7 +37,7 @@ impl Fault {
     ];
 }
 
-type LinearBackward<T> = fn(&mut [T], &mut [T], &mut [T], &[T], &[T], &[T], usize, usize);
+type LinearBackward<T> = fn(Option<&mut [T]>, &mut [T], &mut [T], &[T], &[T], &[T], usize, usize);
 type ActivationBackward<T> = fn(Activation, &mut [T], &[T], &[T], &[T], usize, KinkGrads);
 type LossBackward<T> = fn(&mut [T], &[T], &[T], usize);
 
@@ -85,7 +85,7 @@ fn no_derivative<T: Real>(
 
 #[allow(clippy::too_many_arguments)]
 fn untransposed<T: Real>(
-    dinp: &mut [T],
+    dinp: Option<&mut [T]>,
     dw: &mut [T],
     db: &mut [T],
     delta: &[T],
@@ -94,7 +94,8 @@ fn untransposed<T: Real>(
     n_in: usize,
     n_out: usize,
 ) {
-    linear_backward(dinp, dw, db, delta, inp, w, n_in, n_out);
+    linear_backward(None, dw, db, delta, inp, w, n_in, n_out);
+    let Some(dinp) = dinp else { return };
     dinp.fill(T::ZERO);
     for (d_row, dx_row) in delta.chunks_exact(n_out).zip(dinp.chunks_exact_mut(n_in)) {
         for (i, dx) in dx_row.iter_mut().enumerate() {
@@ -107,7 +108,7 @@ fn untransposed<T: Real>(
 
 #[allow(clippy::too_many_arguments)]
 fn bias_summed<T: Real>(
-    dinp: &mut [T],
+    dinp: Option<&mut [T]>,
     dw: &mut [T],
     db: &mut [T],
     delta: &[T],

@@ -19,10 +19,13 @@ pub mod engine;
 pub mod fault;
 pub mod linear;
 pub mod loss;
+pub mod matmul;
 pub mod model;
 pub mod real;
+pub mod trainer;
 
 pub use engine::ManualEngine;
 pub use fault::Fault;
 pub use model::{Backward, Cache, Model};
 pub use real::Real;
+pub use trainer::ManualTrainer;

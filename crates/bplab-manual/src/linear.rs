@@ -9,9 +9,11 @@
 //! The sums over the batch are sums, not means: the `1/B` of the batch-mean loss is already
 //! inside `δ` (it enters once, in the loss's seed gradient).
 
+use crate::matmul::{matmul, MatRef};
 use crate::real::Real;
 
-/// `z = h_prev Wᵀ + b`.
+/// `z = h_prev Wᵀ + b`: the bias broadcast into `z`, then the product added (one pass of the
+/// GEMM kernel over `W` read transposed in place).
 ///
 /// Shapes: `z` `(B, n_out)`, `inp` `(B, n_in)`, `w` `(n_out, n_in)`, `bias` `(n_out)`.
 pub fn linear_forward<T: Real>(
@@ -22,26 +24,24 @@ pub fn linear_forward<T: Real>(
     n_in: usize,
     n_out: usize,
 ) {
-    for (z_row, x_row) in z.chunks_exact_mut(n_out).zip(inp.chunks_exact(n_in)) {
-        for (o, z_o) in z_row.iter_mut().enumerate() {
-            let w_row = &w[o * n_in..(o + 1) * n_in];
-            let mut acc = bias[o];
-            for (&x, &wv) in x_row.iter().zip(w_row) {
-                acc += x * wv;
-            }
-            *z_o = acc;
-        }
+    let batch = z.len() / n_out;
+    for z_row in z.chunks_exact_mut(n_out) {
+        z_row.copy_from_slice(bias); // (n_out)
     }
+    let inp = MatRef::row_major(inp, batch, n_in); // (B, n_in)
+    let w_t = MatRef::row_major(w, n_out, n_in).t(); // (n_in, n_out)
+    matmul(z, inp, w_t, true);
 }
 
-/// Backward of [`linear_forward`]: writes `dinp = δ W`, `dw = δᵀ inp`, `db = Σ_b δ`
-/// (overwriting, not accumulating).
+/// Backward of [`linear_forward`]: writes `dw = δᵀ inp`, `db = Σ_b δ` and, when asked for,
+/// `dinp = δ W` (overwriting, not accumulating). The first layer's `dinp` is `∂L/∂x`, which
+/// training does not need: passing `None` skips that product.
 ///
 /// Shapes: `dinp` `(B, n_in)`, `dw` `(n_out, n_in)`, `db` `(n_out)`, `delta` `(B, n_out)`,
 /// `inp` `(B, n_in)` (the forward input, cached), `w` `(n_out, n_in)`.
 #[allow(clippy::too_many_arguments)]
 pub fn linear_backward<T: Real>(
-    dinp: &mut [T],
+    dinp: Option<&mut [T]>,
     dw: &mut [T],
     db: &mut [T],
     delta: &[T],
@@ -50,23 +50,20 @@ pub fn linear_backward<T: Real>(
     n_in: usize,
     n_out: usize,
 ) {
-    dinp.fill(T::ZERO);
-    dw.fill(T::ZERO);
+    let batch = delta.len() / n_out;
+    let delta_m = MatRef::row_major(delta, batch, n_out); // (B, n_out)
+                                                          // ∂L/∂W = δᵀ h_prev: (n_out, B)·(B, n_in).
+    matmul(dw, delta_m.t(), MatRef::row_major(inp, batch, n_in), false);
+    // ∂L/∂b = Σ_b δ.
     db.fill(T::ZERO);
-    for ((d_row, x_row), dx_row) in delta
-        .chunks_exact(n_out)
-        .zip(inp.chunks_exact(n_in))
-        .zip(dinp.chunks_exact_mut(n_in))
-    {
-        for (o, &d) in d_row.iter().enumerate() {
-            let w_row = &w[o * n_in..(o + 1) * n_in];
-            let dw_row = &mut dw[o * n_in..(o + 1) * n_in];
-            for i in 0..n_in {
-                dx_row[i] += d * w_row[i]; // ∂L/∂h_prev = δ W
-                dw_row[i] += d * x_row[i]; // ∂L/∂W = δᵀ h_prev
-            }
-            db[o] += d; // ∂L/∂b = Σ_b δ
+    for d_row in delta.chunks_exact(n_out) {
+        for (g, &d) in db.iter_mut().zip(d_row) {
+            *g += d;
         }
+    }
+    // ∂L/∂h_prev = δ W: (B, n_out)·(n_out, n_in).
+    if let Some(dinp) = dinp {
+        matmul(dinp, delta_m, MatRef::row_major(w, n_out, n_in), false);
     }
 }
 
@@ -85,7 +82,7 @@ mod tests {
         assert_eq!(z, [7.5, -1.25, 4.5, 1.25]);
         let delta = [1.0, 2.0, 0.5, -1.0];
         let (mut dx, mut dw, mut db) = ([0.0; 6], [0.0; 6], [0.0; 2]);
-        linear_backward(&mut dx, &mut dw, &mut db, &delta, &x, &w, 3, 2);
+        linear_backward(Some(&mut dx), &mut dw, &mut db, &delta, &x, &w, 3, 2);
         assert_eq!(dx, [-1.0, 3.0, 3.0, 1.5, 0.5, 1.5]);
         assert_eq!(dw, [0.5, 0.5, 2.5, 3.0, -1.0, 3.0]);
         assert_eq!(db, [1.5, 1.0]);

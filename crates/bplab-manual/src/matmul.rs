@@ -1,0 +1,216 @@
+//! The one matrix product every Linear layer's forward and backward goes through:
+//! `C ← A·B` (or `C ← C + A·B`), with `A` and `B` strided views so that `Wᵀ` and `δᵀ` are read
+//! in place, never copied.
+//!
+//! Two kernels compute the same sum. Small products (the lesson's 4-5-3-2 network, a batch of
+//! one) run through plain loops whose inner loop is contiguous in memory and free of calls, so
+//! a tiny network costs nanoseconds, not a kernel dispatch. Products of at least
+//! [`GEMM_MIN_FLOPS`] multiply–adds go to the `gemm` crate (the kernel candle uses: packed
+//! panels, SIMD micro-kernels, both cores through rayon). The order of the additions differs
+//! between the two, so results differ in the last bits, never more.
+
+use crate::real::Real;
+
+/// Products with at least this many multiply–adds (`m·n·k`) go to the `gemm` crate.
+pub const GEMM_MIN_FLOPS: usize = 64 * 64 * 64;
+
+/// A read-only matrix view: element `(r, c)` is `data[r·rs + c·cs]`.
+#[derive(Debug, Clone, Copy)]
+pub struct MatRef<'a, T> {
+    pub data: &'a [T],
+    pub rows: usize,
+    pub cols: usize,
+    /// Row stride.
+    pub rs: usize,
+    /// Column stride.
+    pub cs: usize,
+}
+
+impl<'a, T: Copy> MatRef<'a, T> {
+    /// A row-major `(rows, cols)` matrix.
+    pub fn row_major(data: &'a [T], rows: usize, cols: usize) -> Self {
+        debug_assert!(data.len() >= rows * cols);
+        MatRef {
+            data,
+            rows,
+            cols,
+            rs: cols,
+            cs: 1,
+        }
+    }
+
+    /// The transpose, as a view of the same memory.
+    pub fn t(self) -> Self {
+        MatRef {
+            data: self.data,
+            rows: self.cols,
+            cols: self.rows,
+            rs: self.cs,
+            cs: self.rs,
+        }
+    }
+
+    #[inline(always)]
+    fn at(&self, r: usize, c: usize) -> T {
+        self.data[r * self.rs + c * self.cs]
+    }
+}
+
+/// `C = A·B` (`accumulate = false`) or `C = C + A·B` (`accumulate = true`).
+///
+/// Shapes: `a` `(m, k)`, `b` `(k, n)`, `c` `(m, n)` row-major.
+pub fn matmul<T: Real>(c: &mut [T], a: MatRef<'_, T>, b: MatRef<'_, T>, accumulate: bool) {
+    let (m, k, n) = (a.rows, a.cols, b.cols);
+    debug_assert_eq!(b.rows, k);
+    debug_assert_eq!(c.len(), m * n);
+    if m == 0 || n == 0 {
+        return;
+    }
+    if k == 0 {
+        if !accumulate {
+            c.fill(T::ZERO);
+        }
+        return;
+    }
+    if m * n * k >= GEMM_MIN_FLOPS {
+        return gemm_kernel(c, a, b, accumulate);
+    }
+    if !accumulate {
+        c.fill(T::ZERO);
+    }
+    if b.cs == 1 {
+        // Rows of B contiguous: C[i, ·] += A[i, p] · B[p, ·] (an axpy per (i, p)).
+        for (i, c_row) in c.chunks_exact_mut(n).enumerate() {
+            for p in 0..k {
+                let a_ip = a.at(i, p);
+                let b_row = &b.data[p * b.rs..p * b.rs + n];
+                for (cv, &bv) in c_row.iter_mut().zip(b_row) {
+                    *cv += a_ip * bv;
+                }
+            }
+        }
+    } else if a.cs == 1 && b.rs == 1 {
+        // Rows of A and columns of B contiguous: C[i, j] += A[i, ·] · B[·, j] (a dot product).
+        for (i, c_row) in c.chunks_exact_mut(n).enumerate() {
+            let a_row = &a.data[i * a.rs..i * a.rs + k];
+            for (j, cv) in c_row.iter_mut().enumerate() {
+                *cv += dot(a_row, &b.data[j * b.cs..j * b.cs + k]);
+            }
+        }
+    } else {
+        for (i, c_row) in c.chunks_exact_mut(n).enumerate() {
+            for (j, cv) in c_row.iter_mut().enumerate() {
+                let mut acc = T::ZERO;
+                for p in 0..k {
+                    acc += a.at(i, p) * b.at(p, j);
+                }
+                *cv += acc;
+            }
+        }
+    }
+}
+
+/// `Σ_i x_i y_i` with eight independent partial sums (so the compiler can use SIMD lanes).
+#[inline]
+pub fn dot<T: Real>(x: &[T], y: &[T]) -> T {
+    let mut acc = [T::ZERO; 8];
+    let (xc, yc) = (x.chunks_exact(8), y.chunks_exact(8));
+    let (xr, yr) = (xc.remainder(), yc.remainder());
+    for (xs, ys) in xc.zip(yc) {
+        for l in 0..8 {
+            acc[l] += xs[l] * ys[l];
+        }
+    }
+    let mut tail = T::ZERO;
+    for (&xv, &yv) in xr.iter().zip(yr) {
+        tail += xv * yv;
+    }
+    ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7])) + tail
+}
+
+/// The `gemm` crate's product, on every core rayon has.
+fn gemm_kernel<T: Real>(c: &mut [T], a: MatRef<'_, T>, b: MatRef<'_, T>, accumulate: bool) {
+    let (m, k, n) = (a.rows, a.cols, b.cols);
+    let strides = |v: &MatRef<'_, T>| (v.cs as isize, v.rs as isize);
+    let ((a_cs, a_rs), (b_cs, b_rs)) = (strides(&a), strides(&b));
+    let last = |v: &MatRef<'_, T>| (v.rows - 1) * v.rs + (v.cols - 1) * v.cs;
+    assert!(last(&a) < a.data.len() && last(&b) < b.data.len() && c.len() >= m * n);
+    // SAFETY: every element the views address lies inside their slices (checked above), `c`
+    // holds the (m, n) row-major destination, and `c` cannot alias `a` or `b` (it is borrowed
+    // mutably). `T` is f32 or f64, the types the kernel accepts.
+    unsafe {
+        gemm::gemm(
+            m,
+            n,
+            k,
+            c.as_mut_ptr(),
+            1,
+            n as isize,
+            accumulate,
+            a.data.as_ptr(),
+            a_cs,
+            a_rs,
+            b.data.as_ptr(),
+            b_cs,
+            b_rs,
+            T::ONE, // dst := 1·dst + 1·(A·B) when accumulating (ignored otherwise)
+            T::ONE,
+            false,
+            false,
+            false,
+            gemm::Parallelism::Rayon(0),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn naive(a: &MatRef<'_, f64>, b: &MatRef<'_, f64>) -> Vec<f64> {
+        let mut c = vec![0.0; a.rows * b.cols];
+        for i in 0..a.rows {
+            for j in 0..b.cols {
+                for p in 0..a.cols {
+                    c[i * b.cols + j] += a.at(i, p) * b.at(p, j);
+                }
+            }
+        }
+        c
+    }
+
+    #[test]
+    fn every_layout_and_both_kernels_agree_with_the_definition() {
+        for &(m, k, n) in &[(1, 4, 5), (3, 7, 2), (70, 65, 66), (128, 64, 33)] {
+            let av: Vec<f64> = (0..m * k)
+                .map(|i| ((i * 37 % 11) as f64 - 5.0) / 7.0)
+                .collect();
+            let bv: Vec<f64> = (0..k * n)
+                .map(|i| ((i * 13 % 17) as f64 - 8.0) / 9.0)
+                .collect();
+            for a in [
+                MatRef::row_major(&av, m, k),
+                MatRef::row_major(&av, k, m).t(),
+            ] {
+                for b in [
+                    MatRef::row_major(&bv, k, n),
+                    MatRef::row_major(&bv, n, k).t(),
+                ] {
+                    let want = naive(&a, &b);
+                    let mut c = vec![1.0; m * n];
+                    matmul(&mut c, a, b, true);
+                    for (x, w) in c.iter().zip(&want) {
+                        assert!(
+                            (x - (w + 1.0)).abs() <= 1e-12 * (1.0 + w.abs()),
+                            "{m}x{k}x{n}"
+                        );
+                    }
+                    matmul(&mut c, a, b, false);
+                    for (x, w) in c.iter().zip(&want) {
+                        assert!((x - w).abs() <= 1e-12 * (1.0 + w.abs()), "{m}x{k}x{n}");
+                    }
+                }
+            }
+        }
+    }
+}
