@@ -21,6 +21,8 @@ pub mod linear;
 pub mod loss;
 pub mod matmul;
 pub mod model;
+pub mod packed;
+mod pool;
 pub mod real;
 pub mod trainer;
 

@@ -5,14 +5,21 @@
 //! Two kernels compute the same sum. Small products (the lesson's 4-5-3-2 network, a batch of
 //! one) run through plain loops whose inner loop is contiguous in memory and free of calls, so
 //! a tiny network costs nanoseconds, not a kernel dispatch. Products of at least
-//! [`GEMM_MIN_FLOPS`] multiply–adds go to the `gemm` crate (the kernel candle uses: packed
-//! panels, SIMD micro-kernels, both cores through rayon). The order of the additions differs
-//! between the two, so results differ in the last bits, never more.
+//! [`PACKED_MIN`] multiply–adds go to the packed kernel ([`crate::packed`]: panels copied into
+//! a reused per-thread buffer, a register-tiled FMA micro-kernel), split over two cores
+//! ([`crate::pool`]) from [`PARALLEL_MIN`] on. The order of the additions differs between the
+//! kernels, so results differ in the last bits, never more.
 
+use crate::pool::split2;
 use crate::real::Real;
 
-/// Products with at least this many multiply–adds (`m·n·k`) go to the `gemm` crate.
-pub const GEMM_MIN_FLOPS: usize = 64 * 64 * 64;
+/// Products with at least this many multiply–adds (`m·n·k`), and at least [`PACKED_MIN_ROWS`]
+/// rows, go to the packed kernel.
+pub const PACKED_MIN: usize = 16 * 16 * 16;
+/// Fewer rows than this waste most of the packed kernel's tile: plain loops instead.
+pub const PACKED_MIN_ROWS: usize = 6;
+/// Products with at least this many multiply–adds are split over two cores.
+pub const PARALLEL_MIN: usize = 1 << 20;
 
 /// A read-only matrix view: element `(r, c)` is `data[r·rs + c·cs]`.
 #[derive(Debug, Clone, Copy)]
@@ -72,8 +79,8 @@ pub fn matmul<T: Real>(c: &mut [T], a: MatRef<'_, T>, b: MatRef<'_, T>, accumula
         }
         return;
     }
-    if m * n * k >= GEMM_MIN_FLOPS {
-        return gemm_kernel(c, a, b, accumulate);
+    if m * n * k >= PACKED_MIN && m >= PACKED_MIN_ROWS {
+        return packed(c, a, b, accumulate);
     }
     if !accumulate {
         c.fill(T::ZERO);
@@ -128,40 +135,39 @@ pub fn dot<T: Real>(x: &[T], y: &[T]) -> T {
     ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7])) + tail
 }
 
-/// The `gemm` crate's product, on every core rayon has.
-fn gemm_kernel<T: Real>(c: &mut [T], a: MatRef<'_, T>, b: MatRef<'_, T>, accumulate: bool) {
+/// The packed kernel, on two cores (the rows of `C` split in two) when the product is large.
+fn packed<T: Real>(c: &mut [T], a: MatRef<'_, T>, b: MatRef<'_, T>, accumulate: bool) {
     let (m, k, n) = (a.rows, a.cols, b.cols);
-    let strides = |v: &MatRef<'_, T>| (v.cs as isize, v.rs as isize);
-    let ((a_cs, a_rs), (b_cs, b_rs)) = (strides(&a), strides(&b));
-    let last = |v: &MatRef<'_, T>| (v.rows - 1) * v.rs + (v.cols - 1) * v.cs;
-    assert!(last(&a) < a.data.len() && last(&b) < b.data.len() && c.len() >= m * n);
-    // SAFETY: every element the views address lies inside their slices (checked above), `c`
-    // holds the (m, n) row-major destination, and `c` cannot alias `a` or `b` (it is borrowed
-    // mutably). `T` is f32 or f64, the types the kernel accepts.
-    unsafe {
-        gemm::gemm(
-            m,
-            n,
-            k,
-            c.as_mut_ptr(),
-            1,
-            n as isize,
-            accumulate,
-            a.data.as_ptr(),
-            a_cs,
-            a_rs,
-            b.data.as_ptr(),
-            b_cs,
-            b_rs,
-            T::ONE, // dst := 1·dst + 1·(A·B) when accumulating (ignored otherwise)
-            T::ONE,
-            false,
-            false,
-            false,
-            gemm::Parallelism::Rayon(0),
-        );
+    if m * n * k < PARALLEL_MIN || m < 4 * PACKED_MIN_ROWS {
+        return T::packed_gemm(c, n, a, b, accumulate);
     }
+    let m0 = (m / 2).next_multiple_of(PACKED_MIN_ROWS).min(m);
+    let (c0, c1) = c.split_at_mut(m0 * n);
+    let halves = [
+        (Raw(c0.as_mut_ptr()), c0.len(), MatRef { rows: m0, ..a }),
+        (
+            Raw(c1.as_mut_ptr()),
+            c1.len(),
+            MatRef {
+                data: &a.data[m0 * a.rs..],
+                rows: m - m0,
+                ..a
+            },
+        ),
+    ];
+    split2(&|i| {
+        let (ptr, len, a_half) = &halves[i];
+        // SAFETY: `c0` and `c1` are disjoint halves of `c`, borrowed for this whole call, and
+        // half `i` is written only by the one thread that runs `f(i)`.
+        let c_half = unsafe { std::slice::from_raw_parts_mut(ptr.0, *len) };
+        T::packed_gemm(c_half, n, *a_half, b, accumulate);
+    });
 }
+
+/// A pointer to one half of `C`, handed to the thread that writes it.
+struct Raw<T>(*mut T);
+// SAFETY: each half is written by exactly one thread (see `packed`).
+unsafe impl<T: Send> Sync for Raw<T> {}
 
 #[cfg(test)]
 mod tests {
@@ -181,7 +187,14 @@ mod tests {
 
     #[test]
     fn every_layout_and_both_kernels_agree_with_the_definition() {
-        for &(m, k, n) in &[(1, 4, 5), (3, 7, 2), (70, 65, 66), (128, 64, 33)] {
+        for &(m, k, n) in &[
+            (1, 4, 5),
+            (3, 7, 2),
+            (70, 65, 66),
+            (128, 64, 33),
+            (300, 130, 70),
+            (5, 300, 40),
+        ] {
             let av: Vec<f64> = (0..m * k)
                 .map(|i| ((i * 37 % 11) as f64 - 5.0) / 7.0)
                 .collect();

@@ -1,6 +1,9 @@
 //! [`Real`]: the few scalar operations the hand-written layers need, for `f32` and `f64`.
 //! Transcendentals the standard library lacks (`erf`) come from `libm`.
 
+use crate::matmul::MatRef;
+use crate::packed;
+use std::cell::RefCell;
 use std::fmt::Debug;
 use std::ops::{Add, AddAssign, Div, Mul, MulAssign, Neg, Sub, SubAssign};
 
@@ -32,6 +35,22 @@ pub trait Real:
     fn ln(self) -> Self;
     fn tanh(self) -> Self;
     fn erf(self) -> Self;
+    /// `self · a + b` with one rounding (a fused multiply–add).
+    fn mul_add(self, a: Self, b: Self) -> Self;
+    /// `C = [C +] A·B` through the packed kernel with this type's tile, on this thread's
+    /// reusable packing buffer. Shapes as in [`crate::packed::gemm`].
+    fn packed_gemm(
+        c: &mut [Self],
+        ldc: usize,
+        a: MatRef<'_, Self>,
+        b: MatRef<'_, Self>,
+        accumulate: bool,
+    );
+}
+
+thread_local! {
+    static PACK_F32: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
+    static PACK_F64: RefCell<Vec<f64>> = const { RefCell::new(Vec::new()) };
 }
 
 impl Real for f64 {
@@ -55,6 +74,19 @@ impl Real for f64 {
     fn erf(self) -> Self {
         libm::erf(self)
     }
+    fn mul_add(self, a: Self, b: Self) -> Self {
+        f64::mul_add(self, a, b)
+    }
+    fn packed_gemm(
+        c: &mut [Self],
+        ldc: usize,
+        a: MatRef<'_, Self>,
+        b: MatRef<'_, Self>,
+        accumulate: bool,
+    ) {
+        // 6 × 8 doubles: twelve 4-wide accumulators.
+        PACK_F64.with_borrow_mut(|buf| packed::gemm::<f64, 6, 8>(buf, c, ldc, a, b, accumulate))
+    }
 }
 
 impl Real for f32 {
@@ -77,5 +109,18 @@ impl Real for f32 {
     }
     fn erf(self) -> Self {
         libm::erff(self)
+    }
+    fn mul_add(self, a: Self, b: Self) -> Self {
+        f32::mul_add(self, a, b)
+    }
+    fn packed_gemm(
+        c: &mut [Self],
+        ldc: usize,
+        a: MatRef<'_, Self>,
+        b: MatRef<'_, Self>,
+        accumulate: bool,
+    ) {
+        // 6 × 16 floats: twelve 8-wide accumulators.
+        PACK_F32.with_borrow_mut(|buf| packed::gemm::<f32, 6, 16>(buf, c, ldc, a, b, accumulate))
     }
 }

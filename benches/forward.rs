@@ -1,0 +1,9 @@
+//! `forward`: The loss alone.
+
+use bplab::bench::configs::Op;
+use criterion::Criterion;
+
+/// Every engine × configuration.
+pub fn bench(c: &mut Criterion) {
+    crate::matrix::run(c, Op::Forward);
+}

@@ -1,0 +1,9 @@
+//! `train_step`: Grads, then the SGD update.
+
+use bplab::bench::configs::Op;
+use criterion::Criterion;
+
+/// Every engine × configuration.
+pub fn bench(c: &mut Criterion) {
+    crate::matrix::run(c, Op::TrainStep);
+}

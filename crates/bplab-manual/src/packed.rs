@@ -1,0 +1,173 @@
+//! The large-product kernel behind [`crate::matmul::matmul`]: a packed, blocked GEMM in the
+//! classic layout (Goto & van de Geijn) — `B` copied into `KC × NR` column panels, `A` into
+//! `MR × KC` row panels, and a register-blocked micro-kernel that accumulates an `MR × NR` tile
+//! of `C` from one panel of each.
+//!
+//! The packing buffers are one growable vector per thread, reused by every later call: once a
+//! training loop has run a step, its products allocate nothing. The micro-kernel is plain Rust
+//! over fixed-size arrays; compiled with AVX2 and FMA enabled (chosen at run time), the
+//! compiler keeps the tile in vector registers and issues fused multiply–adds.
+
+use crate::matmul::MatRef;
+use crate::real::Real;
+
+/// Depth of one packed block (rows of a `B` panel, columns of an `A` panel).
+pub const KC: usize = 256;
+/// Rows of `A` packed at a time (a multiple of every `MR`).
+pub const MC: usize = 96;
+
+/// `C = [C +] A·B` with `C` `(m, n)` at row stride `ldc`, tile `MR × NR`, packing into `buf`.
+///
+/// Shapes: `a` `(m, k)`, `b` `(k, n)`; `c[i·ldc + j]` for `i < m`, `j < n`.
+pub fn gemm<T: Real, const MR: usize, const NR: usize>(
+    buf: &mut Vec<T>,
+    c: &mut [T],
+    ldc: usize,
+    a: MatRef<'_, T>,
+    b: MatRef<'_, T>,
+    accumulate: bool,
+) {
+    let (m, k, n) = (a.rows, a.cols, b.cols);
+    let n_panels = n.div_ceil(NR);
+    let (a_len, b_len) = (MC.div_ceil(MR) * MR * KC, n_panels * NR * KC);
+    if buf.len() < a_len + b_len {
+        buf.resize(a_len + b_len, T::ZERO); // grows once; reused afterwards
+    }
+    let (ap, bp) = buf.split_at_mut(a_len);
+    for pc in (0..k).step_by(KC) {
+        let kc = KC.min(k - pc);
+        pack_b::<T, NR>(bp, b, pc, kc);
+        let overwrite = pc == 0 && !accumulate;
+        for ic in (0..m).step_by(MC) {
+            let mc = MC.min(m - ic);
+            pack_a::<T, MR>(ap, a, ic, mc, pc, kc);
+            for jp in 0..n_panels {
+                let b_panel = &bp[jp * NR * kc..(jp + 1) * NR * kc]; // (kc, NR)
+                let cols = NR.min(n - jp * NR);
+                for ip in 0..mc.div_ceil(MR) {
+                    let a_panel = &ap[ip * MR * kc..(ip + 1) * MR * kc]; // (kc, MR)
+                    let tile = micro_kernel::<T, MR, NR>(a_panel, b_panel);
+                    let (row0, rows) = (ic + ip * MR, MR.min(mc - ip * MR));
+                    for (i, t_row) in tile.iter().enumerate().take(rows) {
+                        let c_row = &mut c[(row0 + i) * ldc + jp * NR..][..cols];
+                        if overwrite {
+                            c_row.copy_from_slice(&t_row[..cols]);
+                        } else {
+                            for (cv, &tv) in c_row.iter_mut().zip(t_row) {
+                                *cv += tv;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Copies `B[pc..pc+kc, ·]` into `NR`-wide panels, each `(kc, NR)` row-major, zero-padded.
+fn pack_b<T: Real, const NR: usize>(bp: &mut [T], b: MatRef<'_, T>, pc: usize, kc: usize) {
+    let n = b.cols;
+    for (jp, panel) in bp
+        .chunks_exact_mut(NR * kc)
+        .take(n.div_ceil(NR))
+        .enumerate()
+    {
+        let j0 = jp * NR;
+        let cols = NR.min(n - j0);
+        for (p, dst) in panel.chunks_exact_mut(NR).enumerate() {
+            let row = (pc + p) * b.rs;
+            if b.cs == 1 {
+                dst[..cols].copy_from_slice(&b.data[row + j0..row + j0 + cols]);
+            } else {
+                for (jj, d) in dst[..cols].iter_mut().enumerate() {
+                    *d = b.data[row + (j0 + jj) * b.cs];
+                }
+            }
+            dst[cols..].fill(T::ZERO);
+        }
+    }
+}
+
+/// Copies `A[ic..ic+mc, pc..pc+kc]` into `MR`-tall panels, each `(kc, MR)` row-major
+/// (column `p` of the panel's rows stored together), zero-padded.
+fn pack_a<T: Real, const MR: usize>(
+    ap: &mut [T],
+    a: MatRef<'_, T>,
+    ic: usize,
+    mc: usize,
+    pc: usize,
+    kc: usize,
+) {
+    for (ip, panel) in ap
+        .chunks_exact_mut(MR * kc)
+        .take(mc.div_ceil(MR))
+        .enumerate()
+    {
+        let i0 = ic + ip * MR;
+        let rows = MR.min(ic + mc - i0);
+        if a.rs == 1 {
+            // Columns of A contiguous (A is a transposed view): copy runs of `rows`.
+            for (p, dst) in panel.chunks_exact_mut(MR).enumerate() {
+                let col = (pc + p) * a.cs;
+                dst[..rows].copy_from_slice(&a.data[col + i0..col + i0 + rows]);
+                dst[rows..].fill(T::ZERO);
+            }
+        } else {
+            for (p, dst) in panel.chunks_exact_mut(MR).enumerate() {
+                let col = (pc + p) * a.cs;
+                for (ii, d) in dst.iter_mut().enumerate() {
+                    *d = if ii < rows {
+                        a.data[(i0 + ii) * a.rs + col]
+                    } else {
+                        T::ZERO
+                    };
+                }
+            }
+        }
+    }
+}
+
+/// One `MR × NR` tile: `Σ_p a_panel[p, ·]ᵀ b_panel[p, ·]`, using FMA where the CPU has it.
+#[inline]
+fn micro_kernel<T: Real, const MR: usize, const NR: usize>(a: &[T], b: &[T]) -> [[T; NR]; MR] {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+            // SAFETY: the CPU supports AVX2 and FMA (checked just above).
+            return unsafe { micro_kernel_avx2::<T, MR, NR>(a, b) };
+        }
+    }
+    micro_kernel_body::<T, MR, NR, false>(a, b)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn micro_kernel_avx2<T: Real, const MR: usize, const NR: usize>(
+    a: &[T],
+    b: &[T],
+) -> [[T; NR]; MR] {
+    micro_kernel_body::<T, MR, NR, true>(a, b)
+}
+
+#[inline(always)]
+fn micro_kernel_body<T: Real, const MR: usize, const NR: usize, const FMA: bool>(
+    a: &[T],
+    b: &[T],
+) -> [[T; NR]; MR] {
+    let mut acc = [[T::ZERO; NR]; MR];
+    for (ap, bp) in a.chunks_exact(MR).zip(b.chunks_exact(NR)) {
+        let ap: &[T; MR] = ap.try_into().expect("MR-wide chunk");
+        let bp: &[T; NR] = bp.try_into().expect("NR-wide chunk");
+        for i in 0..MR {
+            let ai = ap[i];
+            for j in 0..NR {
+                acc[i][j] = if FMA {
+                    ai.mul_add(bp[j], acc[i][j])
+                } else {
+                    acc[i][j] + ai * bp[j]
+                };
+            }
+        }
+    }
+    acc
+}
