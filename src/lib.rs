@@ -11,3 +11,4 @@ pub mod netargs;
 pub mod precision;
 pub mod progress;
 pub mod render;
+pub mod viz;
