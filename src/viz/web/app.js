@@ -35,7 +35,7 @@
     const n = t.shape[t.shape.length - 1];
     return t.data.slice(r * n, (r + 1) * n).map(num);
   };
-  const vec = (xs) => "[" + xs.slice(0, 4).map(fmt).join(", ") + (xs.length > 4 ? ", …" : "") + "]";
+  const vec = (xs, n = 4) => "[" + xs.slice(0, n).map(fmt).join(", ") + (xs.length > n ? ", …" : "") + "]";
   const el = (tag, attrs, text) => {
     const e = document.createElement(tag);
     for (const k in attrs || {}) e.setAttribute(k, attrs[k]);
@@ -241,7 +241,7 @@
     bar.style.background = "linear-gradient(to right," + s.stops.join(",") + ")";
     const ticks = el("div", { class: "ticks" });
     for (let e = s.lo; e <= s.hi; e += 2) ticks.appendChild(el("span", {}, "1e" + e));
-    lg.append(bar, ticks, el("div", {}, "vanishing: < " + t.flow.vanishing_ratio + " × the largest layer · exploding: > " + t.flow.exploding_norm));
+    lg.append(bar, ticks, el("div", {}, "vanishing: < " + t.flow.vanishing_ratio.toExponential(0) + " × the largest layer's norm · exploding: > " + t.flow.exploding_norm));
   }
 
   const tip = () => $("tooltip");
@@ -301,24 +301,25 @@
     svg.textContent = "";
     if (!t) return;
     const ref = t.results[0], b = S.example, nl = ref.layers.length;
-    const BW = 200, BH = 44, GAP = 30, RH = 120;
+    const BW = 250, BH = 44, GAP = 30, RH = 120;
+    const vec3 = (xs) => vec(xs, 3);
     const nodes = [], edges = [];
     const node = (col, rowi, label, v, g, cls) => { nodes.push({ x: 10 + col * (BW + GAP), y: 10 + rowi * RH + 56, label, v, g, cls }); return nodes.length - 1; };
     const pnode = (col, rowi, label, v, g) => { nodes.push({ x: 10 + col * (BW + GAP), y: 10 + rowi * RH, label, v, g, cls: "param" }); return nodes.length - 1; };
     const x = row(t.batch.x, b);
-    let prev = node(0, 0, "x (input)", vec(x), "", "");
+    let prev = node(0, 0, "x (input)", vec3(x), "(not needed for ∂L/∂θ)", "");
     for (let l = 0; l < nl; l++) {
       const L = ref.layers[l], k = l + 1;
       const W = t.params["fc" + k + ".weight"], bias = t.params["fc" + k + ".bias"];
       const z = row(L.z, b), h = row(L.h, b), bv = row(bias, 0);
       const wx = z.map((zi, i) => zi - bv[i]);
-      const d = L.delta ? vec(row(L.delta, b)) : "n/a (no δ from " + ref.engine + ")";
+      const d = L.delta ? vec3(row(L.delta, b)) : "n/a (no δ from " + ref.engine + ")";
       const col0 = l === 0 ? 1 : 0, r = l === 0 ? 0 : l;
       const pw = pnode(col0, r, "fc" + k + ".weight " + W.shape.join("×"), "‖W‖ " + fmt(Math.hypot(...W.data.map(num))), "‖∂L/∂W‖ " + fmt(Math.hypot(...ref.grads["fc" + k + ".weight"].data.map(num))));
-      const mm = node(col0, r, "matmul W·h", vec(wx), d, "");
-      const pb = pnode(col0 + 1, r, "fc" + k + ".bias", vec(bv), vec(row(L.grad_bias, 0)));
-      const add = node(col0 + 1, r, "add +b → z" + k, vec(z), d, "");
-      const act = node(col0 + 2, r, L.activation + (L.residual ? " (+ h_prev)" : "") + " → h" + k, vec(h), L.grad_h ? vec(row(L.grad_h, b)) : "n/a", "");
+      const mm = node(col0, r, "matmul W·h", vec3(wx), d, "");
+      const pb = pnode(col0 + 1, r, "fc" + k + ".bias", vec3(bv), vec3(row(L.grad_bias, 0)));
+      const add = node(col0 + 1, r, "add +b → z" + k, vec3(z), d, "");
+      const act = node(col0 + 2, r, L.activation + (L.residual ? " (+ h_prev)" : "") + " → h" + k, vec3(h), L.grad_h ? vec3(row(L.grad_h, b)) : "n/a", "");
       edges.push([prev, mm], [pw, mm], [mm, add], [pb, add], [add, act]);
       if (L.residual) edges.push([prev, act]);
       prev = act;
@@ -394,7 +395,8 @@
     const header = ["layer", "unit", ""];
     for (let b = 0; b < B; b++) header.push("δ[ex " + b + "]");
     header.push("∂L/∂b");
-    for (let i = 0; i < MAX_INPUTS; i++) header.push("∂L/∂W[u," + i + "]");
+    const maxIn = Math.max(...ref.layers.map((L) => L.grad_weight.shape[1]));
+    for (let i = 0; i < Math.min(maxIn, MAX_INPUTS); i++) header.push("∂L/∂W[u," + i + "]");
     const rows = [], sums = [];
     for (let l = ref.layers.length - 1; l >= 0; l--) {
       const L = ref.layers[l], n = L.grad_weight.shape[0], nin = L.grad_weight.shape[1];
