@@ -322,3 +322,43 @@ fn html_export_is_one_self_contained_file() {
     assert_eq!(err.trim_end().lines().count(), 1, "{err}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// `∂L/∂h_l` of the trace (derived from the `δ`s and weights, through residual paths) obeys
+/// the chain rule at every tanh layer: `δ_l = ∂L/∂h_l ⊙ (1 − tanh²(z_l))`.
+#[test]
+fn grad_h_is_consistent_with_the_deltas() {
+    let v = json_of(&[
+        "viz",
+        "--engine",
+        "manual",
+        "--format",
+        "json",
+        "--layers",
+        "3,4,4,4,2",
+        "--activations",
+        "tanh,tanh,tanh,identity",
+        "--loss",
+        "mse",
+        "--residual",
+        "--input",
+        "0.3,-1,2;1,0.5,-0.2",
+        "--target",
+        "1,0;0,1",
+    ]);
+    let layers = v["results"][0]["layers"].as_array().unwrap();
+    assert_eq!(layers[1]["residual"], true);
+    for (l, layer) in layers[..3].iter().enumerate() {
+        let z = parse_tensor(&layer["z"]).unwrap();
+        let gh = parse_tensor(&layer["grad_h"]).unwrap();
+        let delta = parse_tensor(&layer["delta"]).unwrap();
+        let data = gh
+            .data
+            .iter()
+            .zip(&z.data)
+            .map(|(g, z)| g * (1.0 - z.tanh() * z.tanh()))
+            .collect();
+        let want = Tensor::new(gh.shape.clone(), data).unwrap();
+        let c = Comparison::new(&format!("δ{}", l + 1), &delta, &want, SAME, None);
+        assert!(c.passed(), "{c}");
+    }
+}

@@ -6,7 +6,6 @@
 use crate::netargs::Resolved;
 use crate::viz::agree::{self, Agreement};
 use crate::viz::flow::{self, LayerFlow};
-use bplab_core::spec::{bias_name, weight_name};
 use bplab_core::{
     DType, Engine, ForwardTrace, GradRequest, Gradients, Loss, Network, Result, Tensor,
 };
@@ -92,11 +91,6 @@ impl Trace {
     /// The engine every other is compared with (the first selected).
     pub fn reference(&self) -> &EngineTrace {
         &self.engines[0]
-    }
-
-    /// Parameter names of layer `l`: `(fc{l+1}.weight, fc{l+1}.bias)`.
-    pub fn param_names(l: usize) -> (String, String) {
-        (weight_name(l), bias_name(l))
     }
 }
 

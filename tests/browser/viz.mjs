@@ -8,7 +8,7 @@
 //
 // Usage: node tests/browser/viz.mjs [path/to/bplab]   (env CHROMIUM overrides the browser)
 import { chromium } from "playwright-core";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -158,6 +158,25 @@ try {
   check(marks[0][0] === "vanishing" && marks[0][1] === "VANISHING", "deep-sigmoid fc1 not marked vanishing: " + JSON.stringify(marks[0]));
   check(marks[marks.length - 1][0] === "ok", "deep-sigmoid output layer marked " + marks[marks.length - 1][0]);
   await page.screenshot({ path: shot.replace(".png", "-vanishing.png"), fullPage: true });
+
+  // The self-contained export (`bplab viz --html`) opened from disk draws the same views.
+  const html = path.join(root, "target/viz-export.html");
+  const exported = spawnSync(bin, ["viz", "--preset", "seed-example", "--engine", "manual", "--html", html, "--format", "json"]);
+  check(exported.status === 0, "bplab viz --html failed: " + exported.stderr);
+  const trace = JSON.parse(exported.stdout.toString());
+  const filePage = await browser.newPage();
+  const fileRequests = [];
+  filePage.on("request", (r) => { if (!r.url().startsWith("file:")) fileRequests.push(r.url()); });
+  filePage.on("pageerror", (e) => errors.push(String(e)));
+  await filePage.goto("file://" + html);
+  await filePage.waitForSelector("#flow .flow-layer");
+  const staticLoss = await filePage.evaluate(() => Number(document.getElementById("forward-summary").dataset.loss));
+  check(staticLoss === trace.results[0].loss, `exported page loss ${staticLoss}, trace ${trace.results[0].loss}`);
+  const z = await filePage.$$eval("#forward-table td[data-key^='z1:']", (tds) => tds.map((td) => Number(td.dataset.v)));
+  check(JSON.stringify(z) === JSON.stringify(trace.results[0].layers[0].z.data), "exported page z1 " + z);
+  check(await filePage.isHidden("#controls"), "exported page shows the controls");
+  check(fileRequests.length === 0, "exported page fetched " + fileRequests.join(", "));
+  console.log("exported page: loss " + staticLoss + ", no requests");
 
   check(foreign.length === 0, "the page fetched other hosts: " + foreign.join(", "));
   check(errors.length === 0, "script errors: " + errors.join("; "));
