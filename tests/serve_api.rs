@@ -299,3 +299,43 @@ fn oversized_and_malformed_http_is_refused() {
     // Still serving.
     assert_eq!(request("GET", "/api/presets", "").0, 200);
 }
+
+/// `bplab serve --port 0` as a child process: prints its URL, answers, refuses a taken port.
+#[test]
+fn the_serve_subcommand_prints_its_url_and_serves() {
+    use std::io::BufRead;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_bplab"))
+        .args(["serve", "--port", "0"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line.trim().rsplit(' ').next().unwrap().to_string();
+    let addr: SocketAddr = url
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .parse()
+        .unwrap_or_else(|e| panic!("{e}: {line}"));
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.write_all(b"GET /api/presets HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    // The same port again: one line, exit 2.
+    let taken = Command::new(env!("CARGO_BIN_EXE_bplab"))
+        .args(["serve", "--port", &addr.port().to_string()])
+        .output()
+        .unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(out.starts_with("HTTP/1.1 200"), "{out}");
+    assert!(out.contains("seed-example"));
+    assert_eq!(taken.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&taken.stderr);
+    assert!(err.contains("cannot listen"), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1);
+}

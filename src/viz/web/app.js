@@ -188,9 +188,9 @@
     on("engine", "change", (e) => { S.engine = e.value; });
     on("dtype", "change", (e) => { S.dtype = e.value; });
     $("add-layer").addEventListener("click", () => {
-      const last = S.layers[S.layers.length - 1];
-      S.layers.splice(S.layers.length - 1, 0, { width: last ? last.width : 4, act: "tanh" });
-      if (S.layers.length === 1) S.layers[0] = { width: 1, act: "identity" };
+      // A hidden layer before the output layer, as wide as the layer it follows.
+      const prevWidth = S.layers.length >= 2 ? S.layers[S.layers.length - 2].width : S.nIn;
+      S.layers.splice(Math.max(0, S.layers.length - 1), 0, { width: prevWidth, act: "tanh" });
       resetWeights(); drawLayers(); recompute();
     });
     $("example").addEventListener("change", () => { S.example = Number($("example").value); drawGraph(S.trace); drawDiagram(S.trace); });
