@@ -28,6 +28,10 @@ pub enum Command {
     Check(CheckArgs),
     /// Times forward, grads and train_step (f32) for every engine × configuration.
     Bench(BenchArgs),
+    /// Every forward value and gradient of one pass, layer by layer, with the gradient flow.
+    Viz(VizArgs),
+    /// The interactive visualizer in the browser, with a JSON API (blocks until stopped).
+    Serve(ServeArgs),
 }
 
 /// `bplab bench` flags.
@@ -95,6 +99,30 @@ pub struct CheckArgs {
     pub rtol: Option<f64>,
 }
 
+#[derive(Args, Debug)]
+pub struct VizArgs {
+    #[command(flatten)]
+    pub net: NetArgs,
+    #[command(flatten)]
+    pub engine: EngineArgs,
+    /// Colour of the gradient-flow strip: auto (a terminal without NO_COLOR), always, never.
+    #[arg(long, default_value = "auto", value_name = "WHEN")]
+    pub color: String,
+    /// Also write the trace as one self-contained HTML page to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<std::path::PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// Port to listen on (0 picks a free one; the URL is printed on stdout).
+    #[arg(long, default_value_t = 8080)]
+    pub port: u16,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1", value_name = "IP")]
+    pub host: std::net::IpAddr,
+}
+
 /// Most parameter (and input) elements `check` differentiates numerically: each costs two
 /// forward passes per engine.
 pub const MAX_FD_ELEMENTS: usize = 100_000;
@@ -157,6 +185,14 @@ fn run(cli: Cli) -> Result<Outcome, Error> {
         Some(Command::Bench(a)) => {
             crate::bench::cli::run(a).map(|(stdout, code)| Outcome { stdout, code })
         }
+        Some(Command::Viz(a)) => run_viz(a),
+        Some(Command::Serve(a)) => {
+            crate::viz::serve::run(std::net::SocketAddr::new(a.host, a.port))?;
+            Ok(Outcome {
+                stdout: String::new(),
+                code: 0,
+            })
+        }
     }
 }
 
@@ -207,4 +243,27 @@ fn run_check(a: CheckArgs) -> Result<Outcome, Error> {
         stdout,
         code: if report.passed() { 0 } else { 1 },
     })
+}
+
+fn run_viz(a: VizArgs) -> Result<Outcome, Error> {
+    let (dtype, format) = parse_common(&a.engine)?;
+    let colour: crate::viz::term::ColorChoice = a.color.parse()?;
+    let engines = engines::select(&a.engine.engine)?;
+    let resolved = a.net.resolve()?;
+    let trace = crate::viz::Trace::run(&engines, &resolved, dtype)?;
+    let mut stdout = match format {
+        Format::Json => format!("{}\n", crate::viz::json::to_json(&trace)),
+        Format::Table => crate::viz::term::render(&trace, colour.enabled()),
+    };
+    if let Some(path) = &a.html {
+        let page = crate::viz::html::page(&crate::viz::json::to_json(&trace));
+        std::fs::write(path, page).map_err(|e| Error::File {
+            path: path.display().to_string(),
+            reason: format!("cannot write the HTML page ({e})"),
+        })?;
+        if format == Format::Table {
+            stdout.push_str(&format!("\nwrote {}\n", path.display()));
+        }
+    }
+    Ok(Outcome { stdout, code: 0 })
 }

@@ -12,3 +12,4 @@ pub mod netargs;
 pub mod precision;
 pub mod progress;
 pub mod render;
+pub mod viz;
