@@ -1,8 +1,9 @@
 //! The engine registry: every engine name of the command-line contract, which of them this
 //! binary was built with, and a guard that turns a panic inside a framework into an error.
 
+use bplab_core::train::{Sgd, StepStats, Trainer};
 use bplab_core::{
-    Batch, DType, Engine, Error, ForwardTrace, GradRequest, Gradients, Network, Result,
+    Batch, DType, Engine, Error, ForwardTrace, GradRequest, Gradients, Network, ParamSet, Result,
 };
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
@@ -95,5 +96,34 @@ impl Engine for Guarded {
         req: GradRequest,
     ) -> Result<Gradients> {
         guard(self.0.name(), || self.0.grads(net, batch, dtype, req))
+    }
+    fn trainer(&self, net: &Network, batch: &Batch, dtype: DType) -> Result<Box<dyn Trainer>> {
+        let name = self.0.name().to_string();
+        let inner = guard(&name, || self.0.trainer(net, batch, dtype))?;
+        Ok(Box::new(GuardedTrainer { name, inner }))
+    }
+}
+
+/// A trainer whose every call turns a framework panic into [`Error::Engine`].
+struct GuardedTrainer {
+    name: String,
+    inner: Box<dyn Trainer>,
+}
+
+impl Trainer for GuardedTrainer {
+    fn set_batch(&mut self, batch: &Batch) -> Result<()> {
+        guard(&self.name, || self.inner.set_batch(batch))
+    }
+    fn forward(&mut self) -> Result<f64> {
+        guard(&self.name, || self.inner.forward())
+    }
+    fn grads(&mut self) -> Result<f64> {
+        guard(&self.name, || self.inner.grads())
+    }
+    fn step(&mut self, sgd: &Sgd) -> Result<StepStats> {
+        guard(&self.name, || self.inner.step(sgd))
+    }
+    fn params(&self) -> Result<ParamSet> {
+        guard(&self.name, || self.inner.params())
     }
 }

@@ -3,7 +3,9 @@
 use crate::fault::Fault;
 use crate::model::Model;
 use crate::real::Real;
+use crate::train::ManualTrainer;
 use bplab_core::spec::{bias_name, weight_name, KinkGrads};
+use bplab_core::train::Trainer;
 use bplab_core::{
     Batch, DType, Engine, ForwardTrace, GradRequest, Gradients, Network, ParamSet, Result, Tensor,
 };
@@ -116,5 +118,13 @@ impl Engine for ManualEngine {
             grads.input = None;
         }
         Ok(grads)
+    }
+
+    /// A [`ManualTrainer`] (PyTorch's kink convention, no planted fault).
+    fn trainer(&self, net: &Network, batch: &Batch, dtype: DType) -> Result<Box<dyn Trainer>> {
+        Ok(match dtype {
+            DType::F64 => Box::new(ManualTrainer::<f64>::new(net.spec(), net.params(), batch)?),
+            DType::F32 => Box::new(ManualTrainer::<f32>::new(net.spec(), net.params(), batch)?),
+        })
     }
 }

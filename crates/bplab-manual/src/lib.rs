@@ -12,7 +12,8 @@
 //!
 //! Each layer kind's forward and backward sit side by side ([`linear`], [`activation`],
 //! [`loss`]); [`model`] caches every `z`, activation and `h` in forward and runs backward as
-//! the literal reverse; [`engine`] adapts it to [`bplab_core::Engine`].
+//! the literal reverse; [`engine`] adapts it to [`bplab_core::Engine`]; [`train`] trains it
+//! with SGD and the shared clipping rules.
 
 pub mod activation;
 pub mod engine;
@@ -21,8 +22,10 @@ pub mod linear;
 pub mod loss;
 pub mod model;
 pub mod real;
+pub mod train;
 
 pub use engine::ManualEngine;
 pub use fault::Fault;
 pub use model::{Backward, Cache, Model};
 pub use real::Real;
+pub use train::ManualTrainer;
