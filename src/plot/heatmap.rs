@@ -138,7 +138,7 @@ impl Heatmap {
 
         // Colour legend: a vertical bar, top = max.
         let (bx, bw, steps) = (left + grid_w + 30.0, 16.0, 40);
-        let bar_h = grid_h.max(120.0).min(300.0);
+        let bar_h = grid_h.clamp(120.0, 300.0);
         for i in 0..steps {
             let t = 1.0 - (i as f64 + 0.5) / steps as f64;
             let y = top + i as f64 * bar_h / steps as f64;
