@@ -98,16 +98,13 @@ impl Engine for Guarded {
         guard(self.0.name(), || self.0.grads(net, batch, dtype, req))
     }
     fn trainer(&self, net: &Network, batch: &Batch, dtype: DType) -> Result<Box<dyn Trainer>> {
-        let name = self.0.name();
-        let inner = guard(name, || self.0.trainer(net, batch, dtype))?;
-        Ok(Box::new(GuardedTrainer {
-            name: name.to_string(),
-            inner,
-        }))
+        let name = self.0.name().to_string();
+        let inner = guard(&name, || self.0.trainer(net, batch, dtype))?;
+        Ok(Box::new(GuardedTrainer { name, inner }))
     }
 }
 
-/// A [`Trainer`] whose every call turns a framework panic into [`Error::Engine`].
+/// A trainer whose every call turns a framework panic into [`Error::Engine`].
 struct GuardedTrainer {
     name: String,
     inner: Box<dyn Trainer>,

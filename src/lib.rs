@@ -9,6 +9,7 @@ pub mod cli;
 pub mod engines;
 pub mod grads;
 pub mod netargs;
+pub mod plot;
 pub mod precision;
 pub mod progress;
 pub mod render;

@@ -24,6 +24,8 @@
 use crate::backend::BurnBackend;
 use crate::convert::{linears_from_params, matrix, param_grads, read, read_scalar};
 use crate::model::Model;
+use crate::train::BurnTrainer;
+use bplab_core::train::Trainer;
 use bplab_core::{
     Batch, DType, Engine, Error, ForwardTrace, GradRequest, Gradients, Network, Result, Tensor,
 };
@@ -124,5 +126,16 @@ impl Engine for BurnEngine {
             input,
             deltas,
         })
+    }
+
+    /// A [`BurnTrainer`]: the network as a burn `Module`, burn's SGD and gradient clipping.
+    fn trainer(&self, net: &Network, batch: &Batch, dtype: DType) -> Result<Box<dyn Trainer>> {
+        Ok(Box::new(BurnTrainer::new(
+            self.backend,
+            net.spec(),
+            net.params(),
+            batch,
+            dtype,
+        )?))
     }
 }

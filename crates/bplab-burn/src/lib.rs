@@ -8,7 +8,9 @@
 //! - [`convert`]: bplab tensors and `ParamSet`s ↔ burn tensors and `Linear` layers, with the
 //!   weight transposition (`[n_out, n_in]` ↔ burn's `[n_in, n_out]`);
 //! - [`model`]: the forward pass and the loss;
-//! - [`engine`]: [`BurnEngine`], the [`bplab_core::Engine`] implementation.
+//! - [`engine`]: [`BurnEngine`], the [`bplab_core::Engine`] implementation;
+//! - [`train`]: [`BurnTrainer`], the network as a burn `Module` trained with burn's SGD and
+//!   gradient clipping.
 //!
 //! `docs/frameworks-burn.md` explains how burn computes the gradients and records what the
 //! tests measured (op precision, ReLU at 0, leaf-only gradients).
@@ -17,6 +19,8 @@ pub mod backend;
 pub mod convert;
 pub mod engine;
 pub mod model;
+pub mod train;
 
 pub use backend::BurnBackend;
 pub use engine::BurnEngine;
+pub use train::{BurnTrainer, Mlp};

@@ -9,6 +9,8 @@ use crate::convert::{
     engine_err, from_candle, grad_of, grads_to_params, scalar, to_candle, to_var,
 };
 use crate::model::{Forward, Model};
+use crate::train::CandleTrainer;
+use bplab_core::train::Trainer;
 use bplab_core::{
     Batch, DType, Engine, ForwardTrace, GradRequest, Gradients, Network, Result, Tensor,
 };
@@ -133,5 +135,15 @@ impl Engine for CandleEngine {
             input,
             deltas,
         })
+    }
+
+    /// A [`CandleTrainer`]: `Var`s, `candle_nn::optim::SGD`, clipping on the `GradStore`.
+    fn trainer(&self, net: &Network, batch: &Batch, dtype: DType) -> Result<Box<dyn Trainer>> {
+        Ok(Box::new(CandleTrainer::new(
+            net.spec(),
+            net.params(),
+            batch,
+            dtype,
+        )?))
     }
 }

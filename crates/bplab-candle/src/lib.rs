@@ -5,7 +5,8 @@
 //! - [`convert`]: boundary `f64` tensors and parameter sets ⇄ candle tensors and [`Var`]s;
 //! - [`model`]: the forward pass (`Linear`, activations, residuals, losses) as a candle graph;
 //! - [`engine`]: [`CandleEngine`], the backward pass through `loss.backward()` and the
-//!   `GradStore` (parameter, input and per-layer `δ` gradients).
+//!   `GradStore` (parameter, input and per-layer `δ` gradients);
+//! - [`train`]: [`CandleTrainer`], SGD with `candle_nn::optim::SGD` and hand-written clipping.
 //!
 //! How candle differentiates, the ReLU-at-0 behaviour and the measured precision of its
 //! activations are written up in `docs/frameworks-candle.md`.
@@ -15,5 +16,7 @@
 pub mod convert;
 pub mod engine;
 pub mod model;
+pub mod train;
 
 pub use engine::CandleEngine;
+pub use train::CandleTrainer;

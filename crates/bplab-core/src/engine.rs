@@ -130,11 +130,5 @@ pub trait Engine: Send + Sync {
 
     /// A [`Trainer`]: `net`'s parameters and `batch` as this engine's own tensors in `dtype`,
     /// for timed loops and training runs.
-    fn trainer(&self, net: &Network, batch: &Batch, dtype: DType) -> Result<Box<dyn Trainer>> {
-        let _ = (net, batch, dtype);
-        Err(Error::EngineUnavailable(format!(
-            "{} has no trainer",
-            self.name()
-        )))
-    }
+    fn trainer(&self, net: &Network, batch: &Batch, dtype: DType) -> Result<Box<dyn Trainer>>;
 }

@@ -3,8 +3,10 @@
 //! `forward`, `grads` and `step` allocate nothing: the same `forward_into`/`backward_into` as
 //! every other use of the model, on buffers that are reused.
 //!
-//! The SGD update and the four clipping rules of [`Clip`] are written out here:
-//! `θ ← θ − lr · s · g` with `s` from [`Clip::scale`] (`Value` clamps each `g` instead).
+//! The SGD update and the four clipping rules of [`Clip`] are written out here, in the order
+//! the frameworks compute them: `k · g` (with `k` from [`Clip::scale`], or `g` clamped for
+//! `Value`), then `lr · (k · g)`, then `θ − lr · (k · g)`; so in f64 every engine's trainer
+//! agrees to rounding.
 
 use crate::model::{Backward, Cache, Model};
 use crate::real::Real;
@@ -53,9 +55,9 @@ impl<T: Real> ManualTrainer<T> {
         &self.cache
     }
 
-    /// `‖g‖²`, accumulated in f64.
-    fn norm_sq(g: &[T]) -> f64 {
-        g.iter().map(|v| v.to_f64() * v.to_f64()).sum()
+    /// `Σ g²`, accumulated in `T` (as a framework's `sum(g²)` is), widened.
+    fn sum_squares(g: &[T]) -> f64 {
+        g.iter().fold(T::ZERO, |acc, &v| acc + v * v).to_f64()
     }
 }
 
@@ -88,38 +90,38 @@ impl<T: Real> Trainer for ManualTrainer<T> {
     }
 
     fn step(&mut self, sgd: &Sgd) -> Result<StepStats> {
-        if !(sgd.lr.is_finite()) {
+        if !sgd.lr.is_finite() {
             return Err(Error::Parse(format!(
                 "learning rate must be finite, got {}",
                 sgd.lr
             )));
         }
+        sgd.clip.validate()?;
         let loss = self.grads()?;
-        let g = &mut self.back;
-        let global_sq: f64 = g.dw.iter().chain(&g.db).map(|t| Self::norm_sq(t)).sum();
-        let global = global_sq.sqrt();
+        let g = &self.back;
+        // Tensors in fc1.weight, fc1.bias, fc2.weight, … order; Σ g² in T, as the frameworks
+        // compute it; the coefficients are Clip::coefficients' without its vector.
+        let tensors = || g.dw.iter().zip(&g.db).flat_map(|(w, b)| [w, b]);
+        let global = tensors().map(|t| Self::sum_squares(t)).sum::<f64>().sqrt();
         let lr = T::from_f64(sgd.lr);
         let (w, b) = self.model.params_mut();
-        for (theta, grad) in w.iter_mut().zip(&g.dw).chain(b.iter_mut().zip(&g.db)) {
+        let params = w.iter_mut().zip(b.iter_mut()).flat_map(|(w, b)| [w, b]);
+        for (theta, grad) in params.zip(tensors()) {
             match sgd.clip {
-                Clip::Value(c) => {
-                    let (lo, hi) = (T::from_f64(-c), T::from_f64(c));
+                Clip::None => {
                     for (p, &gv) in theta.iter_mut().zip(grad) {
-                        let gc = if gv < lo {
-                            lo
-                        } else if gv > hi {
-                            hi
-                        } else {
-                            gv
-                        };
-                        *p -= lr * gc;
+                        *p -= lr * gv;
                     }
                 }
-                clip => {
-                    let s = clip.scale(Self::norm_sq(grad).sqrt(), global);
-                    let step = lr * T::from_f64(s);
+                Clip::Value(_) => {
                     for (p, &gv) in theta.iter_mut().zip(grad) {
-                        *p -= step * gv;
+                        *p -= lr * T::from_f64(sgd.clip.clamp(gv.to_f64()));
+                    }
+                }
+                Clip::GlobalNorm(_) | Clip::PerTensorNorm(_) => {
+                    let k = T::from_f64(sgd.clip.scale(Self::sum_squares(grad).sqrt(), global));
+                    for (p, &gv) in theta.iter_mut().zip(grad) {
+                        *p -= lr * (k * gv);
                     }
                 }
             }
