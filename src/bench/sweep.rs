@@ -1,6 +1,6 @@
 //! `bplab bench --sweep`: grads time against batch size (the 784-128-64-10 network, batch
 //! 1 … 1024) and against width (a `w-w-w-10` network at batch 64, `w` = 8 … 2048), for every
-//! engine, written as CSV, JSON and a log–log SVG plot. Where the curves are flat, fixed
+//! engine, written as CSV, JSON and two log–log SVG plots. Where the curves are flat, fixed
 //! per-operation overhead dominates; where they rise with slope 1, arithmetic does.
 
 use crate::bench::configs::{flops, workload, Op};
@@ -63,7 +63,8 @@ fn spec_for(axis: Axis, width: usize) -> NetSpec {
         .expect("valid by construction")
 }
 
-/// Runs both sweeps and writes `sweep.csv`, `sweep.json` and `sweep.svg` under `out`.
+/// Runs both sweeps and writes `sweep.csv`, `sweep.json`, `sweep-batch.svg` and
+/// `sweep-width.svg` under `out`.
 pub fn run(engines: &[Box<dyn Engine>], budget: Budget, out: &Path) -> Result<Sweep> {
     let mut plan: Vec<(Axis, usize, usize)> =
         BATCHES.iter().map(|&b| (Axis::Batch, b, 784)).collect();
@@ -104,10 +105,12 @@ fn write_files(s: &Sweep, out: &Path) -> Result<()> {
         reason: e.to_string(),
     };
     std::fs::create_dir_all(out).map_err(|e| io(e, out))?;
+    let (by_batch, by_width) = crate::bench::sweep_plot::svgs(s);
     let files = [
         ("sweep.csv", to_csv(s)),
         ("sweep.json", format!("{}\n", to_json(s))),
-        ("sweep.svg", crate::bench::sweep_plot::svg(s)),
+        ("sweep-batch.svg", by_batch),
+        ("sweep-width.svg", by_width),
     ];
     for (name, text) in files {
         let p = out.join(name);
@@ -164,7 +167,7 @@ pub fn to_text(s: &Sweep, out: &Path) -> String {
         ]);
     }
     format!(
-        "{}\nwrote {}/sweep.csv, sweep.json, sweep.svg\n",
+        "{}\nwrote {}/sweep.csv, sweep.json, sweep-batch.svg, sweep-width.svg\n",
         t.render(),
         out.display()
     )

@@ -33,6 +33,9 @@ pub fn activation_forward<T: Real>(act: Activation, z: &[T], a: &mut [T], n: usi
         }
         return;
     }
+    if act == Activation::Tanh {
+        return T::tanh_slice(z, a);
+    }
     for (a, &z) in a.iter_mut().zip(z) {
         *a = apply(act, z);
     }

@@ -16,6 +16,7 @@
 
 pub mod activation;
 pub mod engine;
+pub mod fastmath;
 pub mod fault;
 pub mod linear;
 pub mod loss;

@@ -10,6 +10,7 @@
 //! ([`crate::pool`]) from [`PARALLEL_MIN`] on. The order of the additions differs between the
 //! kernels, so results differ in the last bits, never more.
 
+use crate::packed::Dst;
 use crate::pool::split2;
 use crate::real::Real;
 
@@ -135,39 +136,55 @@ pub fn dot<T: Real>(x: &[T], y: &[T]) -> T {
     ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7])) + tail
 }
 
-/// The packed kernel, on two cores (the rows of `C` split in two) when the product is large.
+/// The packed kernel, on two cores when the product is large: `C` split in two along its
+/// longer side (rows of `C` with rows of `A`, or columns of `C` with columns of `B`), so that
+/// each core packs only its half of the larger operand.
 fn packed<T: Real>(c: &mut [T], a: MatRef<'_, T>, b: MatRef<'_, T>, accumulate: bool) {
     let (m, k, n) = (a.rows, a.cols, b.cols);
-    if m * n * k < PARALLEL_MIN || m < 4 * PACKED_MIN_ROWS {
-        return T::packed_gemm(c, n, a, b, accumulate);
+    assert!(c.len() >= m * n);
+    let dst = Dst {
+        ptr: c.as_mut_ptr(),
+        ldc: n,
+    };
+    if m * n * k < PARALLEL_MIN || m.max(n) < 64 {
+        // SAFETY: `c` holds the whole (m, n) destination and is borrowed mutably.
+        return unsafe { T::packed_gemm(dst, a, b, accumulate) };
     }
-    let m0 = (m / 2).next_multiple_of(PACKED_MIN_ROWS).min(m);
-    let (c0, c1) = c.split_at_mut(m0 * n);
-    let halves = [
-        (Raw(c0.as_mut_ptr()), c0.len(), MatRef { rows: m0, ..a }),
-        (
-            Raw(c1.as_mut_ptr()),
-            c1.len(),
-            MatRef {
-                data: &a.data[m0 * a.rs..],
-                rows: m - m0,
-                ..a
-            },
-        ),
-    ];
+    let halves = if m >= n {
+        let m0 = (m / 2).next_multiple_of(8);
+        let a1 = MatRef {
+            data: &a.data[m0 * a.rs..],
+            rows: m - m0,
+            ..a
+        };
+        // SAFETY (offset): row m0 < m lies inside `c`.
+        let d1 = Dst {
+            ptr: unsafe { dst.ptr.add(m0 * n) },
+            ..dst
+        };
+        [(dst, MatRef { rows: m0, ..a }, b), (d1, a1, b)]
+    } else {
+        let n0 = (n / 2).next_multiple_of(16);
+        let b1 = MatRef {
+            data: &b.data[n0 * b.cs..],
+            cols: n - n0,
+            ..b
+        };
+        // SAFETY (offset): column n0 < n of row 0 lies inside `c`.
+        let d1 = Dst {
+            ptr: unsafe { dst.ptr.add(n0) },
+            ..dst
+        };
+        [(dst, a, MatRef { cols: n0, ..b }), (d1, a, b1)]
+    };
     split2(&|i| {
-        let (ptr, len, a_half) = &halves[i];
-        // SAFETY: `c0` and `c1` are disjoint halves of `c`, borrowed for this whole call, and
-        // half `i` is written only by the one thread that runs `f(i)`.
-        let c_half = unsafe { std::slice::from_raw_parts_mut(ptr.0, *len) };
-        T::packed_gemm(c_half, n, *a_half, b, accumulate);
+        let (d, a_half, b_half) = halves[i];
+        // SAFETY: the two halves cover disjoint elements of `c` (rows [0, m0) and [m0, m), or
+        // columns [0, n0) and [n0, n)), `c` is borrowed mutably for this whole call, and half
+        // `i` is written only by the thread running `f(i)`.
+        unsafe { T::packed_gemm(d, a_half, b_half, accumulate) };
     });
 }
-
-/// A pointer to one half of `C`, handed to the thread that writes it.
-struct Raw<T>(*mut T);
-// SAFETY: each half is written by exactly one thread (see `packed`).
-unsafe impl<T: Send> Sync for Raw<T> {}
 
 #[cfg(test)]
 mod tests {

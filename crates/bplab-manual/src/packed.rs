@@ -16,13 +16,27 @@ pub const KC: usize = 256;
 /// Rows of `A` packed at a time (a multiple of every `MR`).
 pub const MC: usize = 96;
 
-/// `C = [C +] A·B` with `C` `(m, n)` at row stride `ldc`, tile `MR × NR`, packing into `buf`.
+/// Where a product is written: element `(i, j)` of `C` at `ptr[i·ldc + j]`.
+#[derive(Debug, Clone, Copy)]
+pub struct Dst<T> {
+    pub ptr: *mut T,
+    pub ldc: usize,
+}
+// SAFETY: a `Dst` is only a location; whoever writes through it must own those elements
+// (see `gemm`'s contract). Two threads get two `Dst`s covering disjoint elements.
+unsafe impl<T: Send> Send for Dst<T> {}
+unsafe impl<T: Send> Sync for Dst<T> {}
+
+/// `C = [C +] A·B` with `C` `(m, n)` at `c`, tile `MR × NR`, packing into `buf`.
 ///
-/// Shapes: `a` `(m, k)`, `b` `(k, n)`; `c[i·ldc + j]` for `i < m`, `j < n`.
-pub fn gemm<T: Real, const MR: usize, const NR: usize>(
+/// Shapes: `a` `(m, k)`, `b` `(k, n)`.
+///
+/// # Safety
+/// `c.ptr[i·c.ldc + j]` must be valid for reads and writes for every `i < m`, `j < n`, and no
+/// other thread may access those elements during the call.
+pub unsafe fn gemm<T: Real, const MR: usize, const NR: usize>(
     buf: &mut Vec<T>,
-    c: &mut [T],
-    ldc: usize,
+    c: Dst<T>,
     a: MatRef<'_, T>,
     b: MatRef<'_, T>,
     accumulate: bool,
@@ -49,7 +63,14 @@ pub fn gemm<T: Real, const MR: usize, const NR: usize>(
                     let tile = micro_kernel::<T, MR, NR>(a_panel, b_panel);
                     let (row0, rows) = (ic + ip * MR, MR.min(mc - ip * MR));
                     for (i, t_row) in tile.iter().enumerate().take(rows) {
-                        let c_row = &mut c[(row0 + i) * ldc + jp * NR..][..cols];
+                        // SAFETY: row `row0 + i < m`, columns `jp·NR .. jp·NR + cols ≤ n`: ours
+                        // by the contract.
+                        let c_row = unsafe {
+                            std::slice::from_raw_parts_mut(
+                                c.ptr.add((row0 + i) * c.ldc + jp * NR),
+                                cols,
+                            )
+                        };
                         if overwrite {
                             c_row.copy_from_slice(&t_row[..cols]);
                         } else {
@@ -74,16 +95,28 @@ fn pack_b<T: Real, const NR: usize>(bp: &mut [T], b: MatRef<'_, T>, pc: usize, k
     {
         let j0 = jp * NR;
         let cols = NR.min(n - j0);
-        for (p, dst) in panel.chunks_exact_mut(NR).enumerate() {
-            let row = (pc + p) * b.rs;
-            if b.cs == 1 {
-                dst[..cols].copy_from_slice(&b.data[row + j0..row + j0 + cols]);
-            } else {
-                for (jj, d) in dst[..cols].iter_mut().enumerate() {
-                    *d = b.data[row + (j0 + jj) * b.cs];
+        if b.cs == 1 {
+            // Rows of B contiguous: one copy per row of the panel.
+            for (p, dst) in panel.chunks_exact_mut(NR).enumerate() {
+                let row = (pc + p) * b.rs + j0;
+                dst[..cols].copy_from_slice(&b.data[row..row + cols]);
+                dst[cols..].fill(T::ZERO);
+            }
+        } else {
+            // Columns of B contiguous (B is a transposed view, e.g. Wᵀ): read each column in
+            // order, scatter into the panel (which stays in L1).
+            for jj in 0..NR {
+                if jj < cols {
+                    let col = &b.data[(j0 + jj) * b.cs + pc * b.rs..];
+                    for p in 0..kc {
+                        panel[p * NR + jj] = col[p * b.rs];
+                    }
+                } else {
+                    for p in 0..kc {
+                        panel[p * NR + jj] = T::ZERO;
+                    }
                 }
             }
-            dst[cols..].fill(T::ZERO);
         }
     }
 }
@@ -113,14 +146,17 @@ fn pack_a<T: Real, const MR: usize>(
                 dst[rows..].fill(T::ZERO);
             }
         } else {
-            for (p, dst) in panel.chunks_exact_mut(MR).enumerate() {
-                let col = (pc + p) * a.cs;
-                for (ii, d) in dst.iter_mut().enumerate() {
-                    *d = if ii < rows {
-                        a.data[(i0 + ii) * a.rs + col]
-                    } else {
-                        T::ZERO
-                    };
+            // Rows of A contiguous: read each row in order, scatter into the panel.
+            for ii in 0..MR {
+                if ii < rows {
+                    let row = &a.data[(i0 + ii) * a.rs + pc * a.cs..];
+                    for p in 0..kc {
+                        panel[p * MR + ii] = row[p * a.cs];
+                    }
+                } else {
+                    for p in 0..kc {
+                        panel[p * MR + ii] = T::ZERO;
+                    }
                 }
             }
         }

@@ -2,7 +2,7 @@
 //! Transcendentals the standard library lacks (`erf`) come from `libm`.
 
 use crate::matmul::MatRef;
-use crate::packed;
+use crate::packed::{self, Dst};
 use std::cell::RefCell;
 use std::fmt::Debug;
 use std::ops::{Add, AddAssign, Div, Mul, MulAssign, Neg, Sub, SubAssign};
@@ -35,17 +35,20 @@ pub trait Real:
     fn ln(self) -> Self;
     fn tanh(self) -> Self;
     fn erf(self) -> Self;
+    /// `a[i] = tanh(z[i])` over a buffer (f32: in SIMD lanes, see [`crate::fastmath`]).
+    fn tanh_slice(z: &[Self], a: &mut [Self]) {
+        for (a, &z) in a.iter_mut().zip(z) {
+            *a = z.tanh();
+        }
+    }
     /// `self · a + b` with one rounding (a fused multiply–add).
     fn mul_add(self, a: Self, b: Self) -> Self;
     /// `C = [C +] A·B` through the packed kernel with this type's tile, on this thread's
     /// reusable packing buffer. Shapes as in [`crate::packed::gemm`].
-    fn packed_gemm(
-        c: &mut [Self],
-        ldc: usize,
-        a: MatRef<'_, Self>,
-        b: MatRef<'_, Self>,
-        accumulate: bool,
-    );
+    ///
+    /// # Safety
+    /// As [`crate::packed::gemm`]: `c` addresses the `(m, n)` destination, owned by this call.
+    unsafe fn packed_gemm(c: Dst<Self>, a: MatRef<'_, Self>, b: MatRef<'_, Self>, accumulate: bool);
 }
 
 thread_local! {
@@ -77,15 +80,14 @@ impl Real for f64 {
     fn mul_add(self, a: Self, b: Self) -> Self {
         f64::mul_add(self, a, b)
     }
-    fn packed_gemm(
-        c: &mut [Self],
-        ldc: usize,
+    unsafe fn packed_gemm(
+        c: Dst<Self>,
         a: MatRef<'_, Self>,
         b: MatRef<'_, Self>,
         accumulate: bool,
     ) {
         // 6 × 8 doubles: twelve 4-wide accumulators.
-        PACK_F64.with_borrow_mut(|buf| packed::gemm::<f64, 6, 8>(buf, c, ldc, a, b, accumulate))
+        PACK_F64.with_borrow_mut(|buf| packed::gemm::<f64, 6, 8>(buf, c, a, b, accumulate))
     }
 }
 
@@ -113,14 +115,16 @@ impl Real for f32 {
     fn mul_add(self, a: Self, b: Self) -> Self {
         f32::mul_add(self, a, b)
     }
-    fn packed_gemm(
-        c: &mut [Self],
-        ldc: usize,
+    fn tanh_slice(z: &[Self], a: &mut [Self]) {
+        crate::fastmath::tanh_f32(z, a)
+    }
+    unsafe fn packed_gemm(
+        c: Dst<Self>,
         a: MatRef<'_, Self>,
         b: MatRef<'_, Self>,
         accumulate: bool,
     ) {
         // 6 × 16 floats: twelve 8-wide accumulators.
-        PACK_F32.with_borrow_mut(|buf| packed::gemm::<f32, 6, 16>(buf, c, ldc, a, b, accumulate))
+        PACK_F32.with_borrow_mut(|buf| packed::gemm::<f32, 6, 16>(buf, c, a, b, accumulate))
     }
 }
