@@ -1,7 +1,7 @@
-//! The large-product kernel behind [`crate::matmul::matmul`]: a packed, blocked GEMM in the
-//! classic layout (Goto & van de Geijn) — `B` copied into `KC × NR` column panels, `A` into
-//! `MR × KC` row panels, and a register-blocked micro-kernel that accumulates an `MR × NR` tile
-//! of `C` from one panel of each.
+//! The large-product kernel behind [`crate::matmul::matmul`]: a blocked GEMM in the classic
+//! layout (Goto & van de Geijn) — `B` copied into `KC × NR` column panels, and a
+//! register-blocked micro-kernel that accumulates an `MR × NR` tile of `C` from `MR` rows of `A`
+//! (read in place through their strides; only a last partial panel is copied) and one panel.
 //!
 //! The packing buffers are one growable vector per thread, reused by every later call: once a
 //! training loop has run a step, its products allocate nothing. The micro-kernel is plain Rust
@@ -54,13 +54,28 @@ pub unsafe fn gemm<T: Real, const MR: usize, const NR: usize>(
         let overwrite = pc == 0 && !accumulate;
         for ic in (0..m).step_by(MC) {
             let mc = MC.min(m - ic);
-            pack_a::<T, MR>(ap, a, ic, mc, pc, kc);
+            // Full MR-row panels of A are read in place; only a last, partial panel is copied
+            // (zero-padded) so that the micro-kernel never reads past A.
+            let full = mc / MR;
+            if mc % MR != 0 {
+                pack_a::<T, MR>(ap, a, ic + full * MR, mc % MR, pc, kc);
+            }
             for jp in 0..n_panels {
                 let b_panel = &bp[jp * NR * kc..(jp + 1) * NR * kc]; // (kc, NR)
                 let cols = NR.min(n - jp * NR);
                 for ip in 0..mc.div_ceil(MR) {
-                    let a_panel = &ap[ip * MR * kc..(ip + 1) * MR * kc]; // (kc, MR)
-                    let tile = micro_kernel::<T, MR, NR>(a_panel, b_panel);
+                    let tile = if ip < full {
+                        let at = StridedA {
+                            data: a.data,
+                            offset: (ic + ip * MR) * a.rs + pc * a.cs,
+                            rs: a.rs,
+                            cs: a.cs,
+                            kc,
+                        };
+                        micro_kernel_strided::<T, MR, NR>(at, b_panel)
+                    } else {
+                        micro_kernel::<T, MR, NR>(&ap[..MR * kc], b_panel) // (kc, MR)
+                    };
                     let (row0, rows) = (ic + ip * MR, MR.min(mc - ip * MR));
                     for (i, t_row) in tile.iter().enumerate().take(rows) {
                         // SAFETY: row `row0 + i < m`, columns `jp·NR .. jp·NR + cols ≤ n`: ours
@@ -161,6 +176,71 @@ fn pack_a<T: Real, const MR: usize>(
             }
         }
     }
+}
+
+/// `MR` rows of `A` read in place: element `(i, p)` at `data[offset + i·rs + p·cs]`.
+#[derive(Clone, Copy)]
+struct StridedA<'a, T> {
+    data: &'a [T],
+    offset: usize,
+    rs: usize,
+    cs: usize,
+    kc: usize,
+}
+
+/// One `MR × NR` tile from `MR` rows of `A` in place and a packed `B` panel.
+#[inline]
+fn micro_kernel_strided<T: Real, const MR: usize, const NR: usize>(
+    a: StridedA<'_, T>,
+    b: &[T],
+) -> [[T; NR]; MR] {
+    assert!(a.kc >= 1 && a.offset + (MR - 1) * a.rs + (a.kc - 1) * a.cs < a.data.len());
+    assert!(b.len() >= a.kc * NR);
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+            // SAFETY: the CPU supports AVX2 and FMA (checked just above); indices are in
+            // bounds (asserted above).
+            return unsafe { strided_avx2::<T, MR, NR>(a, b) };
+        }
+    }
+    // SAFETY: indices are in bounds (asserted above).
+    unsafe { strided_body::<T, MR, NR, false>(a, b) }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn strided_avx2<T: Real, const MR: usize, const NR: usize>(
+    a: StridedA<'_, T>,
+    b: &[T],
+) -> [[T; NR]; MR] {
+    strided_body::<T, MR, NR, true>(a, b)
+}
+
+/// # Safety
+/// `a.offset + (MR−1)·a.rs + (a.kc−1)·a.cs < a.data.len()` and `b.len() ≥ a.kc·NR`.
+#[inline(always)]
+unsafe fn strided_body<T: Real, const MR: usize, const NR: usize, const FMA: bool>(
+    a: StridedA<'_, T>,
+    b: &[T],
+) -> [[T; NR]; MR] {
+    let mut acc = [[T::ZERO; NR]; MR];
+    let base = a.data.as_ptr().add(a.offset);
+    for (p, bp) in b.chunks_exact(NR).take(a.kc).enumerate() {
+        let bp: &[T; NR] = bp.try_into().expect("NR-wide chunk");
+        let col = base.add(p * a.cs);
+        for (i, acc_i) in acc.iter_mut().enumerate() {
+            let ai = *col.add(i * a.rs);
+            for j in 0..NR {
+                acc_i[j] = if FMA {
+                    ai.mul_add(bp[j], acc_i[j])
+                } else {
+                    acc_i[j] + ai * bp[j]
+                };
+            }
+        }
+    }
+    acc
 }
 
 /// One `MR × NR` tile: `Σ_p a_panel[p, ·]ᵀ b_panel[p, ·]`, using FMA where the CPU has it.
