@@ -8,6 +8,7 @@
 //! `Value`), then `lr · (k · g)`, then `θ − lr · (k · g)`; so in f64 every engine's trainer
 //! agrees to rounding.
 
+use crate::matmul::dot;
 use crate::model::{Backward, Cache, Model};
 use crate::real::Real;
 use bplab_core::spec::{bias_name, weight_name};
@@ -55,9 +56,10 @@ impl<T: Real> ManualTrainer<T> {
         &self.cache
     }
 
-    /// `Σ g²`, accumulated in `T` (as a framework's `sum(g²)` is), widened.
+    /// `Σ g²`, accumulated in `T` (as a framework's `sum(g²)` is, in eight interleaved
+    /// partial sums), widened.
     fn sum_squares(g: &[T]) -> f64 {
-        g.iter().fold(T::ZERO, |acc, &v| acc + v * v).to_f64()
+        dot(g, g).to_f64()
     }
 }
 
