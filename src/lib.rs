@@ -6,9 +6,11 @@
 pub mod check;
 pub mod cli;
 pub mod engines;
+pub mod experiment;
 pub mod grads;
 pub mod netargs;
 pub mod plot;
 pub mod precision;
 pub mod progress;
 pub mod render;
+pub mod report;

@@ -83,6 +83,20 @@ impl Table {
     }
 }
 
+impl Table {
+    /// The same table as Markdown (header row, `---` rule, one line per row).
+    pub fn markdown(&self) -> String {
+        let mut out = String::new();
+        for (i, row) in self.rows.iter().enumerate() {
+            out.push_str(&format!("| {} |\n", row.join(" | ")));
+            if i == 0 {
+                out.push_str(&format!("|{}\n", "---|".repeat(row.len())));
+            }
+        }
+        out
+    }
+}
+
 /// A short scientific form for error columns: `3.2e-13`, `0`.
 pub fn sci(v: f64) -> String {
     if v == 0.0 {
