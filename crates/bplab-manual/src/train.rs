@@ -9,7 +9,7 @@
 
 use crate::model::{Backward, Model};
 use crate::real::Real;
-use bplab_core::spec::{bias_name, weight_name};
+use bplab_core::spec::{bias_name, weight_name, KinkGrads};
 use bplab_core::train::{Clip, Sgd, StepStats, Trainer};
 use bplab_core::{Batch, Error, NetSpec, ParamSet, Result, Tensor};
 
@@ -25,6 +25,8 @@ pub struct ManualTrainer<T: Real> {
     y: Vec<T>,
     /// The model built from `w`, `b` (rebuilt after every update).
     model: Model<T>,
+    /// ReLU's and leaky-ReLU's derivative at exactly 0.
+    at_zero: KinkGrads,
     /// The last backward pass (`∂L/∂W_l`, `∂L/∂b_l`, …).
     grads: Option<Backward<T>>,
 }
@@ -54,9 +56,18 @@ impl<T: Real> ManualTrainer<T> {
             y: Vec::new(),
             model: Model::new(spec, params),
             grads: None,
+            at_zero: KinkGrads::PYTORCH,
         };
         t.set_batch(batch)?;
         Ok(t)
+    }
+
+    /// The same trainer with another convention for the kinks' derivative at exactly 0 (the
+    /// harness uses it to show that a framework's trajectory differs only by that).
+    pub fn with_kink_grads(mut self, at_zero: KinkGrads) -> Self {
+        self.at_zero = at_zero;
+        self.model = Model::new(&self.spec, &self.param_set()).with_kink_grads(at_zero);
+        self
     }
 
     /// The parameters as `f64` tensors in PyTorch naming and shapes.
@@ -130,7 +141,7 @@ impl<T: Real> Trainer for ManualTrainer<T> {
                 *p -= lr * g;
             }
         }
-        self.model = Model::new(&self.spec, &self.param_set());
+        self.model = Model::new(&self.spec, &self.param_set()).with_kink_grads(self.at_zero);
         Ok(StepStats { loss, grad_norm })
     }
 
