@@ -112,7 +112,10 @@ pub struct ClipResults {
     pub agreement: Agreement,
 }
 
-/// The manual engine's losses, gradient norms and final loss under the kink convention `kg`.
+/// Losses per step, gradient norms per step, final loss.
+type Trajectory = (Vec<f64>, Vec<f64>, f64);
+
+/// The manual engine's [`Trajectory`] under the kink convention `kg`.
 fn manual_run(
     spec: &NetSpec,
     net: &Network,
@@ -120,7 +123,7 @@ fn manual_run(
     cfg: &ClipConfig,
     sgd: &Sgd,
     kg: KinkGrads,
-) -> Result<(Vec<f64>, Vec<f64>, f64)> {
+) -> Result<Trajectory> {
     let mut t: Box<dyn Trainer> = match cfg.dtype {
         DType::F64 => {
             Box::new(ManualTrainer::<f64>::new(spec, net.params(), data)?.with_kink_grads(kg))
@@ -179,7 +182,7 @@ pub fn measure(cfg: &ClipConfig, engines: &[Box<dyn Engine>]) -> Result<ClipResu
         // An engine whose relu'(0) differs from PyTorch's is compared with the manual engine
         // run under the engine's own convention (a pre-activation is exactly 0 wherever a
         // whole layer is dead and its bias is still 0), as `check` does.
-        let mut kinked: Vec<Option<(Vec<f64>, Vec<f64>, f64)>> = Vec::new();
+        let mut kinked: Vec<Option<Trajectory>> = Vec::new();
         for e in engines {
             let kg = crate::precision::kink_grads(e.name());
             kinked.push(if kg == KinkGrads::PYTORCH {
