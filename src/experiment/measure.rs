@@ -65,6 +65,10 @@ pub struct EngineAgreement {
     pub pinned: Vec<String>,
     /// The first failure, described.
     pub first_failure: Option<String>,
+    /// Pairs outside the tolerance but within it once `rtol` is scaled by the computation's
+    /// amplification (see [`Agreement::compare_amplified`]); the largest such factor.
+    pub ill_conditioned: usize,
+    pub max_amplification: f64,
 }
 
 /// Every engine's numbers against the manual engine's, under one tolerance.
@@ -115,6 +119,37 @@ impl Agreement {
         }
     }
 
+    /// Like [`Agreement::compare`] for a quantity that the computation amplifies by `amp`
+    /// (e.g. a gradient that grows `amp`-fold from the output layer to the input layer): two
+    /// correct engines whose ops differ by an ulp then differ by about `amp` ulps, so a pair
+    /// outside the tolerance but within `atol + rtol·amp·|b|` counts as ill-conditioning,
+    /// not as a disagreement.
+    #[allow(clippy::too_many_arguments)]
+    pub fn compare_amplified(
+        &mut self,
+        engine: &str,
+        spec: &NetSpec,
+        dtype: DType,
+        what: &str,
+        got: f64,
+        want: f64,
+        amp: f64,
+    ) {
+        let amp = if amp.is_finite() { amp.max(1.0) } else { 1.0 };
+        let scaled = Tolerance::new(self.tol.atol, self.tol.rtol * amp);
+        if amp > 1.0 && !self.tol.allows(got, want) && scaled.allows(got, want) {
+            let e = self.engines.entry(engine.to_string()).or_default();
+            e.compared += 1;
+            e.ill_conditioned += 1;
+            e.max_amplification = e.max_amplification.max(amp);
+            if want.is_finite() && want != 0.0 {
+                e.max_rel = e.max_rel.max((got - want).abs() / want.abs());
+            }
+            return;
+        }
+        self.compare(engine, spec, dtype, what, got, want);
+    }
+
     /// Compares two sequences element by element (`what[i]` names element `i`).
     pub fn compare_all(
         &mut self,
@@ -142,21 +177,30 @@ impl Agreement {
         self.engines
             .iter()
             .map(|(name, e)| {
+                let conditioning = if e.ill_conditioned > 0 {
+                    format!(
+                        "; {} more within it once scaled by the computation's amplification (up to {})",
+                        e.ill_conditioned,
+                        crate::render::sci(e.max_amplification)
+                    )
+                } else {
+                    String::new()
+                };
                 let verdict = if e.failed == 0 {
-                    "all within tolerance".to_string()
+                    format!("all within tolerance{conditioning}")
                 } else if e.pinned.is_empty() {
                     format!(
                         "{} outside tolerance, unexplained (first: {})",
                         e.failed,
                         e.first_failure.clone().unwrap_or_default()
-                    )
+                    ) + &conditioning
                 } else {
                     format!(
                         "{} outside tolerance, explained by the pinned limit of {} (first: {})",
                         e.failed,
                         e.pinned.join(", "),
                         e.first_failure.clone().unwrap_or_default()
-                    )
+                    ) + &conditioning
                 };
                 format!(
                     "{name}: {} values vs manual, max rel diff {}, {verdict}",
