@@ -32,6 +32,10 @@ pub enum Command {
     Viz(VizArgs),
     /// The interactive visualizer in the browser, with a JSON API (blocks until stopped).
     Serve(ServeArgs),
+    /// Measure a claim of the lesson on every engine: init, residual, clip, train.
+    Experiment(crate::experiment::args::ExperimentArgs),
+    /// Check, every experiment (quick) → report/index.html and report/summary.md.
+    Report(ReportArgs),
 }
 
 /// `bplab bench` flags.
@@ -57,6 +61,16 @@ pub struct BenchArgs {
     pub sweep: bool,
     /// Where --sweep writes its files.
     #[arg(long, default_value = "results/bench-sweep", value_name = "DIR")]
+    pub out: std::path::PathBuf,
+}
+
+#[derive(Args, Debug)]
+pub struct ReportArgs {
+    /// Engines to run (default all).
+    #[arg(long, default_value = "all", value_name = "NAME")]
+    pub engine: String,
+    /// Output directory.
+    #[arg(long, default_value = "report", value_name = "DIR")]
     pub out: std::path::PathBuf,
 }
 
@@ -168,17 +182,10 @@ pub fn main_with(args: impl IntoIterator<Item = OsString>) -> ExitCode {
 
 fn run(cli: Cli) -> Result<Outcome, Error> {
     match cli.command {
-        // The main job on the built-in default: check the assignment network on every engine.
-        None => run_check(CheckArgs {
-            net: NetArgs::default(),
-            engine: EngineArgs {
-                engine: "all".into(),
-                dtype: "f64".into(),
-                format: "table".into(),
-            },
-            inputs: false,
-            atol: None,
-            rtol: None,
+        // The main job: the gradient check and every experiment, as one report.
+        None => run_report(ReportArgs {
+            engine: "all".into(),
+            out: "report".into(),
         }),
         Some(Command::Grads(a)) => run_grads(a),
         Some(Command::Check(a)) => run_check(a),
@@ -193,7 +200,23 @@ fn run(cli: Cli) -> Result<Outcome, Error> {
                 code: 0,
             })
         }
+        Some(Command::Report(a)) => run_report(a),
+        Some(Command::Experiment(a)) => {
+            let outcome = crate::experiment::args::run(a)?;
+            Ok(Outcome {
+                stdout: crate::experiment::args::render(&outcome),
+                code: if outcome.engines_agree { 0 } else { 1 },
+            })
+        }
     }
+}
+
+fn run_report(a: ReportArgs) -> Result<Outcome, Error> {
+    let (text, passed) = crate::report::run(&a.out, &a.engine)?;
+    Ok(Outcome {
+        stdout: text,
+        code: if passed { 0 } else { 1 },
+    })
 }
 
 fn parse_common(e: &EngineArgs) -> Result<(DType, Format), Error> {

@@ -84,17 +84,13 @@ impl Table {
 }
 
 impl Table {
-    /// Renders as a GitHub-flavoured Markdown table.
-    pub fn render_markdown(&self) -> String {
+    /// The same table as Markdown (header row, `---` rule, one line per row).
+    pub fn markdown(&self) -> String {
         let mut out = String::new();
         for (i, row) in self.rows.iter().enumerate() {
-            out.push_str("| ");
-            out.push_str(&row.join(" | "));
-            out.push_str(" |\n");
+            out.push_str(&format!("| {} |\n", row.join(" | ")));
             if i == 0 {
-                out.push('|');
-                out.push_str(&"---|".repeat(row.len()));
-                out.push('\n');
+                out.push_str(&format!("|{}\n", "---|".repeat(row.len())));
             }
         }
         out

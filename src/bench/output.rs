@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 pub fn to_text(r: &BenchReport, markdown: bool) -> String {
     let render = |t: &Table| {
         if markdown {
-            t.render_markdown()
+            t.markdown()
         } else {
             t.render()
         }

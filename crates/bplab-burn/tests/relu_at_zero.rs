@@ -130,3 +130,23 @@ fn derivative_at_exactly_zero() {
         }
     }
 }
+
+/// burn's ReLU keeps NaN (as PyTorch), on both backends and dtypes.
+#[test]
+fn relu_keeps_nan() {
+    for backend in bplab_burn::BurnBackend::ALL {
+        for dtype in [DType::F64, DType::F32] {
+            let device = backend.plain_device();
+            let t = bplab_burn::convert::burn_tensor::<1>(
+                vec![f64::NAN, -1.0, 2.0],
+                vec![3],
+                &device,
+                dtype,
+            );
+            let r = burn::tensor::activation::relu(t);
+            let v = bplab_burn::convert::read(backend.engine_name(), r, dtype).unwrap();
+            assert!(v.data[0].is_nan(), "{backend:?} {dtype}: {:?}", v.data);
+            assert_eq!(v.data[1..], [0.0, 2.0], "{backend:?} {dtype}");
+        }
+    }
+}

@@ -136,3 +136,15 @@ fn engine_on_an_all_zero_network() {
         }
     }
 }
+
+/// candle's ReLU maps NaN to 0: `Relu::f64(v) = v.max(0f64)`
+/// (`candle-core-0.11.1/src/op.rs:1061`) and `f64::max` returns the operand that is not NaN.
+/// PyTorch, burn and the manual engine keep NaN, so a diverged run stays visibly diverged
+/// there and turns finite again here (see `docs/experiments.md`, `clip`).
+#[test]
+fn relu_of_nan_is_zero() {
+    let t = candle_core::Tensor::new(&[f64::NAN, -1.0, 2.0], &Device::Cpu).unwrap();
+    assert_eq!(t.relu().unwrap().to_vec1::<f64>().unwrap(), [0.0, 0.0, 2.0]);
+    let t = candle_core::Tensor::new(&[f32::NAN, -1.0, 2.0], &Device::Cpu).unwrap();
+    assert_eq!(t.relu().unwrap().to_vec1::<f32>().unwrap(), [0.0, 0.0, 2.0]);
+}

@@ -20,6 +20,10 @@ use std::str::FromStr;
 /// step is visibly lost), an infinite norm gives `k = 0` (finite elements become 0, infinite
 /// ones NaN). Norms are `sqrt(Σ g²)` in the engine's dtype, without rescaling, so a sum of
 /// squares that overflows is an infinite norm on every engine.
+///
+/// burn stores its clipping thresholds as `f32`: a threshold that is not exactly an `f32`
+/// (0.1, say) is applied by burn at the nearest `f32`; thresholds such as 1, 0.5 or 0.25 give
+/// every engine the same rule.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub enum Clip {
     /// No clipping.

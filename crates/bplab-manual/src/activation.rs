@@ -78,8 +78,12 @@ pub fn activation_backward<T: Real>(
 pub fn apply<T: Real>(act: Activation, z: T) -> T {
     match act {
         Activation::Identity => z,
-        Activation::Relu => {
-            if z > T::ZERO {
+        // NaN propagates (`z != z`), as in PyTorch, burn and candle: `max(z, 0)` written as
+        // `z > 0` alone would turn a NaN into 0 and hide a diverged run.
+        Activation::Relu =>
+        {
+            #[allow(clippy::eq_op)]
+            if z > T::ZERO || z != z {
                 z
             } else {
                 T::ZERO
@@ -171,6 +175,7 @@ mod tests {
             derivative(Activation::LeakyRelu, 0.0f64, 0.0, candle),
             0.505
         );
+        assert!(apply(Activation::Relu, f64::NAN).is_nan());
         assert_eq!(
             derivative(Activation::Relu, 1e-300f64, 1e-300, KinkGrads::PYTORCH),
             1.0
