@@ -1,10 +1,10 @@
 //! `bplab report` (also what `bplab` does with no arguments): the assignment network checked
-//! on every engine, then every experiment in its quick setting, gathered into one
+//! on every engine, `bench --quick`, then every experiment in its quick setting, gathered into one
 //! self-contained `report/index.html` (inline SVG, no scripts, no network access) and
 //! `report/summary.md`, with the experiments' CSV/JSON/SVG files under `report/data/NAME/`.
 //!
 //! The report is a list of [`Section`]s, each built by one function of [`SECTIONS`]; adding
-//! a section (the benchmarks' `bench --quick`, say) is one line in that list.
+//! a section is one line in that list.
 
 use crate::check::{self, CheckConfig};
 use crate::experiment::{self, Outcome};
@@ -39,10 +39,10 @@ pub struct Context {
 /// A function that builds one section.
 pub type SectionFn = fn(&Context) -> Result<Section>;
 
-/// Every section, in order. A new section is one more line here, e.g. the benchmarks:
-/// `("bench", crate::bench::report_section)`.
+/// Every section, in order. A new section is one more line here.
 pub const SECTIONS: &[(&str, SectionFn)] = &[
     ("check", check_section),
+    ("bench", crate::bench::report_section::report_section),
     ("experiment init", init_section),
     ("experiment residual", residual_section),
     ("experiment clip", clip_section),

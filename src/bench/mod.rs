@@ -8,6 +8,7 @@ pub mod configs;
 pub mod gemm;
 pub mod measure;
 pub mod output;
+pub mod report_section;
 pub mod run;
 pub mod sweep;
 pub mod sweep_plot;

@@ -62,7 +62,7 @@ impl Default for ResidualConfig {
             init: Init::Normal(0.05),
             seed: 42,
             steps: 100,
-            lr: 0.05,
+            lr: 0.01,
             test_fraction: 0.3,
             dtype: DType::F64,
         }
