@@ -48,8 +48,10 @@ pub unsafe fn gemm<T: Real, const MR: usize, const NR: usize>(
         buf.resize(a_len + b_len, T::ZERO); // grows once; reused afterwards
     }
     let (ap, bp) = buf.split_at_mut(a_len);
-    for pc in (0..k).step_by(KC) {
-        let kc = KC.min(k - pc);
+    // Depth blocks of equal size (784 = 4 × 196, not 3 × 256 + 16): no short last block.
+    let kc_even = k.div_ceil(k.div_ceil(KC));
+    for pc in (0..k).step_by(kc_even) {
+        let kc = kc_even.min(k - pc);
         pack_b::<T, NR>(bp, b, pc, kc);
         let overwrite = pc == 0 && !accumulate;
         for ic in (0..m).step_by(MC) {
