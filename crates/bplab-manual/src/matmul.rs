@@ -20,7 +20,7 @@ pub const PACKED_MIN: usize = 16 * 16 * 16;
 /// Fewer rows than this waste most of the packed kernel's tile: plain loops instead.
 pub const PACKED_MIN_ROWS: usize = 6;
 /// Products with at least this many multiply–adds are split over two cores.
-pub const PARALLEL_MIN: usize = 1 << 20;
+pub const PARALLEL_MIN: usize = 1 << 18;
 
 /// A read-only matrix view: element `(r, c)` is `data[r·rs + c·cs]`.
 #[derive(Debug, Clone, Copy)]
