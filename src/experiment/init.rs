@@ -42,17 +42,7 @@ impl Default for InitConfig {
     /// The documented run: 9 schemes × 4 activations × depths 2, 5, 10, 20, 50, width 64.
     fn default() -> Self {
         InitConfig {
-            schemes: vec![
-                Init::Normal(1.0),
-                Init::Normal(0.01),
-                Init::LecunNormal,
-                Init::XavierNormal,
-                Init::XavierUniform,
-                Init::HeNormal,
-                Init::HeUniform,
-                Init::Orthogonal,
-                Init::Zeros,
-            ],
+            schemes: Init::ALL.to_vec(),
             activations: vec![
                 Activation::Sigmoid,
                 Activation::Tanh,

@@ -52,7 +52,7 @@ pub unsafe fn gemm<T: Real, const MR: usize, const NR: usize>(
     let kc_even = k.div_ceil(k.div_ceil(KC));
     for pc in (0..k).step_by(kc_even) {
         let kc = kc_even.min(k - pc);
-        pack_b::<T, NR>(bp, b, pc, kc);
+        pack_panels::<T, NR>(bp, b, pc, kc);
         let overwrite = pc == 0 && !accumulate;
         for ic in (0..m).step_by(MC) {
             let mc = MC.min(m - ic);
@@ -103,7 +103,7 @@ pub unsafe fn gemm<T: Real, const MR: usize, const NR: usize>(
 }
 
 /// Copies `B[pc..pc+kc, ·]` into `NR`-wide panels, each `(kc, NR)` row-major, zero-padded.
-fn pack_b<T: Real, const NR: usize>(bp: &mut [T], b: MatRef<'_, T>, pc: usize, kc: usize) {
+fn pack_panels<T: Real, const NR: usize>(bp: &mut [T], b: MatRef<'_, T>, pc: usize, kc: usize) {
     let n = b.cols;
     for (jp, panel) in bp
         .chunks_exact_mut(NR * kc)
@@ -139,7 +139,8 @@ fn pack_b<T: Real, const NR: usize>(bp: &mut [T], b: MatRef<'_, T>, pc: usize, k
 }
 
 /// Copies `A[ic..ic+mc, pc..pc+kc]` into `MR`-tall panels, each `(kc, MR)` row-major
-/// (column `p` of the panel's rows stored together), zero-padded.
+/// (column `p` of the panel's rows stored together), zero-padded: the panels of
+/// [`pack_panels`] taken from `Aᵀ`.
 fn pack_a<T: Real, const MR: usize>(
     ap: &mut [T],
     a: MatRef<'_, T>,
@@ -148,36 +149,13 @@ fn pack_a<T: Real, const MR: usize>(
     pc: usize,
     kc: usize,
 ) {
-    for (ip, panel) in ap
-        .chunks_exact_mut(MR * kc)
-        .take(mc.div_ceil(MR))
-        .enumerate()
-    {
-        let i0 = ic + ip * MR;
-        let rows = MR.min(ic + mc - i0);
-        if a.rs == 1 {
-            // Columns of A contiguous (A is a transposed view): copy runs of `rows`.
-            for (p, dst) in panel.chunks_exact_mut(MR).enumerate() {
-                let col = (pc + p) * a.cs;
-                dst[..rows].copy_from_slice(&a.data[col + i0..col + i0 + rows]);
-                dst[rows..].fill(T::ZERO);
-            }
-        } else {
-            // Rows of A contiguous: read each row in order, scatter into the panel.
-            for ii in 0..MR {
-                if ii < rows {
-                    let row = &a.data[(i0 + ii) * a.rs + pc * a.cs..];
-                    for p in 0..kc {
-                        panel[p * MR + ii] = row[p * a.cs];
-                    }
-                } else {
-                    for p in 0..kc {
-                        panel[p * MR + ii] = T::ZERO;
-                    }
-                }
-            }
-        }
-    }
+    let a_t = a.t(); // (k, m); columns ic..ic+mc are rows ic..ic+mc of A
+    let block = MatRef {
+        data: &a_t.data[ic * a_t.cs..],
+        cols: mc,
+        ..a_t
+    };
+    pack_panels::<T, MR>(ap, block, pc, kc);
 }
 
 /// `MR` rows of `A` read in place: element `(i, p)` at `data[offset + i·rs + p·cs]`.
