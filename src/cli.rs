@@ -44,7 +44,7 @@ pub struct BenchArgs {
     /// Shorter measurements: the whole matrix in well under a minute.
     #[arg(long)]
     pub quick: bool,
-    /// manual, burn-ndarray, burn-flex, candle, a comma-separated list, or all.
+    /// manual, burn-ndarray, burn-flex, candle, burn-custom, candle-custom, a comma-separated list, or all.
     #[arg(long, default_value = "all", value_name = "NAME")]
     pub engine: String,
     /// Configurations (seed-b1, seed-b64, mnist-b64, wide-b256, deep20-b32), comma-separated, or all.
@@ -77,7 +77,7 @@ pub struct ReportArgs {
 /// Engine and precision selection.
 #[derive(Args, Debug, Clone)]
 pub struct EngineArgs {
-    /// manual, burn-ndarray, burn-flex, candle, a comma-separated list, or all.
+    /// manual, burn-ndarray, burn-flex, candle, burn-custom, candle-custom, a comma-separated list, or all.
     #[arg(long, default_value = "all", value_name = "NAME")]
     pub engine: String,
     /// f64 (default) or f32.

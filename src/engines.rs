@@ -5,10 +5,19 @@ use bplab_core::train::{Sgd, StepStats, Trainer};
 use bplab_core::{
     Batch, DType, Engine, Error, ForwardTrace, GradRequest, Gradients, Network, ParamSet, Result,
 };
+#[cfg(any(feature = "burn", feature = "candle"))]
+use bplab_manual::CustomOps;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 /// Every engine name the contract knows, in the order tables list them.
-pub const ENGINE_NAMES: [&str; 4] = ["manual", "burn-ndarray", "burn-flex", "candle"];
+pub const ENGINE_NAMES: [&str; 6] = [
+    "manual",
+    "burn-ndarray",
+    "burn-flex",
+    "candle",
+    "burn-custom",
+    "candle-custom",
+];
 
 /// The engine called `name`, or why it cannot be had.
 pub fn engine(name: &str) -> Result<Box<dyn Engine>> {
@@ -20,6 +29,10 @@ pub fn engine(name: &str) -> Result<Box<dyn Engine>> {
         "burn-flex" => Box::new(bplab_burn::BurnEngine::flex()),
         #[cfg(feature = "candle")]
         "candle" => Box::new(bplab_candle::CandleEngine::new()),
+        #[cfg(feature = "burn")]
+        "burn-custom" => Box::new(bplab_burn::BurnEngine::custom(CustomOps::CORRECT)),
+        #[cfg(feature = "candle")]
+        "candle-custom" => Box::new(bplab_candle::CandleEngine::custom(CustomOps::CORRECT)),
         n if ENGINE_NAMES.contains(&n) => {
             return Err(Error::EngineUnavailable(format!(
                 "'{n}' is not built into this binary (built in: {})",
@@ -44,6 +57,12 @@ pub fn built_in() -> Vec<&'static str> {
     }
     if cfg!(feature = "candle") {
         v.push("candle");
+    }
+    if cfg!(feature = "burn") {
+        v.push("burn-custom");
+    }
+    if cfg!(feature = "candle") {
+        v.push("candle-custom");
     }
     v
 }

@@ -95,6 +95,9 @@ pub fn kink_grads(engine: &str) -> KinkGrads {
             relu: 0.0,
             leaky_relu: 1.0,
         },
+        // The custom-op engines differentiate every layer that can have a kink with the manual
+        // engine's backward (only a cross-entropy output layer, softmax, stays the framework's).
+        "burn-custom" | "candle-custom" => KinkGrads::PYTORCH,
         _ => KinkGrads::PYTORCH,
     }
 }

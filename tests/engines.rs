@@ -312,4 +312,6 @@ engine_tests! {
     burn_ndarray => bplab::engines::engine("burn-ndarray").unwrap();
     burn_flex => bplab::engines::engine("burn-flex").unwrap();
     candle => bplab::engines::engine("candle").unwrap();
+    burn_custom => bplab::engines::engine("burn-custom").unwrap();
+    candle_custom => bplab::engines::engine("candle-custom").unwrap();
 }

@@ -12,7 +12,7 @@ use std::str::FromStr;
 /// Flags every experiment takes.
 #[derive(Args, Debug, Clone)]
 pub struct Common {
-    /// manual, burn-ndarray, burn-flex, candle, a comma-separated list, or all (the manual
+    /// manual, burn-ndarray, burn-flex, candle, burn-custom, candle-custom, a comma-separated list, or all (the manual
     /// engine always runs: it is every comparison's reference).
     #[arg(long, default_value = "all", value_name = "NAME")]
     pub engine: String,

@@ -29,18 +29,46 @@ use bplab_core::train::Trainer;
 use bplab_core::{
     Batch, DType, Engine, Error, ForwardTrace, GradRequest, Gradients, Network, Result, Tensor,
 };
+use bplab_manual::CustomOps;
 use burn::tensor::Tensor as BurnTensor;
 
-/// The network computed by burn on one CPU backend, under burn-autodiff.
+/// The network computed by burn on one CPU backend, under burn-autodiff (optionally with the
+/// manual engine's fused layer as a custom autodiff operation).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BurnEngine {
     backend: BurnBackend,
+    /// The layers that run as [`crate::custom::dense`]; `None`: plain burn.
+    custom: Option<CustomOps>,
 }
+
+/// The name of the engine whose layers are the manual engine's custom op (on burn-flex).
+pub const CUSTOM_ENGINE: &str = "burn-custom";
 
 impl BurnEngine {
     /// An engine on `backend`.
     pub fn new(backend: BurnBackend) -> Self {
-        BurnEngine { backend }
+        BurnEngine {
+            backend,
+            custom: None,
+        }
+    }
+
+    /// `burn-custom`: burn-autodiff over burn-flex, every layer [`CustomOps`] covers being the
+    /// manual engine's fused layer as a custom autodiff operation (see [`crate::custom`]);
+    /// `custom.fault` plants a bug in its backward (negative controls).
+    pub fn custom(custom: CustomOps) -> Self {
+        BurnEngine {
+            backend: BurnBackend::Flex,
+            custom: Some(custom),
+        }
+    }
+
+    /// Like [`BurnEngine::custom`] on another backend.
+    pub fn custom_on(backend: BurnBackend, custom: CustomOps) -> Self {
+        BurnEngine {
+            backend,
+            custom: Some(custom),
+        }
     }
 
     /// `burn-ndarray`: burn-autodiff over the (deprecated) burn-ndarray backend.
@@ -66,14 +94,17 @@ fn read_all(name: &str, ts: Vec<BurnTensor<2>>, dtype: DType) -> Result<Vec<Tens
 
 impl Engine for BurnEngine {
     fn name(&self) -> &str {
-        self.backend.engine_name()
+        match self.custom {
+            None => self.backend.engine_name(),
+            Some(_) => CUSTOM_ENGINE,
+        }
     }
 
     fn forward(&self, net: &Network, batch: &Batch, dtype: DType) -> Result<ForwardTrace> {
         let name = self.name();
         let (spec, device) = (net.spec(), self.backend.plain_device());
         let layers = linears_from_params(net.params(), spec.n_layers(), &device, dtype, false);
-        let model = Model::new(spec, layers);
+        let model = Model::new(spec, layers).with_custom(self.custom);
         let x = matrix(&batch.x, &device, dtype); // (B, n_in)
         let y = matrix(&batch.y, &device, dtype); // (B, n_out)
         let pass = model.forward(x, y);
@@ -94,7 +125,7 @@ impl Engine for BurnEngine {
         let name = self.name();
         let (spec, device) = (net.spec(), self.backend.device());
         let layers = linears_from_params(net.params(), spec.n_layers(), &device, dtype, true);
-        let model = Model::new(spec, layers);
+        let model = Model::new(spec, layers).with_custom(self.custom);
         let mut x = matrix(&batch.x, &device, dtype); // (B, n_in)
         if req.input_grad {
             x = x.require_grad();
@@ -130,12 +161,9 @@ impl Engine for BurnEngine {
 
     /// A [`BurnTrainer`]: the network as a burn `Module`, burn's SGD and gradient clipping.
     fn trainer(&self, net: &Network, batch: &Batch, dtype: DType) -> Result<Box<dyn Trainer>> {
-        Ok(Box::new(BurnTrainer::new(
-            self.backend,
-            net.spec(),
-            net.params(),
-            batch,
-            dtype,
-        )?))
+        Ok(Box::new(
+            BurnTrainer::new(self.backend, net.spec(), net.params(), batch, dtype)?
+                .with_custom(self.custom),
+        ))
     }
 }

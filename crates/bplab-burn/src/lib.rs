@@ -17,6 +17,7 @@
 
 pub mod backend;
 pub mod convert;
+pub mod custom;
 pub mod engine;
 pub mod model;
 pub mod train;

@@ -13,7 +13,9 @@
 //! - mse: `L = (1/B) Σ_b ½ Σ_k (ŷ_bk − y_bk)²`, from burn-nn's `MseLoss` with `Reduction::Sum`
 //!   times `1/(2B)`.
 
+use crate::custom::dense;
 use bplab_core::{Activation, Loss, NetSpec};
+use bplab_manual::CustomOps;
 use burn::nn::loss::{MseLoss, Reduction};
 use burn::nn::Linear;
 use burn::tensor::activation;
@@ -73,13 +75,26 @@ pub struct Pass {
 pub struct Model<'a> {
     spec: &'a NetSpec,
     layers: Vec<Linear>,
+    /// The layers that run as the manual engine's fused op ([`crate::custom::dense`]).
+    custom: Option<CustomOps>,
 }
 
 impl<'a> Model<'a> {
     /// A model of `spec` with `layers` (one per Linear layer, in order).
     pub fn new(spec: &'a NetSpec, layers: Vec<Linear>) -> Self {
         debug_assert_eq!(layers.len(), spec.n_layers());
-        Model { spec, layers }
+        Model {
+            spec,
+            layers,
+            custom: None,
+        }
+    }
+
+    /// The same model with the layers `custom` covers computed by the custom autodiff
+    /// operation [`crate::custom::dense`] (bplab-manual's forward and hand-written backward
+    /// inside burn's graph), their `Linear`s supplying only the parameters; `None`: all burn.
+    pub fn with_custom(self, custom: Option<CustomOps>) -> Self {
+        Model { custom, ..self }
     }
 
     /// The layers, in order (their parameters are the leaves whose gradients burn keeps).
@@ -94,8 +109,20 @@ impl<'a> Model<'a> {
         let mut h: Vec<Tensor<2>> = Vec::with_capacity(n);
         let mut prev = x;
         for (l, layer) in self.layers.iter().enumerate() {
-            let z_l = layer.forward(prev.clone()); // (B, n_out)
-            let a_l = activate(self.spec.activations()[l], z_l.clone()); // (B, n_out)
+            let (z_l, a_l) = match self.custom.filter(|c| c.covers(self.spec, l)) {
+                // (B, n_out) each; z_l is the op's read-out, a_l carries its backward.
+                Some(c) => dense(
+                    prev.clone(),
+                    layer.weight.val(),
+                    layer.bias.as_ref().expect("bplab layers have a bias").val(),
+                    c.layer(self.spec, l),
+                ),
+                None => {
+                    let z_l = layer.forward(prev.clone()); // (B, n_out)
+                    let a_l = activate(self.spec.activations()[l], z_l.clone()); // (B, n_out)
+                    (z_l, a_l)
+                }
+            };
             let h_l = if self.spec.is_residual(l) {
                 prev + a_l
             } else {

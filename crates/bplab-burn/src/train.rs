@@ -23,6 +23,7 @@ use crate::model::Model;
 use bplab_core::spec::{bias_name, weight_name};
 use bplab_core::train::{Clip, Sgd, StepStats, Trainer, GLOBAL_NORM_EPS};
 use bplab_core::{Batch, DType, Error, NetSpec, ParamSet, Result, Tensor};
+use bplab_manual::CustomOps;
 use burn::grad_clipping::GradientClippingConfig;
 use burn::module::{Module, ParamId};
 use burn::nn::Linear;
@@ -60,6 +61,8 @@ pub struct BurnTrainer {
     y: BurnTensor<2>,
     /// The gradients of the last `grads()` call.
     grads: Option<GradientsParams>,
+    /// The layers that run as the manual engine's custom op.
+    custom: Option<CustomOps>,
 }
 
 impl BurnTrainer {
@@ -84,7 +87,22 @@ impl BurnTrainer {
             mlp: Some(Mlp { layers }),
             optim: (optimizer(Clip::None), Clip::None),
             grads: None,
+            custom: None,
         })
+    }
+
+    /// The same trainer with the layers `custom` covers run as the manual engine's custom
+    /// autodiff operation (the engine `burn-custom`).
+    pub fn with_custom(self, custom: Option<CustomOps>) -> Self {
+        let name = match custom {
+            Some(_) => crate::engine::CUSTOM_ENGINE,
+            None => self.name,
+        };
+        BurnTrainer {
+            custom,
+            name,
+            ..self
+        }
     }
 
     fn mlp(&self) -> Result<&Mlp> {
@@ -109,7 +127,7 @@ impl BurnTrainer {
 
     /// The loss of the current model on the batch, as a tracked `[1]` tensor.
     fn loss(&self) -> Result<BurnTensor<1>> {
-        let model = Model::new(&self.spec, self.mlp()?.layers.clone());
+        let model = Model::new(&self.spec, self.mlp()?.layers.clone()).with_custom(self.custom);
         Ok(model.forward(self.x.clone(), self.y.clone()).loss)
     }
 
@@ -154,7 +172,7 @@ impl Trainer for BurnTrainer {
     fn forward(&mut self) -> Result<f64> {
         // `valid()`: the same module on the plain device, no autodiff graph recorded.
         let layers = self.mlp()?.valid().layers;
-        let model = Model::new(&self.spec, layers);
+        let model = Model::new(&self.spec, layers).with_custom(self.custom);
         let pass = model.forward(self.x.clone().inner(), self.y.clone().inner());
         read_scalar(self.name, pass.loss, self.dtype)
     }

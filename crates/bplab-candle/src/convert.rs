@@ -13,6 +13,9 @@ use candle_core::{Device, Tensor, Var};
 /// The engine's name, used in every error it reports.
 pub const ENGINE: &str = "candle";
 
+/// The name of the engine whose layers are the manual engine's custom op.
+pub const CUSTOM_ENGINE: &str = "candle-custom";
+
 /// Maps any candle error (or other displayable failure) to [`Error::Engine`] for `candle`.
 pub fn engine_err(e: impl std::fmt::Display) -> Error {
     Error::engine(ENGINE, e)

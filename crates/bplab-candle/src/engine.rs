@@ -6,7 +6,7 @@
 //! the store once it has propagated it (`candle-core-0.11.1/src/backprop.rs:173-175`).
 
 use crate::convert::{
-    engine_err, from_candle, grad_of, grads_to_params, scalar, to_candle, to_var,
+    engine_err, from_candle, grad_of, grads_to_params, scalar, to_candle, to_var, CUSTOM_ENGINE,
 };
 use crate::model::{Forward, Model};
 use crate::train::CandleTrainer;
@@ -14,14 +14,17 @@ use bplab_core::train::Trainer;
 use bplab_core::{
     Batch, DType, Engine, ForwardTrace, GradRequest, Gradients, Network, Result, Tensor,
 };
+use bplab_manual::CustomOps;
 use candle_core::backprop::GradStore;
 use candle_core::{Device, Var};
 
-/// The candle engine (`candle` on the command line). Stateless: every call builds the
-/// variables and the graph afresh.
+/// The candle engine (`candle` on the command line), or with the manual engine's fused layer
+/// as a custom op (`candle-custom`). Stateless: every call builds the variables and the graph
+/// afresh.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct CandleEngine {
-    _private: (),
+    /// The layers that run as [`crate::custom::DenseOp`]; `None`: plain candle.
+    custom: Option<CustomOps>,
 }
 
 /// Everything one forward-and-backward run produced, in candle form (for tests that look
@@ -45,6 +48,15 @@ impl CandleEngine {
         CandleEngine::default()
     }
 
+    /// `candle-custom`: every layer [`CustomOps`] covers is the manual engine's fused layer
+    /// registered as a candle `CustomOp3` (see [`crate::custom`]); `custom.fault` plants a
+    /// bug in that op's backward (negative controls).
+    pub fn custom(custom: CustomOps) -> Self {
+        CandleEngine {
+            custom: Some(custom),
+        }
+    }
+
     /// Forward then `loss.backward()`. `input_grad` makes `x` a [`Var`]; `deltas` adds the
     /// zero probes of [`Model::forward`].
     pub fn backward(
@@ -57,7 +69,7 @@ impl CandleEngine {
     ) -> Result<Backward> {
         batch.validate(net.spec())?;
         let spec = net.spec();
-        let model = Model::new(spec, net.params(), dtype)?;
+        let model = Model::new(spec, net.params(), dtype)?.with_custom(self.custom);
         let x = if input_grad {
             to_var(&batch.x, dtype)?.into_inner()
         } else {
@@ -89,12 +101,15 @@ impl CandleEngine {
 
 impl Engine for CandleEngine {
     fn name(&self) -> &str {
-        crate::convert::ENGINE
+        match self.custom {
+            None => crate::convert::ENGINE,
+            Some(_) => CUSTOM_ENGINE,
+        }
     }
 
     fn forward(&self, net: &Network, batch: &Batch, dtype: DType) -> Result<ForwardTrace> {
         batch.validate(net.spec())?;
-        let model = Model::new(net.spec(), net.params(), dtype)?;
+        let model = Model::new(net.spec(), net.params(), dtype)?.with_custom(self.custom);
         let x = to_candle(&batch.x, dtype)?;
         let y = to_candle(&batch.y, dtype)?;
         let f = model.forward(&x, &y, None)?;
@@ -121,10 +136,18 @@ impl Engine for CandleEngine {
         } else {
             None
         };
+        // δ_l from the layer's probe, or, for a custom layer, from the op that computed it.
         let deltas = match &run.probes {
             Some(p) => Some(
                 p.iter()
-                    .map(|v| grad_of(&run.grads, v.as_tensor()))
+                    .zip(&run.forward.ops)
+                    .map(|(v, op)| match op {
+                        Some(op) => op
+                            .delta()
+                            .ok_or_else(|| engine_err("dense op computed no δ"))
+                            .and_then(|d| from_candle(&d)),
+                        None => grad_of(&run.grads, v.as_tensor()),
+                    })
                     .collect::<Result<Vec<Tensor>>>()?,
             ),
             None => None,
@@ -139,11 +162,8 @@ impl Engine for CandleEngine {
 
     /// A [`CandleTrainer`]: `Var`s, `candle_nn::optim::SGD`, clipping on the `GradStore`.
     fn trainer(&self, net: &Network, batch: &Batch, dtype: DType) -> Result<Box<dyn Trainer>> {
-        Ok(Box::new(CandleTrainer::new(
-            net.spec(),
-            net.params(),
-            batch,
-            dtype,
-        )?))
+        Ok(Box::new(
+            CandleTrainer::new(net.spec(), net.params(), batch, dtype)?.with_custom(self.custom),
+        ))
     }
 }

@@ -11,10 +11,13 @@
 //!   `L = −(1/B) Σ_b Σ_k y_bk · log_softmax(z_b)_k`.
 
 use crate::convert::{engine_err, params_to_vars, LayerVars};
+use crate::custom::DenseOp;
 use bplab_core::spec::LEAKY_SLOPE;
 use bplab_core::{Activation, DType, Loss, NetSpec, ParamSet, Result};
+use bplab_manual::CustomOps;
 use candle_core::{Tensor, Var, D};
 use candle_nn::{Linear, Module};
+use std::sync::Arc;
 
 /// A network ready to run in candle: its description and one `Linear` per layer, built over
 /// the variables in [`Model::layers`].
@@ -23,6 +26,8 @@ pub struct Model {
     spec: NetSpec,
     vars: Vec<LayerVars>,
     linears: Vec<Linear>,
+    /// The layers that run as the manual engine's fused op ([`DenseOp`]), if any.
+    custom: Option<CustomOps>,
 }
 
 /// The graph one forward pass built: every layer's `z` and `h` and the scalar loss.
@@ -34,6 +39,9 @@ pub struct Forward {
     pub h: Vec<Tensor>,
     /// The loss, a rank-0 tensor.
     pub loss: Tensor,
+    /// Per layer, the [`DenseOp`] that computed it when it is a custom layer (after
+    /// `backward()` it holds the `δ = ∂L/∂z` its hand-written backward computed).
+    pub ops: Vec<Option<Arc<DenseOp>>>,
 }
 
 impl Model {
@@ -53,7 +61,14 @@ impl Model {
             spec: spec.clone(),
             vars,
             linears,
+            custom: None,
         })
+    }
+
+    /// The same model with the layers `custom` covers computed by [`DenseOp`] (the manual
+    /// engine's forward and hand-written backward inside candle's graph); `None`: all candle.
+    pub fn with_custom(self, custom: Option<CustomOps>) -> Self {
+        Model { custom, ..self }
     }
 
     /// The parameter variables, layer by layer (`W_l` `[n_out, n_in]`, `b_l` `[n_out]`).
@@ -85,13 +100,32 @@ impl Model {
     ) -> candle_core::Result<Forward> {
         let n = self.spec.n_layers();
         let (mut zs, mut hs) = (Vec::with_capacity(n), Vec::<Tensor>::with_capacity(n));
+        let mut ops = Vec::with_capacity(n);
         for (l, linear) in self.linears.iter().enumerate() {
             let h_prev = if l == 0 { x } else { &hs[l - 1] };
-            let mut z = linear.forward(h_prev)?; // (B, n_out)
-            if let Some(p) = probes.and_then(|p| p.get(l)) {
-                z = z.add(p.as_tensor())?;
-            }
-            let a = activate(self.spec.activations()[l], &z)?; // (B, n_out)
+            let (z, a) = match self.custom.filter(|c| c.covers(&self.spec, l)) {
+                // a = σ(h_prev Wᵀ + b) in one op whose backward is bplab-manual's; its z is
+                // the value the op saved (a constant here, off the gradient path).
+                Some(c) => {
+                    let op = DenseOp::new(c.layer(&self.spec, l));
+                    let v = &self.vars[l];
+                    let a = op.apply(h_prev, v.weight.as_tensor(), v.bias.as_tensor())?;
+                    let z = op
+                        .saved_z()
+                        .ok_or_else(|| candle_core::Error::Msg("dense op saved no z".into()))?;
+                    ops.push(Some(op));
+                    (z, a)
+                }
+                None => {
+                    let mut z = linear.forward(h_prev)?; // (B, n_out)
+                    if let Some(p) = probes.and_then(|p| p.get(l)) {
+                        z = z.add(p.as_tensor())?;
+                    }
+                    let a = activate(self.spec.activations()[l], &z)?; // (B, n_out)
+                    ops.push(None);
+                    (z, a)
+                }
+            };
             let h = if self.spec.is_residual(l) {
                 h_prev.add(&a)?
             } else {
@@ -102,7 +136,12 @@ impl Model {
         }
         let (z_out, y_hat) = (&zs[n - 1], &hs[n - 1]);
         let loss = loss(self.spec.loss(), z_out, y_hat, y)?;
-        Ok(Forward { z: zs, h: hs, loss })
+        Ok(Forward {
+            z: zs,
+            h: hs,
+            loss,
+            ops,
+        })
     }
 }
 

@@ -44,6 +44,14 @@ impl CandleTrainer {
         })
     }
 
+    /// The same trainer with the layers `custom` covers run as the manual engine's custom op.
+    pub fn with_custom(self, custom: Option<bplab_manual::CustomOps>) -> Self {
+        CandleTrainer {
+            model: self.model.with_custom(custom),
+            ..self
+        }
+    }
+
     /// Every parameter variable, in `fc1.weight, fc1.bias, …` order.
     fn vars(model: &Model) -> Vec<Var> {
         model

@@ -15,6 +15,7 @@
 //! the literal reverse; [`engine`] adapts it to [`bplab_core::Engine`].
 
 pub mod activation;
+pub mod dense;
 pub mod engine;
 pub mod fastmath;
 pub mod fault;
@@ -27,6 +28,7 @@ mod pool;
 pub mod real;
 pub mod trainer;
 
+pub use dense::{CustomOps, Dense, DenseGrads};
 pub use engine::ManualEngine;
 pub use fault::Fault;
 pub use model::{Backward, Cache, Model};

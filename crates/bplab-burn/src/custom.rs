@@ -1,0 +1,252 @@
+//! The manual engine's fused layer [`Dense`] (`h = σ(x Wᵀ + b)`) as a custom autodiff operation
+//! in burn 0.22: a backend extension trait [`DenseBackend`] (`#[backend_extension]`, which
+//! generates the run-time routing for burn's `Dispatch` backend), implemented
+//! - for the execution backends `NdArray` and `Flex`: the forward pass, by reading the operands
+//!   back and running `bplab-manual`'s kernels;
+//! - for `Autodiff<B, C>`: the same forward plus a graph node whose [`Backward`] step is
+//!   `bplab-manual`'s hand-written backward, written the way burn's own ops in
+//!   `burn-autodiff-0.22.1/src/ops/tensor.rs` are (`prepare` → `compute_bound` → `stateful` →
+//!   `finish(state, output)`).
+//!
+//! burn's contract (`burn-autodiff-0.22.1/src/ops/backward.rs:10-47`, `ops/base.rs`):
+//! `Backward::backward(self, ops, grads, checkpointer)` gets `ops.parents` (one
+//! `Option<NodeRef>` per input, `None` where the input needs no gradient), `ops.node` (the
+//! output's node), `ops.state` (whatever forward chose to keep: here `x`, `W`, `z`, `h`), and
+//! the gradient container: it takes `∂L/∂out` with `grads.consume::<B>(&ops.node)` and must
+//! `grads.register::<B>(parent.id, g)` one gradient per parent that is `Some`.
+//!
+//! Layout: burn's `Linear` stores `W` as `[n_in, n_out]`; [`Dense`] (like PyTorch) reads
+//! `(n_out, n_in)`. The forward transposes the weight it reads, the backward transposes
+//! `∂L/∂W` back: data movement, not arithmetic.
+
+// burn-ndarray (deprecated upstream) is one of the two backends compared, on purpose; the
+// routing `#[backend_extension]` generates names it too.
+#![allow(deprecated)]
+
+use bplab_manual::{Dense, Real};
+use burn::backend::autodiff::checkpoint::base::Checkpointer;
+use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
+use burn::backend::autodiff::grads::Gradients;
+use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
+use burn::backend::tensor::FloatTensor;
+use burn::backend::{
+    backend_extension, Autodiff, Backend, Dispatch, Flex, NdArray, TensorMetadata,
+};
+use burn::tensor::{try_read_sync, DType as BurnDType, Element, Tensor, TensorData};
+
+/// A backend that can run [`Dense`] as one operation.
+#[backend_extension(NdArray, Flex, Autodiff)]
+pub trait DenseBackend: Backend {
+    /// `(z, h)` with `z = x Wᵀ + b` and `h = σ(z)`, both `(B, n_out)`; `x` `(B, n_in)`, `w`
+    /// `[n_in, n_out]` (burn's `Linear` layout), `b` `[n_out]`. On an autodiff backend `h`
+    /// carries the layer's backward; `z` is a constant (a read-out, off the gradient path).
+    fn dense(
+        x: FloatTensor<Self>,
+        w: FloatTensor<Self>,
+        b: FloatTensor<Self>,
+        layer: Dense,
+    ) -> (FloatTensor<Self>, FloatTensor<Self>);
+}
+
+/// [`DenseBackend::dense`] on burn's run-time-dispatched tensors: `(z, h)`, `(B, n_out)` each.
+pub fn dense(x: Tensor<2>, w: Tensor<2>, b: Tensor<1>, layer: Dense) -> (Tensor<2>, Tensor<2>) {
+    let (z, h) = <Dispatch as DenseBackend>::dense(
+        x.into_dispatch(),
+        w.into_dispatch(),
+        b.into_dispatch(),
+        layer,
+    );
+    (Tensor::from_dispatch(z), Tensor::from_dispatch(h))
+}
+
+impl DenseBackend for NdArray {
+    fn dense(
+        x: FloatTensor<Self>,
+        w: FloatTensor<Self>,
+        b: FloatTensor<Self>,
+        layer: Dense,
+    ) -> (FloatTensor<Self>, FloatTensor<Self>) {
+        forward::<Self>(x, w, b, layer)
+    }
+}
+
+impl DenseBackend for Flex {
+    fn dense(
+        x: FloatTensor<Self>,
+        w: FloatTensor<Self>,
+        b: FloatTensor<Self>,
+        layer: Dense,
+    ) -> (FloatTensor<Self>, FloatTensor<Self>) {
+        forward::<Self>(x, w, b, layer)
+    }
+}
+
+/// What the backward step keeps from forward (PyTorch's `ctx.save_for_backward`): the input,
+/// the weight (burn layout) and both outputs, as the inner backend's tensors.
+#[derive(Debug, Clone)]
+pub struct Saved<B: Backend> {
+    x: FloatTensor<B>,
+    w: FloatTensor<B>,
+    z: FloatTensor<B>,
+    h: FloatTensor<B>,
+    layer: Dense,
+}
+
+/// The graph node's backward: `bplab-manual`'s [`Dense::backward`].
+#[derive(Debug)]
+struct DenseBackward;
+
+impl<B: Backend> Backward<B, 3> for DenseBackward {
+    type State = Saved<B>;
+
+    fn backward(self, ops: Ops<Self::State, 3>, grads: &mut Gradients, _: &mut Checkpointer) {
+        let [node_x, node_w, node_b] = ops.parents;
+        let g = grads.consume::<B>(&ops.node); // ∂L/∂h, (B, n_out)
+        let s = ops.state;
+        let (dx, dw, db) = backward::<B>(g, s, node_x.is_some());
+        if let (Some(node), Some(dx)) = (node_x, dx) {
+            grads.register::<B>(node.id, dx);
+        }
+        if let Some(node) = node_w {
+            grads.register::<B>(node.id, dw);
+        }
+        if let Some(node) = node_b {
+            grads.register::<B>(node.id, db);
+        }
+    }
+}
+
+impl<B: Backend + DenseBackend, C: CheckpointStrategy> DenseBackend for Autodiff<B, C> {
+    fn dense(
+        x: FloatTensor<Self>,
+        w: FloatTensor<Self>,
+        b: FloatTensor<Self>,
+        layer: Dense,
+    ) -> (FloatTensor<Self>, FloatTensor<Self>) {
+        let (x, gx) = x.into_parts();
+        let (w, gw) = w.into_parts();
+        let (b, gb) = b.into_parts();
+        let (z, h) = B::dense(x.clone(), w.clone(), b, layer);
+        let h = match DenseBackward
+            .prepare::<C>([gx, gw, gb])
+            .compute_bound()
+            .stateful()
+        {
+            OpsKind::Tracked(prep) => {
+                let saved = Saved {
+                    x,
+                    w,
+                    z: z.clone(),
+                    h: h.clone(),
+                    layer,
+                };
+                prep.finish(saved, h)
+            }
+            OpsKind::UnTracked(prep) => prep.finish(h),
+        };
+        (<FloatTensor<Self>>::new(z), h)
+    }
+}
+
+/// The forward on an execution backend: read `x`, `W`, `b`, run [`Dense::forward`], write
+/// `z` and `h` in the operands' dtype on their device.
+fn forward<B: Backend>(
+    x: FloatTensor<B>,
+    w: FloatTensor<B>,
+    b: FloatTensor<B>,
+    layer: Dense,
+) -> (FloatTensor<B>, FloatTensor<B>) {
+    let device = x.device();
+    let (x, w, b) = (read::<B>(x), read::<B>(w), read::<B>(b));
+    let (z, h) = match x.dtype() {
+        BurnDType::F64 => forward_as::<f64>(&x, &w, &b, layer),
+        BurnDType::F32 => forward_as::<f32>(&x, &w, &b, layer),
+        d => panic!("bplab-dense: dtype {d:?} is not supported (f32, f64)"),
+    };
+    (
+        B::float_from_data(z, &device),
+        B::float_from_data(h, &device),
+    )
+}
+
+fn forward_as<T: Real + Element>(
+    x: &TensorData,
+    w: &TensorData,
+    b: &TensorData,
+    layer: Dense,
+) -> (TensorData, TensorData) {
+    let (n_in, n_out) = (layer.n_in, layer.n_out);
+    let w_t = transpose(&values::<T>(w), n_in, n_out); // [n_in, n_out] → (n_out, n_in)
+    let (z, h) = layer
+        .forward(&values::<T>(x), &w_t, &values::<T>(b))
+        .unwrap_or_else(|e| panic!("bplab-dense: {e}"));
+    let batch = z.len() / n_out;
+    (
+        TensorData::new(z, [batch, n_out]),
+        TensorData::new(h, [batch, n_out]),
+    )
+}
+
+/// The backward on the inner backend: `(∂L/∂x when asked, ∂L/∂W [n_in, n_out], ∂L/∂b)`.
+fn backward<B: Backend>(
+    g: FloatTensor<B>,
+    s: Saved<B>,
+    input_grad: bool,
+) -> (Option<FloatTensor<B>>, FloatTensor<B>, FloatTensor<B>) {
+    let device = g.device();
+    let [g, x, w, z, h] = [g, s.x, s.w, s.z, s.h].map(read::<B>);
+    let (dx, dw, db) = match g.dtype() {
+        BurnDType::F64 => backward_as::<f64>([&g, &x, &w, &z, &h], s.layer, input_grad),
+        BurnDType::F32 => backward_as::<f32>([&g, &x, &w, &z, &h], s.layer, input_grad),
+        d => panic!("bplab-dense: dtype {d:?} is not supported (f32, f64)"),
+    };
+    (
+        dx.map(|dx| B::float_from_data(dx, &device)),
+        B::float_from_data(dw, &device),
+        B::float_from_data(db, &device),
+    )
+}
+
+fn backward_as<T: Real + Element>(
+    [g, x, w, z, h]: [&TensorData; 5],
+    layer: Dense,
+    input_grad: bool,
+) -> (Option<TensorData>, TensorData, TensorData) {
+    let (n_in, n_out) = (layer.n_in, layer.n_out);
+    let w_t = transpose(&values::<T>(w), n_in, n_out); // (n_out, n_in)
+    let d = layer
+        .backward(
+            &values::<T>(g),
+            &values::<T>(x),
+            &values::<T>(z),
+            &values::<T>(h),
+            &w_t,
+            input_grad,
+        )
+        .unwrap_or_else(|e| panic!("bplab-dense: {e}"));
+    let batch = d.delta.len() / n_out;
+    (
+        d.dx.map(|dx| TensorData::new(dx, [batch, n_in])),
+        TensorData::new(transpose(&d.dw, n_out, n_in), [n_in, n_out]), // back to burn's layout
+        TensorData::new(d.db, [n_out]),
+    )
+}
+
+/// A tensor's values (synchronous read-back: both CPU backends complete at once).
+fn read<B: Backend>(t: FloatTensor<B>) -> TensorData {
+    try_read_sync(B::float_into_data(t))
+        .expect("bplab-dense: a CPU backend reads back synchronously")
+        .unwrap_or_else(|e| panic!("bplab-dense: reading a tensor failed: {e:?}"))
+}
+
+fn values<T: Element>(d: &TensorData) -> Vec<T> {
+    d.try_to_vec::<T>()
+        .unwrap_or_else(|e| panic!("bplab-dense: {e:?}"))
+}
+
+/// `(rows, cols)` row-major → `(cols, rows)` row-major.
+fn transpose<T: Copy>(m: &[T], rows: usize, cols: usize) -> Vec<T> {
+    (0..cols)
+        .flat_map(|c| (0..rows).map(move |r| m[r * cols + c]))
+        .collect()
+}
