@@ -49,6 +49,12 @@ impl DenseOp {
         x.apply_op3_arc(w, b, op)
     }
 
+    /// The same forward through `apply_op3_no_bwd`: the value without a graph node, so no
+    /// gradient reaches `x`, `W` or `b` (what the "no backward" variant costs a user).
+    pub fn apply_no_bwd(self: &Arc<Self>, x: &Tensor, w: &Tensor, b: &Tensor) -> Result<Tensor> {
+        x.apply_op3_no_bwd(w, b, &Shared(self.clone()))
+    }
+
     /// The `z` the last forward pass saved, `(B, n_out)` (a constant: no graph behind it).
     pub fn saved_z(&self) -> Option<Tensor> {
         self.saved_z.lock().ok().and_then(|z| z.clone())
