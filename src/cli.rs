@@ -111,6 +111,11 @@ pub struct CheckArgs {
     /// Relative tolerance against finite differences (default 1e-6 in f64, 1e-4 in f32).
     #[arg(long, value_name = "X", allow_negative_numbers = true)]
     pub rtol: Option<f64>,
+    /// Plant a bug in the hand-written backward of manual, burn-custom and candle-custom to see
+    /// the check catch it: missing-activation-derivative, missing-transpose, bias-summed,
+    /// wrong-softmax-jacobian (the reference stays the correct manual engine).
+    #[arg(long, value_name = "FAULT")]
+    pub plant: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -237,7 +242,11 @@ fn run_grads(a: GradsArgs) -> Result<Outcome, Error> {
 
 fn run_check(a: CheckArgs) -> Result<Outcome, Error> {
     let (dtype, format) = parse_common(&a.engine)?;
-    let engines = engines::select(&a.engine.engine)?;
+    let fault = match &a.plant {
+        Some(f) => f.parse::<bplab_manual::Fault>()?,
+        None => bplab_manual::Fault::None,
+    };
+    let engines = engines::select_with_fault(&a.engine.engine, fault)?;
     let resolved = a.net.resolve()?;
     let mut cfg = CheckConfig::new(dtype);
     cfg.fd.inputs = a.inputs;
@@ -258,9 +267,25 @@ fn run_check(a: CheckArgs) -> Result<Outcome, Error> {
         )));
     }
     let report = check::run(&engines, &resolved, &cfg)?;
-    let stdout = match format {
-        Format::Json => format!("{}\n", check::to_json(&report)),
-        Format::Table => check::to_table(&resolved, &report),
+    let stdout = match (format, fault) {
+        (Format::Json, bplab_manual::Fault::None) => format!("{}\n", check::to_json(&report)),
+        (Format::Json, f) => {
+            let mut v = check::to_json(&report);
+            v["planted"] = serde_json::Value::from(f.name());
+            format!("{v}\n")
+        }
+        (Format::Table, bplab_manual::Fault::None) => check::to_table(&resolved, &report),
+        (Format::Table, f) => format!(
+            "planted fault: {} in the hand-written backward of {} (the reference is the correct manual engine)\n{}",
+            f.name(),
+            report
+                .engines
+                .iter()
+                .map(|e| e.engine.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            check::to_table(&resolved, &report)
+        ),
     };
     Ok(Outcome {
         stdout,

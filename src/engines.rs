@@ -49,6 +49,45 @@ pub fn engine(name: &str) -> Result<Box<dyn Engine>> {
     Ok(Box::new(Guarded(inner)))
 }
 
+/// The engine called `name` with `fault` planted in its hand-written backward (`bplab check
+/// --plant`): only `manual`, `burn-custom` and `candle-custom` have one to plant it in.
+pub fn engine_with_fault(name: &str, fault: bplab_manual::Fault) -> Result<Box<dyn Engine>> {
+    if fault == bplab_manual::Fault::None {
+        return engine(name);
+    }
+    let inner: Box<dyn Engine> = match name {
+        "manual" => Box::new(bplab_manual::ManualEngine::with_fault(fault)),
+        #[cfg(feature = "burn")]
+        "burn-custom" => Box::new(bplab_burn::BurnEngine::custom(CustomOps { fault })),
+        #[cfg(feature = "candle")]
+        "candle-custom" => Box::new(bplab_candle::CandleEngine::custom(CustomOps { fault })),
+        n => {
+            engine(n)?; // an unknown or unavailable name says so first
+            return Err(Error::Parse(format!(
+                "--plant: '{n}' differentiates with its framework's own backward; a fault can be planted only in manual, burn-custom or candle-custom"
+            )));
+        }
+    };
+    Ok(Box::new(Guarded(inner)))
+}
+
+/// `--engine NAME|all` with `fault` planted: `all` means every engine that can take it.
+pub fn select_with_fault(spec: &str, fault: bplab_manual::Fault) -> Result<Vec<Box<dyn Engine>>> {
+    if fault == bplab_manual::Fault::None {
+        return select(spec);
+    }
+    let names: Vec<String> = if spec == "all" {
+        built_in()
+            .into_iter()
+            .filter(|n| matches!(*n, "manual" | "burn-custom" | "candle-custom"))
+            .map(String::from)
+            .collect()
+    } else {
+        select(spec)?.iter().map(|e| e.name().to_string()).collect()
+    };
+    names.iter().map(|n| engine_with_fault(n, fault)).collect()
+}
+
 /// The engines this binary was built with.
 pub fn built_in() -> Vec<&'static str> {
     let mut v = vec!["manual"];

@@ -157,3 +157,95 @@ fn other_planted_bugs_are_flagged_too() {
         );
     }
 }
+
+fn bplab(args: &[&str]) -> (i32, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_bplab"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn bplab_check_plant_shows_the_mistake_from_the_command_line() {
+    let (code, out, err) = bplab(&[
+        "check",
+        "--preset",
+        "assignment",
+        "--plant",
+        "missing-activation-derivative",
+    ]);
+    assert_eq!(code, 1, "a failed check exits 1: {out}{err}");
+    assert!(out.starts_with(
+        "planted fault: missing-activation-derivative in the hand-written backward of manual, burn-custom, candle-custom"
+    ), "{out}");
+    let result = |engine: &str, tensor: &str| -> String {
+        out.lines()
+            .find(|l| l.split_whitespace().take(3).eq([engine, tensor, "fd"]))
+            .unwrap_or_else(|| panic!("{engine} {tensor}: {out}"))
+            .to_string()
+    };
+    for engine in ["burn-custom", "candle-custom"] {
+        for t in ["fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"] {
+            assert!(result(engine, t).contains("FAIL ("), "{engine} {t}: {out}");
+        }
+        for t in ["fc3.weight", "fc3.bias"] {
+            assert!(result(engine, t).ends_with("ok"), "{engine} {t}: {out}");
+        }
+    }
+    // The manual engine fails the same way: its output layer's δ is softmax + cross-entropy
+    // fused (`ŷ − y`), which has no σ' factor to forget.
+    assert!(result("manual", "fc1.weight").contains("FAIL ("), "{out}");
+    assert!(result("manual", "fc3.weight").ends_with("ok"), "{out}");
+    assert!(out.contains("result: MISMATCH in manual, burn-custom, candle-custom"));
+
+    let (code, out, _) = bplab(&[
+        "check",
+        "--preset",
+        "assignment",
+        "--engine",
+        "candle-custom",
+        "--plant",
+        "none",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{out}");
+    let (code, out, _) = bplab(&[
+        "check",
+        "--preset",
+        "assignment",
+        "--engine",
+        "burn-custom",
+        "--plant",
+        "missing-transpose",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 1);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["planted"], "missing-transpose");
+}
+
+#[test]
+fn bplab_check_plant_usage_errors() {
+    for (args, want) in [
+        (
+            vec!["check", "--preset", "assignment", "--plant", "typo"],
+            "--plant: unknown fault 'typo' (expected one of: missing-activation-derivative, missing-transpose, bias-summed, wrong-softmax-jacobian)",
+        ),
+        (
+            vec!["check", "--preset", "assignment", "--engine", "candle", "--plant", "missing-transpose"],
+            "--plant: 'candle' differentiates with its framework's own backward; a fault can be planted only in manual, burn-custom or candle-custom",
+        ),
+    ] {
+        let (code, out, err) = bplab(&args);
+        assert_eq!(code, 2, "{out}{err}");
+        assert_eq!(out, "");
+        assert_eq!(err.trim_end(), format!("error: {want}"), "{err}");
+    }
+}

@@ -2,7 +2,8 @@
 //!
 //! The wrong variants exist for one reason: a gradient checker that cannot fail proves
 //! nothing. The project's negative-control tests plant each [`Fault`] and assert that the
-//! checker reports a mismatch. Only [`Fault::None`] is reachable from the command line.
+//! checker reports a mismatch; `bplab check --plant NAME` does the same for a user, on the
+//! engines whose backward is hand-written (`manual`, `burn-custom`, `candle-custom`).
 
 use crate::activation::activation_backward;
 use crate::linear::linear_backward;
@@ -28,6 +29,17 @@ pub enum Fault {
 }
 
 impl Fault {
+    /// The name on the command line (`bplab check --plant NAME`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Fault::None => "none",
+            Fault::MissingActivationDerivative => "missing-activation-derivative",
+            Fault::MissingTranspose => "missing-transpose",
+            Fault::BiasSummedNotAveraged => "bias-summed",
+            Fault::WrongSoftmaxJacobian => "wrong-softmax-jacobian",
+        }
+    }
+
     /// Every planted bug (not `None`).
     pub const PLANTED: [Fault; 4] = [
         Fault::MissingActivationDerivative,
@@ -35,6 +47,21 @@ impl Fault {
         Fault::BiasSummedNotAveraged,
         Fault::WrongSoftmaxJacobian,
     ];
+}
+
+impl std::str::FromStr for Fault {
+    type Err = bplab_core::Error;
+    fn from_str(s: &str) -> bplab_core::Result<Self> {
+        std::iter::once(Fault::None)
+            .chain(Fault::PLANTED)
+            .find(|f| f.name() == s)
+            .ok_or_else(|| {
+                bplab_core::Error::Parse(format!(
+                    "--plant: unknown fault '{s}' (expected one of: {})",
+                    Fault::PLANTED.map(Fault::name).join(", ")
+                ))
+            })
+    }
 }
 
 type LinearBackward<T> = fn(Option<&mut [T]>, &mut [T], &mut [T], &[T], &[T], &[T], usize, usize);
