@@ -172,6 +172,38 @@ fn every_engine_can_be_asked_for() {
     assert_eq!(v["results"][0]["dtype"], "f32");
 }
 
+/// The page's steps run through each engine's own trainer and land on the same weights.
+#[test]
+fn steps_run_on_every_engines_trainer() {
+    let mut want: Option<Value> = None;
+    for engine in bplab::engines::built_in() {
+        let mut req = seed_request();
+        req["engine"] = json!(engine);
+        req["lr"] = json!(0.5);
+        req["steps"] = json!(5);
+        let (s, v) = post("/api/step", &req);
+        assert_eq!(s, 200, "{engine}: {v}");
+        assert_eq!(v["losses"].as_array().unwrap().len(), 5, "{engine}");
+        assert!(v["stopped"].is_null(), "{engine}: {v}");
+        let Some(manual) = &want else {
+            want = Some(v["trace"]["params"].clone());
+            continue;
+        };
+        let tol = bplab::precision::tolerance_for(
+            engine,
+            &Preset::SeedExample.spec(),
+            DType::F64,
+            Tolerance::new(1e-12, 1e-9),
+        );
+        for name in ["fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"] {
+            let got = parse_tensor(&v["trace"]["params"][name]).unwrap();
+            let w = parse_tensor(&manual[name]).unwrap();
+            let c = Comparison::new(&format!("{engine} {name}"), &got, &w, tol, None);
+            assert!(c.passed(), "{c}");
+        }
+    }
+}
+
 #[test]
 fn a_step_is_theta_minus_lr_times_the_gradient() {
     let mut req = seed_request();

@@ -1,9 +1,11 @@
-//! Plain SGD steps for the served page's "step" and "run N steps" buttons, in the harness on
-//! the `f64` parameters: `θ ← θ − lr · ∂L/∂θ` with the gradients of [`Engine::grads`] (the same
-//! update `bplab_core::Sgd` describes without clipping). A step that would make a parameter
-//! non-finite stops the run and is reported, keeping the last finite parameters.
+//! SGD steps for the served page's "step" and "run N steps" buttons, through the engine's own
+//! [`Trainer`](bplab_core::Trainer) (`Engine::trainer`): burn's `SgdConfig` optimizer, candle's
+//! `candle_nn::optim::SGD`, the manual engine's in-place update — `θ ← θ − lr · ∂L/∂θ`, no
+//! clipping — with the parameters kept in the engine's own tensors (and dtype) between steps.
+//! A step whose loss is not finite, or that makes a parameter non-finite, stops the run and is
+//! reported, keeping the last finite parameters.
 
-use bplab_core::{Batch, DType, Engine, Network, Result};
+use bplab_core::{Batch, Clip, DType, Engine, Network, Result, Sgd};
 
 /// What a run of steps did.
 #[derive(Debug, Clone)]
@@ -25,38 +27,35 @@ pub fn run(
     lr: f64,
     steps: usize,
 ) -> Result<StepRun> {
+    let sgd = Sgd {
+        lr,
+        clip: Clip::None,
+    };
+    let mut trainer = engine.trainer(&network, batch, dtype)?;
     let mut network = network;
     let mut losses = Vec::with_capacity(steps);
     for k in 0..steps {
-        let g = engine.grads(&network, batch, dtype, Default::default())?;
-        if !g.loss.is_finite() {
-            return Ok(StepRun {
-                network,
-                losses,
-                stopped: Some(format!("the loss is {} before step {}", g.loss, k + 1)),
-            });
+        let stats = trainer.step(&sgd)?;
+        let stop = |why: String, network: Network, losses: Vec<f64>| StepRun {
+            network,
+            losses,
+            stopped: Some(why),
+        };
+        if !stats.loss.is_finite() {
+            let why = format!("the loss is {} before step {}", stats.loss, k + 1);
+            return Ok(stop(why, network, losses));
         }
-        losses.push(g.loss);
-        let mut params = network.params().clone();
-        for (name, p) in params.iter_mut() {
-            let d = g.params.get(name).expect("gradients name every parameter");
-            for (w, dw) in p.data.iter_mut().zip(&d.data) {
-                *w -= lr * dw;
-            }
-        }
-        match network.with_params(params) {
+        match network.with_params(trainer.params()?) {
             Ok(n) => network = n,
             Err(_) => {
-                return Ok(StepRun {
-                    network,
-                    losses,
-                    stopped: Some(format!(
-                        "step {} would make a parameter non-finite (exploding gradients)",
-                        k + 1
-                    )),
-                })
+                let why = format!(
+                    "step {} would make a parameter non-finite (exploding gradients)",
+                    k + 1
+                );
+                return Ok(stop(why, network, losses));
             }
         }
+        losses.push(stats.loss);
     }
     Ok(StepRun {
         network,
