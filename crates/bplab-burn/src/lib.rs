@@ -18,6 +18,7 @@
 pub mod backend;
 pub mod convert;
 pub mod engine;
+pub mod graph_stats;
 pub mod model;
 pub mod train;
 

@@ -18,6 +18,7 @@ pub mod activation;
 pub mod engine;
 pub mod fastmath;
 pub mod fault;
+pub mod half_real;
 pub mod linear;
 pub mod loss;
 pub mod matmul;
