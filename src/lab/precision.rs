@@ -95,7 +95,7 @@ impl Default for PrecisionConfig {
             deep: DeepNet {
                 depth: 16,
                 width: 32,
-                std: 0.06,
+                std: 0.07,
                 batch: 32,
             },
             scaler: ScalerConfig::default(),
