@@ -8,9 +8,11 @@
 //!   update, allocations, recorded graph nodes and the fixed cost per op ([`fit`]).
 
 pub mod fit;
+pub mod half_grads;
 pub mod overhead;
 pub mod overhead_out;
 pub mod precision;
+pub mod precision_files;
 pub mod precision_out;
 pub mod scaler;
 

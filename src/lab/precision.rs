@@ -13,13 +13,10 @@
 //! seed gradient is `S·δ_L`, exact for a power of two — but `S·y` is a half-precision value,
 //! so in `f16` a scale above 65504 overflows at the seed itself.
 
+pub use super::half_grads::{half_grads, truth};
 pub use super::precision_out::{run, run_args, PrecisionArgs};
 use super::scaler::{self, ScalerConfig, ScalerStep};
-use bplab_core::{
-    Activation, Batch, DType, Engine, Error, GradRequest, Init, Loss, NetSpec, Network, ParamSet,
-    Result, Tolerance,
-};
-use bplab_manual::{Model, Real};
+use bplab_core::{Activation, Batch, Init, Loss, NetSpec, Network, ParamSet, Result, Tolerance};
 
 /// The stated agreement of `f16` gradients of the assignment network with `f64`, element by
 /// element (`|a−b| ≤ atol + rtol·|b|`): a few units of f16's rounding `2⁻¹¹ ≈ 4.9e-4`,
@@ -232,93 +229,6 @@ pub fn network(net: Net, cfg: &PrecisionConfig) -> Result<(Network, Batch)> {
             Ok((Network::new(spec, params)?, batch))
         }
     }
-}
-
-/// The `f64` truth: the manual engine in `f64`.
-pub fn truth(net: &Network, batch: &Batch) -> Result<ParamSet> {
-    Ok(bplab_manual::ManualEngine::new()
-        .grads(net, batch, DType::F64, GradRequest::default())?
-        .params)
-}
-
-/// The manual engine in `T`: forward, the seed scaled by `scale` through the target
-/// (cross-entropy only), backward, gradients divided by `scale` in `f32`.
-fn manual_half<T: Real>(net: &Network, batch: &Batch, scale: f64) -> Result<(f64, ParamSet)> {
-    let spec = net.spec();
-    if scale != 1.0 && spec.loss() != Loss::CrossEntropy {
-        return Err(Error::Parse(
-            "lab precision: the manual engine scales the loss through a cross-entropy target"
-                .into(),
-        ));
-    }
-    let model = Model::<T>::new(spec, net.params());
-    let conv = |v: &[f64]| v.iter().map(|&x| T::from_f64(x)).collect::<Vec<T>>();
-    let mut cache = model.forward(conv(&batch.x.data), conv(&batch.y.data));
-    let loss = cache.loss.to_f64();
-    for v in cache.y.iter_mut() {
-        *v = T::from_f64(v.to_f64() * scale); // CE(z, S·y) = S·CE(z, y)
-    }
-    let g = model.backward(&cache);
-    let unscale = |v: &[T]| -> Vec<f64> {
-        v.iter()
-            .map(|x| (x.to_f64() as f32 / scale as f32) as f64)
-            .collect()
-    };
-    let mut entries = Vec::with_capacity(2 * spec.n_layers());
-    for l in 0..spec.n_layers() {
-        let (w, b) = (net.params().weight(l), net.params().bias(l));
-        entries.push((
-            bplab_core::spec::weight_name(l),
-            bplab_core::Tensor::new(w.shape.clone(), unscale(&g.dw[l]))?,
-        ));
-        entries.push((
-            bplab_core::spec::bias_name(l),
-            bplab_core::Tensor::new(b.shape.clone(), unscale(&g.db[l]))?,
-        ));
-    }
-    Ok((loss, ParamSet::from_entries(entries)))
-}
-
-/// The loss and unscaled gradients of `engine` in `half` with loss scale `scale`.
-pub fn half_grads(
-    engine: HalfEngine,
-    half: HalfType,
-    net: &Network,
-    batch: &Batch,
-    scale: f64,
-) -> Result<(f64, ParamSet)> {
-    match engine {
-        HalfEngine::Manual => match half {
-            HalfType::F16 => manual_half::<bplab_manual::half_real::f16>(net, batch, scale),
-            HalfType::Bf16 => manual_half::<bplab_manual::half_real::bf16>(net, batch, scale),
-        },
-        HalfEngine::Candle => candle_half(half, net, batch, scale),
-    }
-}
-
-#[cfg(feature = "candle")]
-fn candle_half(
-    half: HalfType,
-    net: &Network,
-    batch: &Batch,
-    scale: f64,
-) -> Result<(f64, ParamSet)> {
-    use bplab_candle::low_precision::{grads, Half};
-    let h = match half {
-        HalfType::F16 => Half::F16,
-        HalfType::Bf16 => Half::Bf16,
-    };
-    let g = super::guard("candle", || {
-        grads(net.spec(), net.params(), batch, h, scale as f32)
-    })?;
-    Ok((g.loss, g.grads))
-}
-
-#[cfg(not(feature = "candle"))]
-fn candle_half(_: HalfType, _: &Network, _: &Batch, _: f64) -> Result<(f64, ParamSet)> {
-    Err(Error::Parse(
-        "lab precision: the candle engine is not built in".into(),
-    ))
 }
 
 /// One parameter tensor's error in one setting.

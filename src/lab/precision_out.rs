@@ -10,13 +10,10 @@ use super::precision::{
 use super::scaler::Verdict;
 use super::{in_range, out_dir, LabCommon};
 use crate::experiment::output::{num, Csv, OutDir};
-use crate::experiment::{Outcome, Plot};
-use crate::plot::{LineChart, Scale, Series};
+use crate::experiment::Outcome;
 use crate::render::{sci, Table};
-use bplab_core::json::number;
 use bplab_core::{Error, Result};
 use clap::Args;
-use serde_json::{json, Value};
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -47,15 +44,6 @@ pub struct PrecisionArgs {
 
 fn pct(v: f64) -> String {
     format!("{:.2}", 100.0 * v)
-}
-
-fn label(c: &Cell) -> String {
-    format!(
-        "{} {} S={}",
-        c.engine.name(),
-        c.half.name(),
-        c.scaling.name()
-    )
 }
 
 /// The headline table.
@@ -263,101 +251,6 @@ pub fn findings(r: &PrecisionResults, cfg: &PrecisionConfig) -> Vec<String> {
     out
 }
 
-fn plots(r: &PrecisionResults) -> Vec<Plot> {
-    let deep: Vec<&Cell> = r.cells.iter().filter(|c| c.net == Net::Deep).collect();
-    let weights =
-        |c: &Cell, f: &dyn Fn(&super::precision::TensorError) -> f64| -> Vec<(f64, f64)> {
-            c.tensors
-                .iter()
-                .filter(|t| t.name.ends_with("weight"))
-                .map(|t| ((t.layer + 1) as f64, f(t)))
-                .collect()
-        };
-    let mut uf = LineChart::new("Deep network: gradient elements that underflow to 0")
-        .x("layer", Scale::Linear)
-        .y("underflow fraction", Scale::Linear);
-    let mut err = LineChart::new("Deep network: ‖g − g64‖ / ‖g64‖ per weight")
-        .x("layer", Scale::Linear)
-        .y("relative error", Scale::Log10);
-    for c in &deep {
-        if c.half == HalfType::F16 {
-            uf = uf.series(Series::new(
-                label(c),
-                weights(c, &|t| t.underflow.fraction()),
-            ));
-        }
-        if c.scaling == Scaling::None {
-            err = err.series(Series::new(label(c), weights(c, &|t| t.rel)));
-        }
-    }
-    let mut sc = LineChart::new("Dynamic loss scale (backoff ×0.5 on inf/NaN, growth ×2)")
-        .x("step", Scale::Linear)
-        .y("scale S", Scale::Log10);
-    for tr in &r.trajectories {
-        let pts = tr
-            .steps
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (i as f64, s.scale))
-            .collect();
-        sc = sc.series(Series::new(
-            format!("{} {}", tr.engine.name(), tr.half.name()),
-            pts,
-        ));
-    }
-    vec![
-        Plot {
-            name: "precision-underflow".into(),
-            caption: "f16: fraction of each weight gradient's nonzero elements that are exactly 0, by layer and loss scale".into(),
-            svg: uf.to_svg(),
-        },
-        Plot {
-            name: "precision-error".into(),
-            caption: "relative error of each weight gradient against f64, no loss scaling".into(),
-            svg: err.to_svg(),
-        },
-        Plot {
-            name: "precision-scale".into(),
-            caption: "the dynamic scaler's scale per step on the deep network".into(),
-            svg: sc.to_svg(),
-        },
-    ]
-}
-
-fn to_json(r: &PrecisionResults) -> Value {
-    let cells: Vec<Value> = r
-        .cells
-        .iter()
-        .map(|c| {
-            json!({
-                "network": c.net.name(), "engine": c.engine.name(), "dtype": c.half.name(),
-                "scale": number(c.scaling.factor()), "loss": number(c.loss),
-                "worst_rel_error": number(c.worst_rel()),
-                "underflow_fraction": number(c.underflow().fraction()),
-                "nonfinite": c.nonfinite(),
-                "tensors": c.tensors.iter().map(|t| json!({
-                    "name": t.name, "rel_error": number(t.rel), "zeroed": t.underflow.zeroed,
-                    "nonzero": t.underflow.nonzero, "nonfinite": t.nonfinite,
-                })).collect::<Vec<_>>(),
-            })
-        })
-        .collect();
-    let trajectories: Vec<Value> = r
-        .trajectories
-        .iter()
-        .map(|t| {
-            json!({
-                "engine": t.engine.name(), "dtype": t.half.name(),
-                "steps": t.steps.iter().map(|s| json!({
-                    "scale": number(s.scale), "skipped": s.verdict == Verdict::Skip,
-                    "loss": number(s.loss), "underflow_fraction": number(s.underflow),
-                })).collect::<Vec<_>>(),
-            })
-        })
-        .collect();
-    json!({ "lab": "precision", "deep_network": r.deep_summary, "cells": cells, "scaler": trajectories })
-}
-
 /// Measures, writes `precision.csv`, `precision-scaler.csv`, `precision.json` and the plots
 /// under `out`, and returns the outcome.
 pub fn run(cfg: &PrecisionConfig, out: &Path) -> Result<Outcome> {
@@ -410,9 +303,9 @@ pub fn run(cfg: &PrecisionConfig, out: &Path) -> Result<Outcome> {
             ]);
         }
     }
-    let plots = plots(&r);
+    let plots = super::precision_files::plots(&r);
     let mut dir = OutDir::new(out);
-    dir.json("precision", &to_json(&r))?;
+    dir.json("precision", &super::precision_files::to_json(&r))?;
     dir.csv("precision", &csv)?;
     dir.csv("precision-scaler", &sc)?;
     dir.plots(&plots)?;
