@@ -1,6 +1,6 @@
 //! What burn records for one training step, counted through its public API. burn-autodiff
 //! keeps its tape in a crate-private graph (`pub(crate) mod graph`,
-//! `burn-autodiff-0.22.1/src/lib.rs:18`; the server's `steps` map is private,
+//! `burn-autodiff-0.22.1/src/lib.rs:53`; the server's `steps` map is private,
 //! `src/runtime/server.rs:31-35`), so the nodes cannot be listed. But every autodiff tensor —
 //! a leaf (`AutodiffTensor::new`, `src/tensor.rs:157-158`) or the result of a recorded op
 //! (`from_parents`, `src/tensor.rs:209-234`) — takes a fresh id from one process-wide counter,
