@@ -36,6 +36,8 @@ pub enum Command {
     Experiment(crate::experiment::args::ExperimentArgs),
     /// Check, every experiment (quick) → report/index.html and report/summary.md.
     Report(ReportArgs),
+    /// The autograd internals lab: precision, overhead.
+    Lab(crate::lab::LabArgs),
 }
 
 /// `bplab bench` flags.
@@ -211,6 +213,14 @@ fn run(cli: Cli) -> Result<Outcome, Error> {
             Ok(Outcome {
                 stdout: crate::experiment::args::render(&outcome),
                 code: if outcome.engines_agree { 0 } else { 1 },
+            })
+        }
+        Some(Command::Lab(a)) => {
+            let format = a.format()?;
+            let outcome = crate::lab::run(a)?;
+            Ok(Outcome {
+                stdout: crate::lab::render(&outcome, format)?,
+                code: 0,
             })
         }
     }

@@ -47,6 +47,8 @@ pub const SECTIONS: &[(&str, SectionFn)] = &[
     ("experiment residual", residual_section),
     ("experiment clip", clip_section),
     ("experiment train", train_section),
+    ("lab precision", crate::lab::precision_out::report_section),
+    ("lab overhead", crate::lab::overhead_out::report_section),
 ];
 
 /// Escapes text for HTML.

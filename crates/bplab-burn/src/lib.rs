@@ -19,6 +19,7 @@ pub mod backend;
 pub mod convert;
 pub mod custom;
 pub mod engine;
+pub mod graph_stats;
 pub mod model;
 pub mod train;
 

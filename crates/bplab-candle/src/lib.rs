@@ -18,6 +18,8 @@
 pub mod convert;
 pub mod custom;
 pub mod engine;
+pub mod graph_stats;
+pub mod low_precision;
 pub mod model;
 pub mod train;
 

@@ -19,6 +19,7 @@ pub mod dense;
 pub mod engine;
 pub mod fastmath;
 pub mod fault;
+pub mod half_real;
 pub mod linear;
 pub mod loss;
 pub mod matmul;
