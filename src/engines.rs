@@ -125,7 +125,8 @@ pub fn select(spec: &str) -> Result<Vec<Box<dyn Engine>>> {
 /// Runs an engine so that a panic inside a framework becomes [`Error::Engine`].
 struct Guarded(Box<dyn Engine>);
 
-fn guard<T>(name: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
+/// Runs `f` so that a panic inside a framework becomes [`Error::Engine`] for engine `name`.
+pub fn guard<T>(name: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
     match catch_unwind(AssertUnwindSafe(f)) {
         Ok(r) => r,
         Err(payload) => {

@@ -109,14 +109,4 @@ pub fn in_range(flag: &str, v: usize, lo: usize, hi: usize) -> Result<usize> {
     }
 }
 
-/// Runs `f` so that a panic inside a framework becomes [`Error::Engine`] for `engine`.
-pub fn guard<T>(engine: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|payload| {
-        let msg = payload
-            .downcast_ref::<String>()
-            .cloned()
-            .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
-            .unwrap_or_else(|| "panicked".into());
-        Err(Error::engine(engine, msg))
-    })
-}
+pub use crate::engines::guard;

@@ -122,9 +122,10 @@ pub fn count_ops(
 ) -> Result<OpCount> {
     let name = engine.name();
     #[cfg(feature = "candle")]
-    if name == "candle" {
+    if name == "candle" || name == "candle-custom" {
+        let custom = (name == "candle-custom").then_some(bplab_manual::CustomOps::CORRECT);
         let g = super::guard(name, || {
-            bplab_candle::graph_stats::gradient_graph(net.spec(), net.params(), batch)
+            bplab_candle::graph_stats::gradient_graph(net.spec(), net.params(), batch, custom)
         })?;
         return Ok(OpCount::CandleGraph {
             ops: g.ops as u64,

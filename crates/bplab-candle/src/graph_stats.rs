@@ -7,6 +7,7 @@
 use crate::convert::{engine_err, to_candle};
 use crate::model::Model;
 use bplab_core::{Batch, DType, NetSpec, ParamSet, Result};
+use bplab_manual::CustomOps;
 
 /// The gradient graph of one forward pass.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,11 +20,17 @@ pub struct GraphStats {
     pub ops: usize,
 }
 
-/// Builds the engine's f32 graph (the same [`Model`] the `candle` engine and trainer run) on
-/// `batch` and counts the nodes from the loss back to the variables.
-pub fn gradient_graph(spec: &NetSpec, params: &ParamSet, batch: &Batch) -> Result<GraphStats> {
+/// Builds the engine's f32 graph (the same [`Model`] the `candle` engine and trainer run, or,
+/// with `custom`, the `candle-custom` one, where each custom layer is one node) on `batch` and
+/// counts the nodes from the loss back to the variables.
+pub fn gradient_graph(
+    spec: &NetSpec,
+    params: &ParamSet,
+    batch: &Batch,
+    custom: Option<CustomOps>,
+) -> Result<GraphStats> {
     batch.validate(spec)?;
-    let model = Model::new(spec, params, DType::F32)?;
+    let model = Model::new(spec, params, DType::F32)?.with_custom(custom);
     let x = to_candle(&batch.x, DType::F32)?; // (B, n_in)
     let y = to_candle(&batch.y, DType::F32)?; // (B, n_out)
     let pass = model.forward(&x, &y, None)?;
