@@ -36,6 +36,8 @@ pub enum Command {
     Experiment(crate::experiment::args::ExperimentArgs),
     /// Check, every experiment (quick) → report/index.html and report/summary.md.
     Report(ReportArgs),
+    /// The autograd internals lab: forward vs reverse mode, gradient checkpointing.
+    Lab(crate::lab::LabArgs),
 }
 
 /// `bplab bench` flags.
@@ -207,6 +209,9 @@ fn run(cli: Cli) -> Result<Outcome, Error> {
                 stdout: crate::experiment::args::render(&outcome),
                 code: if outcome.engines_agree { 0 } else { 1 },
             })
+        }
+        Some(Command::Lab(a)) => {
+            crate::lab::run_cli(a).map(|(stdout, code)| Outcome { stdout, code })
         }
     }
 }

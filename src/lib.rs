@@ -9,6 +9,7 @@ pub mod cli;
 pub mod engines;
 pub mod experiment;
 pub mod grads;
+pub mod lab;
 pub mod netargs;
 pub mod plot;
 pub mod precision;

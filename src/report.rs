@@ -47,6 +47,8 @@ pub const SECTIONS: &[(&str, SectionFn)] = &[
     ("experiment residual", residual_section),
     ("experiment clip", clip_section),
     ("experiment train", train_section),
+    ("lab modes", crate::lab::modes_report::report_section),
+    ("lab checkpoint", crate::lab::checkpoint_report::report_section),
 ];
 
 /// Escapes text for HTML.
