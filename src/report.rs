@@ -48,7 +48,10 @@ pub const SECTIONS: &[(&str, SectionFn)] = &[
     ("experiment clip", clip_section),
     ("experiment train", train_section),
     ("lab modes", crate::lab::modes_report::report_section),
-    ("lab checkpoint", crate::lab::checkpoint_report::report_section),
+    (
+        "lab checkpoint",
+        crate::lab::checkpoint_report::report_section,
+    ),
 ];
 
 /// Escapes text for HTML.

@@ -38,7 +38,9 @@ fn bit_identical<T: Real>(spec: &NetSpec, seed: u64) {
     let model = Model::<T>::new(spec, &params);
     let (x, y) = random_batch(spec, 5, seed);
     let y: Vec<f64> = match spec.loss() {
-        Loss::CrossEntropy => (0..y.len()).map(|i| if i % 3 == 1 { 1.0 } else { 0.0 }).collect(),
+        Loss::CrossEntropy => (0..y.len())
+            .map(|i| if i % 3 == 1 { 1.0 } else { 0.0 })
+            .collect(),
         Loss::Mse => y,
     };
     let (x, y): (Vec<T>, Vec<T>) = (
@@ -51,7 +53,12 @@ fn bit_identical<T: Real>(spec: &NetSpec, seed: u64) {
     ks.dedup();
     for k in ks.into_iter().filter(|&k| k <= l) {
         let (ck_loss, ck) = checkpointed_grads(&model, &x, &y, k);
-        assert_eq!(ck_loss.to_f64().to_bits(), loss.to_f64().to_bits(), "{} k={k}: loss", spec.summary());
+        assert_eq!(
+            ck_loss.to_f64().to_bits(),
+            loss.to_f64().to_bits(),
+            "{} k={k}: loss",
+            spec.summary()
+        );
         for (t, (a, b)) in ck.iter().zip(&plain).enumerate() {
             for (i, (&a, &b)) in a.iter().zip(b).enumerate() {
                 assert!(
@@ -68,9 +75,18 @@ fn bit_identical<T: Real>(spec: &NetSpec, seed: u64) {
 fn checkpointed_gradients_are_bit_identical_to_plain_ones() {
     let _guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     for depth in [1, 2, 3, 5, 9, 16, 17] {
-        bit_identical::<f64>(&deep(depth, 6, Activation::Tanh, Loss::Mse, false), depth as u64);
-        bit_identical::<f32>(&deep(depth, 6, Activation::Tanh, Loss::Mse, false), depth as u64);
-        bit_identical::<f64>(&deep(depth, 5, Activation::Relu, Loss::CrossEntropy, false), 7);
+        bit_identical::<f64>(
+            &deep(depth, 6, Activation::Tanh, Loss::Mse, false),
+            depth as u64,
+        );
+        bit_identical::<f32>(
+            &deep(depth, 6, Activation::Tanh, Loss::Mse, false),
+            depth as u64,
+        );
+        bit_identical::<f64>(
+            &deep(depth, 5, Activation::Relu, Loss::CrossEntropy, false),
+            7,
+        );
         bit_identical::<f64>(&deep(depth, 4, Activation::Gelu, Loss::Mse, true), 8);
     }
     assert_eq!(sqrt_segment(16), 4);
@@ -93,7 +109,10 @@ fn burn_balanced_gradients_equal_disabled_ones() {
     assert_eq!(g0.len(), 2 * spec.n_layers());
     for (t, (a, b)) in g1.iter().zip(&g0).enumerate() {
         for (i, (&a, &b)) in a.iter().zip(b).enumerate() {
-            assert!(a.to_bits() == b.to_bits(), "tensor {t} element {i}: balanced {a:e} vs disabled {b:e}");
+            assert!(
+                a.to_bits() == b.to_bits(),
+                "tensor {t} element {i}: balanced {a:e} vs disabled {b:e}"
+            );
         }
     }
 }
@@ -105,26 +124,61 @@ fn sqrt_checkpointing_holds_far_less_than_the_plain_pass() {
         depths: vec![16, 64],
         width: 32,
         batch: 16,
-        methods: vec![Method::Plain, Method::Segments(Segment::One), Method::Segments(Segment::SqrtL), Method::Segments(Segment::Whole)],
+        methods: vec![
+            Method::Plain,
+            Method::Segments(Segment::One),
+            Method::Segments(Segment::SqrtL),
+            Method::Segments(Segment::Whole),
+        ],
         ..CheckpointConfig::quick()
     };
     let res = measure_all(&cfg).unwrap();
-    assert!(res.counted, "the counting allocator is installed in this test binary");
-    assert!(res.checks.iter().all(|c| c.differing == 0), "{:?}", res.checks);
-    let at = |d, m| res.rows.iter().find(|r| r.depth == d && r.method == m).unwrap();
-    let (plain, sqrt) = (at(64, Method::Plain), at(64, Method::Segments(Segment::SqrtL)));
+    assert!(
+        res.counted,
+        "the counting allocator is installed in this test binary"
+    );
+    assert!(
+        res.checks.iter().all(|c| c.differing == 0),
+        "{:?}",
+        res.checks
+    );
+    let at = |d, m| {
+        res.rows
+            .iter()
+            .find(|r| r.depth == d && r.method == m)
+            .unwrap()
+    };
+    let (plain, sqrt) = (
+        at(64, Method::Plain),
+        at(64, Method::Segments(Segment::SqrtL)),
+    );
     // By construction: plain keeps 4 buffers per layer (z, a, h, δ); k = 8 keeps 7 checkpoints
     // and one segment's 3·8 buffers.
-    assert!(plain.analytic_bytes.unwrap() > 4 * sqrt.analytic_bytes.unwrap(), "{plain:?} {sqrt:?}");
+    assert!(
+        plain.analytic_bytes.unwrap() > 4 * sqrt.analytic_bytes.unwrap(),
+        "{plain:?} {sqrt:?}"
+    );
     // Measured: the peak above the gradients tracks the construction.
     assert!(plain.peak_bytes > 3 * sqrt.peak_bytes, "{plain:?} {sqrt:?}");
-    assert!(sqrt.peak_bytes >= sqrt.analytic_bytes.unwrap() / 2, "{sqrt:?}");
+    assert!(
+        sqrt.peak_bytes >= sqrt.analytic_bytes.unwrap() / 2,
+        "{sqrt:?}"
+    );
     // O(√L): quadrupling the depth at most about doubles what √L checkpointing holds, while
     // the plain pass's grows about fourfold.
-    let (p16, s16) = (at(16, Method::Plain), at(16, Method::Segments(Segment::SqrtL)));
+    let (p16, s16) = (
+        at(16, Method::Plain),
+        at(16, Method::Segments(Segment::SqrtL)),
+    );
     let growth = |a: u64, b: u64| b as f64 / a as f64;
-    assert!(growth(s16.peak_bytes, sqrt.peak_bytes) < 2.6, "{s16:?} {sqrt:?}");
-    assert!(growth(p16.peak_bytes, plain.peak_bytes) > 3.2, "{p16:?} {plain:?}");
+    assert!(
+        growth(s16.peak_bytes, sqrt.peak_bytes) < 2.6,
+        "{s16:?} {sqrt:?}"
+    );
+    assert!(
+        growth(p16.peak_bytes, plain.peak_bytes) > 3.2,
+        "{p16:?} {plain:?}"
+    );
 }
 
 fn bplab(args: &[&str]) -> (i32, String, String) {
@@ -143,11 +197,17 @@ fn bplab(args: &[&str]) -> (i32, String, String) {
 #[test]
 fn bad_lab_checkpoint_flags_are_one_line_errors() {
     for (args, want) in [
-        (&["lab", "checkpoint", "--methods", "plain,bogus"][..], "--methods"),
+        (
+            &["lab", "checkpoint", "--methods", "plain,bogus"][..],
+            "--methods",
+        ),
         (&["lab", "checkpoint", "--depths", "0"][..], "--depths"),
         (&["lab", "checkpoint", "--width", "0"][..], "--width"),
         (&["lab", "checkpoint", "--dtype", "f16"][..], "f16"),
-        (&["lab", "checkpoint", "--depths", "1024", "--width", "2048"][..], "limit"),
+        (
+            &["lab", "checkpoint", "--depths", "1024", "--width", "2048"][..],
+            "limit",
+        ),
     ] {
         let (code, stdout, stderr) = bplab(args);
         assert_eq!(code, 2, "{args:?}: {stderr}");
@@ -161,14 +221,28 @@ fn bad_lab_checkpoint_flags_are_one_line_errors() {
 fn lab_checkpoint_writes_its_files() {
     let out = std::env::temp_dir().join(format!("bplab-lab-ckpt-{}", std::process::id()));
     let dir = out.to_str().unwrap();
-    let (code, stdout, stderr) = bplab(&["lab", "checkpoint", "--quick", "--depths", "4,9", "--out", dir]);
+    let (code, stdout, stderr) = bplab(&[
+        "lab",
+        "checkpoint",
+        "--quick",
+        "--depths",
+        "4,9",
+        "--out",
+        dir,
+    ]);
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("burn-balanced"), "{stdout}");
-    for f in ["checkpoint.csv", "checkpoint.json", "checkpoint-memory.svg", "checkpoint-time.svg"] {
+    for f in [
+        "checkpoint.csv",
+        "checkpoint.json",
+        "checkpoint-memory.svg",
+        "checkpoint-time.svg",
+    ] {
         assert!(out.join(f).is_file(), "{f} missing");
     }
     let v: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("checkpoint.json")).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(out.join("checkpoint.json")).unwrap())
+            .unwrap();
     assert_eq!(v["allocator_counted"], true);
     assert_eq!(v["rows"].as_array().unwrap().len(), 2 * 6);
     let _ = std::fs::remove_dir_all(&out);

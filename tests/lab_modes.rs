@@ -16,10 +16,25 @@ fn topologies() -> Vec<NetSpec> {
     let spec = |w: Vec<usize>, a: Vec<Activation>, l, r| NetSpec::new(w, a, l, r).unwrap();
     vec![
         Preset::Assignment.spec(),
-        spec(vec![3, 4, 4, 4, 2], vec![Tanh, Gelu, Relu, Softmax], Loss::CrossEntropy, true),
+        spec(
+            vec![3, 4, 4, 4, 2],
+            vec![Tanh, Gelu, Relu, Softmax],
+            Loss::CrossEntropy,
+            true,
+        ),
         spec(vec![2, 6, 1], vec![Sigmoid, Identity], Loss::Mse, false),
-        spec(vec![5, 5, 5, 3], vec![LeakyRelu, Tanh, Sigmoid], Loss::Mse, true),
-        spec(vec![4, 1, 3], vec![Tanh, Softmax], Loss::CrossEntropy, false),
+        spec(
+            vec![5, 5, 5, 3],
+            vec![LeakyRelu, Tanh, Sigmoid],
+            Loss::Mse,
+            true,
+        ),
+        spec(
+            vec![4, 1, 3],
+            vec![Tanh, Softmax],
+            Loss::CrossEntropy,
+            false,
+        ),
     ]
 }
 
@@ -30,7 +45,15 @@ fn forward_mode_gradients_equal_reverse_mode_ones() {
         let (x, y) = random_batch(spec, 3, 9 + i as u64);
         // Cross-entropy targets: one-hot rows.
         let y: Vec<f64> = if spec.loss() == Loss::CrossEntropy {
-            (0..y.len()).map(|j| if j % spec.n_out() == i % spec.n_out() { 1.0 } else { 0.0 }).collect()
+            (0..y.len())
+                .map(|j| {
+                    if j % spec.n_out() == i % spec.n_out() {
+                        1.0
+                    } else {
+                        0.0
+                    }
+                })
+                .collect()
         } else {
             y
         };
@@ -66,7 +89,11 @@ fn one_jvp_gives_every_outputs_tangent_as_reverse_mode_does_with_one_pass_per_ou
     let mut jvp = Jvp::new(&spec, 6);
     let (loss, _) = jvp.run(&m, &x, &y, &Direction::input(dx.clone()));
     let mut c = m.forward(x.clone(), y.clone());
-    assert_eq!(loss.to_bits(), c.loss.to_bits(), "the JVP's primal is the forward pass");
+    assert_eq!(
+        loss.to_bits(),
+        c.loss.to_bits(),
+        "the JVP's primal is the forward pass"
+    );
     assert_eq!(jvp.output(), &c.h[2][..]);
     let mut g = Backward::new(&spec, 6);
     let mut rev = vec![0.0; 6 * 7];
@@ -105,7 +132,10 @@ fn forward_mode_costs_one_jvp_per_parameter_and_wins_for_one_input_direction() {
     let (x, y) = random_batch(&spec, 4, 1);
     let reverse = seconds(|| drop(m.backward(&m.forward(x.clone(), y.clone()))), 5);
     let forward_mode = seconds(|| drop(forward_mode_gradient(&m, &x, &y)), 1);
-    assert!(forward_mode > 20.0 * reverse, "forward mode {forward_mode} s vs reverse {reverse} s");
+    assert!(
+        forward_mode > 20.0 * reverse,
+        "forward mode {forward_mode} s vs reverse {reverse} s"
+    );
 
     // One input direction, 128 outputs: one JVP against 128 backward passes.
     let spec = bplab::lab::modes::sensitivity_spec(4, 128).unwrap();
@@ -122,7 +152,10 @@ fn forward_mode_costs_one_jvp_per_parameter_and_wins_for_one_input_direction() {
         || reverse_output_directional(&m, &mut c, &mut g, &dx, &mut out).unwrap(),
         3,
     );
-    assert!(reverse > 5.0 * one_jvp, "reverse {reverse} s vs one JVP {one_jvp} s");
+    assert!(
+        reverse > 5.0 * one_jvp,
+        "reverse {reverse} s vs one JVP {one_jvp} s"
+    );
 }
 
 fn bplab(args: &[&str]) -> (i32, String, String) {
@@ -159,11 +192,20 @@ fn bad_lab_modes_flags_are_one_line_errors() {
 fn lab_modes_writes_csv_json_and_svg_and_prints_json() {
     let out = std::env::temp_dir().join(format!("bplab-lab-modes-{}", std::process::id()));
     let dir = out.to_str().unwrap();
-    let base = ["lab", "modes", "--quick", "--widths", "2,6", "--depths", "1,3", "--out", dir];
+    let base = [
+        "lab", "modes", "--quick", "--widths", "2,6", "--depths", "1,3", "--out", dir,
+    ];
     let (code, stdout, stderr) = bplab(&base);
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("rev/fwd"), "{stdout}");
-    for f in ["modes.csv", "modes-sensitivity.csv", "modes.json", "modes-width.svg", "modes-depth.svg", "modes-sensitivity.svg"] {
+    for f in [
+        "modes.csv",
+        "modes-sensitivity.csv",
+        "modes.json",
+        "modes-width.svg",
+        "modes-depth.svg",
+        "modes-sensitivity.svg",
+    ] {
         assert!(out.join(f).is_file(), "{f} missing");
     }
     let csv = std::fs::read_to_string(out.join("modes.csv")).unwrap();
@@ -175,6 +217,10 @@ fn lab_modes_writes_csv_json_and_svg_and_prints_json() {
     let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(v["lab"], "modes");
     assert_eq!(v["sweep"].as_array().unwrap().len(), 4);
-    assert!(v["agreement"].as_array().unwrap().iter().all(|c| c["passed"] == true));
+    assert!(v["agreement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|c| c["passed"] == true));
     let _ = std::fs::remove_dir_all(&out);
 }

@@ -266,7 +266,11 @@ pub fn plain_grads<T: Real>(model: &Model<T>, x: &[T], y: &[T]) -> (T, Flat) {
     let mut g = Backward::new(spec, c.batch);
     model.forward_into(&mut c);
     model.backward_into(&c, &mut g, false);
-    let flat = g.dw.iter().zip(&g.db).flat_map(|(w, b)| [widen(w), widen(b)]).collect();
+    let flat =
+        g.dw.iter()
+            .zip(&g.db)
+            .flat_map(|(w, b)| [widen(w), widen(b)])
+            .collect();
     (c.loss, flat)
 }
 
@@ -275,7 +279,12 @@ pub fn checkpointed_grads<T: Real>(model: &Model<T>, x: &[T], y: &[T], k: usize)
     let spec = model.spec();
     let mut ck = Checkpointed::new(spec, x.len() / spec.n_in(), k);
     ck.step(model, x, y);
-    let flat = ck.dw.iter().zip(&ck.db).flat_map(|(w, b)| [widen(w), widen(b)]).collect();
+    let flat = ck
+        .dw
+        .iter()
+        .zip(&ck.db)
+        .flat_map(|(w, b)| [widen(w), widen(b)])
+        .collect();
     (ck.loss, flat)
 }
 
@@ -303,7 +312,10 @@ fn guarded<R>(strategy: Checkpointing, f: impl FnOnce() -> Result<R>) -> Result<
             .cloned()
             .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
             .unwrap_or_else(|| "panic".into());
-        Err(Error::engine(&format!("burn-flex ({})", strategy.name()), msg))
+        Err(Error::engine(
+            &format!("burn-flex ({})", strategy.name()),
+            msg,
+        ))
     })
 }
 
@@ -352,7 +364,12 @@ fn checks(cfg: &CheckpointConfig, depth: usize, width: usize, batch: usize) -> R
     for seg in [Segment::One, Segment::SqrtL, Segment::Whole] {
         let k = seg.k(depth);
         let (_, g) = checkpointed_grads(&model, &s.x, &s.y, k);
-        out.push(identity_check(depth, format!("manual k={k} vs plain"), &g, &plain));
+        out.push(identity_check(
+            depth,
+            format!("manual k={k} vs plain"),
+            &g,
+            &plain,
+        ));
     }
     if cfg.methods.iter().any(|m| matches!(m, Method::Burn(_))) {
         let xt = Tensor::new(vec![batch, s.spec.n_in()], s.x.clone())?;
@@ -360,7 +377,12 @@ fn checks(cfg: &CheckpointConfig, depth: usize, width: usize, batch: usize) -> R
         let run = |c| burn_grads(&s.spec, &s.params, &xt, &yt, c, DType::F64);
         let (_, dis) = run(Checkpointing::Disabled)?;
         let (_, bal) = run(Checkpointing::Balanced)?;
-        out.push(identity_check(depth, "burn balanced vs disabled".into(), &bal, &dis));
+        out.push(identity_check(
+            depth,
+            "burn balanced vs disabled".into(),
+            &bal,
+            &dis,
+        ));
     }
     Ok(out)
 }
@@ -412,8 +434,8 @@ fn measure_depth<T: Real>(cfg: &CheckpointConfig, depth: usize) -> Result<Vec<Ro
                 let per_layer: usize = (0..spec.n_layers())
                     .map(|l| 4 * cfg.batch * spec.layer_dims(l).1)
                     .sum();
-                let values = cache.x.len() + cache.y.len() + per_layer + g.dx.len()
-                    + 2 * cfg.batch * widest;
+                let values =
+                    cache.x.len() + cache.y.len() + per_layer + g.dx.len() + 2 * cfg.batch * widest;
                 (None, Some(values as u64 * size), peak, time)
             }
             Method::Segments(seg) => {
@@ -435,7 +457,8 @@ fn measure_depth<T: Real>(cfg: &CheckpointConfig, depth: usize) -> Result<Vec<Ro
                 let xt = Tensor::new(vec![cfg.batch, spec.n_in()], s.x.clone())?;
                 let yt = Tensor::new(vec![cfg.batch, spec.n_out()], s.y.clone())?;
                 let (peak, time) = guarded(strategy, || {
-                    let net = DeepNet::new(spec, &s.params, BurnBackend::Flex, strategy, cfg.dtype)?;
+                    let net =
+                        DeepNet::new(spec, &s.params, BurnBackend::Flex, strategy, cfg.dtype)?;
                     net.step(&xt, &yt); // first step: burn's lazy set-up
                     let peak = peak_of(|| net.step(&xt, &yt));
                     let time = secs(cfg.budget, || {

@@ -82,7 +82,13 @@ pub fn table(res: &CheckpointResult) -> Table {
 
 /// The gradient-check table.
 pub fn checks_table(res: &CheckpointResult) -> Table {
-    let mut tab = Table::new(&["depth", "comparison (f64)", "elements", "not bit-identical", "max |a−b|"]);
+    let mut tab = Table::new(&[
+        "depth",
+        "comparison (f64)",
+        "elements",
+        "not bit-identical",
+        "max |a−b|",
+    ]);
     for c in &res.checks {
         tab.row(vec![
             c.depth.to_string(),
@@ -110,7 +116,11 @@ fn rows_of(res: &CheckpointResult, m: Method) -> Vec<&Row> {
 /// The findings, each with its number.
 pub fn findings(res: &CheckpointResult) -> Vec<String> {
     let mut out = Vec::new();
-    let manual: Vec<_> = res.checks.iter().filter(|c| c.what.starts_with("manual")).collect();
+    let manual: Vec<_> = res
+        .checks
+        .iter()
+        .filter(|c| c.what.starts_with("manual"))
+        .collect();
     out.push(format!(
         "checkpointed gradients (k = 1, √L, L) are bit-identical to the plain pass: {} comparisons, {} of {} elements differ",
         manual.len(),
@@ -133,8 +143,17 @@ pub fn findings(res: &CheckpointResult) -> Vec<String> {
             r.analytic_bytes.unwrap_or(0) as f64
         }
     };
-    let source = if res.counted { "peak held (allocator)" } else { "activations (by construction)" };
-    for m in [Method::Plain, Method::Segments(Segment::SqrtL), Method::Burn(Checkpointing::Disabled), Method::Burn(Checkpointing::Balanced)] {
+    let source = if res.counted {
+        "peak held (allocator)"
+    } else {
+        "activations (by construction)"
+    };
+    for m in [
+        Method::Plain,
+        Method::Segments(Segment::SqrtL),
+        Method::Burn(Checkpointing::Disabled),
+        Method::Burn(Checkpointing::Balanced),
+    ] {
         let rows = rows_of(res, m);
         if rows.len() >= 2 {
             let pts: Vec<(f64, f64)> = rows.iter().map(|r| (r.depth as f64, metric(r))).collect();
@@ -150,7 +169,11 @@ pub fn findings(res: &CheckpointResult) -> Vec<String> {
         }
     }
     if let Some(deepest) = res.rows.iter().map(|r| r.depth).max() {
-        let at = |m: Method| res.rows.iter().find(|r| r.depth == deepest && r.method == m);
+        let at = |m: Method| {
+            res.rows
+                .iter()
+                .find(|r| r.depth == deepest && r.method == m)
+        };
         if let (Some(p), Some(s)) = (at(Method::Plain), at(Method::Segments(Segment::SqrtL))) {
             out.push(format!(
                 "at L = {deepest}: k = {} holds {} MiB against plain's {} MiB ({:.1}× less) and takes {:.2}× the time ({:.2} extra forward passes)",
@@ -181,12 +204,24 @@ fn plots(res: &CheckpointResult, cfg: &CheckpointConfig) -> Vec<Plot> {
     let series = |f: &dyn Fn(&Row) -> f64| {
         cfg.methods
             .iter()
-            .map(|&m| Series::new(m.name(), rows_of(res, m).iter().map(|r| (r.depth as f64, f(r))).collect()))
+            .map(|&m| {
+                Series::new(
+                    m.name(),
+                    rows_of(res, m)
+                        .iter()
+                        .map(|r| (r.depth as f64, f(r)))
+                        .collect(),
+                )
+            })
             .collect::<Vec<_>>()
     };
-    let mut mem = LineChart::new(if res.counted { "Peak bytes held (gradients excluded)" } else { "Activation bytes held" })
-        .x("depth L", Scale::Log10)
-        .y("MiB", Scale::Log10);
+    let mut mem = LineChart::new(if res.counted {
+        "Peak bytes held (gradients excluded)"
+    } else {
+        "Activation bytes held"
+    })
+    .x("depth L", Scale::Log10)
+    .y("MiB", Scale::Log10);
     for s in series(&|r: &Row| {
         if res.counted {
             r.peak_bytes as f64 / MIB
@@ -243,7 +278,13 @@ fn to_json(cfg: &CheckpointConfig, res: &CheckpointResult) -> serde_json::Value 
 
 fn to_csv(res: &CheckpointResult) -> Csv {
     let mut csv = Csv::new(&[
-        "depth", "method", "k", "activation_bytes", "peak_bytes_held", "gradient_bytes", "time_s",
+        "depth",
+        "method",
+        "k",
+        "activation_bytes",
+        "peak_bytes_held",
+        "gradient_bytes",
+        "time_s",
         "forward_time_s",
     ]);
     for r in &res.rows {

@@ -67,9 +67,7 @@ pub fn default_out(name: &str) -> PathBuf {
 pub fn run(args: LabArgs) -> Result<Outcome, Error> {
     match args.command {
         LabCommand::Modes(a) => modes::run(&a.config()?, &a.common.out_dir("modes")),
-        LabCommand::Checkpoint(a) => {
-            checkpoint::run(&a.config()?, &a.common.out_dir("checkpoint"))
-        }
+        LabCommand::Checkpoint(a) => checkpoint::run(&a.config()?, &a.common.out_dir("checkpoint")),
     }
 }
 

@@ -289,7 +289,14 @@ fn sweep_row(cfg: &ModesConfig, sweep: Sweep, width: usize, depth: usize) -> Res
     let mut next = 0usize;
     let jvp_time = secs(
         || {
-            unit_jvp(&mut jvp, &model, &x, &y, &mut v, indices[next % indices.len()]);
+            unit_jvp(
+                &mut jvp,
+                &model,
+                &x,
+                &y,
+                &mut v,
+                indices[next % indices.len()],
+            );
             next += 1;
             Ok(())
         },
@@ -306,7 +313,10 @@ fn sweep_row(cfg: &ModesConfig, sweep: Sweep, width: usize, depth: usize) -> Res
     let (forward_mode, fm_timing) = if jvps == indices.len() {
         (elapsed, FmTiming::Measured)
     } else {
-        (elapsed / jvps as f64 * indices.len() as f64, FmTiming::Scaled)
+        (
+            elapsed / jvps as f64 * indices.len() as f64,
+            FmTiming::Scaled,
+        )
     };
     Ok(SweepRow {
         sweep,
@@ -325,7 +335,12 @@ fn sweep_row(cfg: &ModesConfig, sweep: Sweep, width: usize, depth: usize) -> Res
 /// The sensitivity network with `m` outputs: `n_in → 64 → 64 → m`, tanh, identity, mse.
 pub fn sensitivity_spec(n_in: usize, m: usize) -> Result<NetSpec> {
     use Activation::{Identity, Tanh};
-    NetSpec::new(vec![n_in, 64, 64, m], vec![Tanh, Tanh, Identity], Loss::Mse, false)
+    NetSpec::new(
+        vec![n_in, 64, 64, m],
+        vec![Tanh, Tanh, Identity],
+        Loss::Mse,
+        false,
+    )
 }
 
 /// Times one sensitivity network and checks the two answers agree.

@@ -62,8 +62,18 @@ pub fn loglog_slope(points: &[(f64, f64)]) -> f64 {
 /// The sweep table.
 pub fn sweep_table(res: &ModesResult) -> Table {
     let mut tab = Table::new(&[
-        "sweep", "width", "depth", "params", "fwd µs", "rev µs", "rev/fwd", "JVP µs",
-        "JVP/fwd", "fwd-mode ms", "fm/fwd", "fwd-mode timing",
+        "sweep",
+        "width",
+        "depth",
+        "params",
+        "fwd µs",
+        "rev µs",
+        "rev/fwd",
+        "JVP µs",
+        "JVP/fwd",
+        "fwd-mode ms",
+        "fm/fwd",
+        "fwd-mode timing",
     ]);
     for row in &res.sweep {
         tab.row(vec![
@@ -87,7 +97,12 @@ pub fn sweep_table(res: &ModesResult) -> Table {
 /// The sensitivity table.
 pub fn sensitivity_table(res: &ModesResult) -> Table {
     let mut tab = Table::new(&[
-        "outputs M", "fwd µs", "1 JVP µs", "M backward µs", "rev/JVP", "agree (excess)",
+        "outputs M",
+        "fwd µs",
+        "1 JVP µs",
+        "M backward µs",
+        "rev/JVP",
+        "agree (excess)",
     ]);
     for row in &res.sensitivity {
         tab.row(vec![
@@ -183,11 +198,17 @@ fn plots(res: &ModesResult) -> Vec<Plot> {
             .x("parameters", Scale::Log10)
             .y("seconds", Scale::Log10)
             .series(series(sweep, "forward pass", &|s: &SweepRow| s.forward))
-            .series(series(sweep, "reverse mode (fwd + bwd)", &|s: &SweepRow| s.reverse))
+            .series(series(
+                sweep,
+                "reverse mode (fwd + bwd)",
+                &|s: &SweepRow| s.reverse,
+            ))
             .series(series(sweep, "one JVP", &|s: &SweepRow| s.jvp))
-            .series(series(sweep, "forward mode (one JVP per parameter)", &|s: &SweepRow| {
-                s.forward_mode
-            }));
+            .series(series(
+                sweep,
+                "forward mode (one JVP per parameter)",
+                &|s: &SweepRow| s.forward_mode,
+            ));
         out.push(Plot {
             name: stem.into(),
             caption: format!(
@@ -202,7 +223,10 @@ fn plots(res: &ModesResult) -> Vec<Plot> {
         .y("seconds", Scale::Log10)
         .series(Series::new(
             "forward mode: one JVP",
-            res.sensitivity.iter().map(|s| (s.outputs as f64, s.jvp)).collect(),
+            res.sensitivity
+                .iter()
+                .map(|s| (s.outputs as f64, s.jvp))
+                .collect(),
         ))
         .series(Series::new(
             "reverse mode: M backward passes",
@@ -247,8 +271,16 @@ fn to_json(cfg: &ModesConfig, res: &ModesResult) -> serde_json::Value {
 
 fn to_csv(res: &ModesResult) -> Csv {
     let mut csv = Csv::new(&[
-        "sweep", "width", "depth", "params", "forward_s", "reverse_s", "jvp_s",
-        "forward_mode_s", "forward_mode_jvps_timed", "forward_mode_timing",
+        "sweep",
+        "width",
+        "depth",
+        "params",
+        "forward_s",
+        "reverse_s",
+        "jvp_s",
+        "forward_mode_s",
+        "forward_mode_jvps_timed",
+        "forward_mode_timing",
     ]);
     for s in &res.sweep {
         csv.row(vec![
@@ -325,7 +357,10 @@ pub fn outcome(cfg: &ModesConfig, res: &ModesResult, out: &Path) -> Result<Outco
 
 /// The report section (quick setting).
 pub fn report_section(ctx: &Context) -> Result<Section> {
-    let o = super::modes::run(&ModesConfig::quick(), &ctx.dir.join("data").join("lab-modes"))?;
+    let o = super::modes::run(
+        &ModesConfig::quick(),
+        &ctx.dir.join("data").join("lab-modes"),
+    )?;
     let mut s = outcome_section(&o, 3);
     s.title = "Lab: forward mode vs reverse mode".into();
     Ok(s)

@@ -110,7 +110,11 @@ impl<'a> DeepNet<'a> {
                 z_last = Some(z.clone());
             }
             let a = activate(self.spec.activations()[l], z); // (B, n_out)
-            prev = if self.spec.is_residual(l) { prev + a } else { a };
+            prev = if self.spec.is_residual(l) {
+                prev + a
+            } else {
+                a
+            };
         }
         let z_last = z_last.unwrap_or_else(|| prev.clone());
         let loss = loss(self.spec.loss(), z_last, prev, y);

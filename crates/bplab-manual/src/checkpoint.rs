@@ -83,7 +83,9 @@ impl<T: Real> Checkpointed<T> {
             seg_h: (0..k).map(|_| buf()).collect(),
             delta: buf(),
             dh: [buf(), buf()],
-            dw: (0..n).map(|l| vec![T::ZERO; dims(l).0 * dims(l).1]).collect(),
+            dw: (0..n)
+                .map(|l| vec![T::ZERO; dims(l).0 * dims(l).1])
+                .collect(),
             db: (0..n).map(|l| vec![T::ZERO; dims(l).1]).collect(),
             loss: T::ZERO,
         }
@@ -108,7 +110,14 @@ impl<T: Real> Checkpointed<T> {
 
     /// Forward of layers `start..end` from `h_in` (`x` or a checkpoint) into the segment
     /// slots: the model's own forward step.
-    fn run_segment(&mut self, model: &Model<T>, h_in: Option<&[T]>, x: &[T], start: usize, end: usize) {
+    fn run_segment(
+        &mut self,
+        model: &Model<T>,
+        h_in: Option<&[T]>,
+        x: &[T],
+        start: usize,
+        end: usize,
+    ) {
         let spec = model.spec();
         let (w, b) = model.params();
         let batch = self.batch;
@@ -159,7 +168,9 @@ impl<T: Real> Checkpointed<T> {
         let n_out = spec.n_out();
         let j_last = (n - 1) % k;
         self.loss = match spec.loss() {
-            Loss::CrossEntropy => cross_entropy_forward(&self.seg_z[j_last][..batch * n_out], y, n_out),
+            Loss::CrossEntropy => {
+                cross_entropy_forward(&self.seg_z[j_last][..batch * n_out], y, n_out)
+            }
             Loss::Mse => mse_forward(&self.seg_h[j_last][..batch * n_out], y, n_out),
         };
 
@@ -193,9 +204,12 @@ impl<T: Real> Checkpointed<T> {
         if end - 1 == last {
             let y_hat = &self.seg_h[last - start][..batch * n_out_net];
             match spec.loss() {
-                Loss::CrossEntropy => {
-                    cross_entropy_backward(&mut self.delta[..batch * n_out_net], y_hat, y, n_out_net)
-                }
+                Loss::CrossEntropy => cross_entropy_backward(
+                    &mut self.delta[..batch * n_out_net],
+                    y_hat,
+                    y,
+                    n_out_net,
+                ),
                 Loss::Mse => mse_backward(&mut dh[..batch * n_out_net], y_hat, y, n_out_net),
             }
         }

@@ -202,14 +202,24 @@ impl<T: Real> Jvp<T> {
 
 /// `ȧ = σ'(z) ⊙ ż`, or softmax's Jacobian–vector product `ȧ_k = a_k (ż_k − Σ_j a_j ż_j)`.
 /// Shapes: `at`, `zt`, `z`, `a` `(B, n)`.
-fn activation_tangent<T: Real>(act: Activation, at: &mut [T], zt: &[T], z: &[T], a: &[T], n: usize) {
+fn activation_tangent<T: Real>(
+    act: Activation,
+    at: &mut [T],
+    zt: &[T],
+    z: &[T],
+    a: &[T],
+    n: usize,
+) {
     if act == Activation::Softmax {
         for ((at_row, zt_row), a_row) in at
             .chunks_exact_mut(n)
             .zip(zt.chunks_exact(n))
             .zip(a.chunks_exact(n))
         {
-            let dot = zt_row.iter().zip(a_row).fold(T::ZERO, |s, (&t, &p)| s + t * p);
+            let dot = zt_row
+                .iter()
+                .zip(a_row)
+                .fold(T::ZERO, |s, (&t, &p)| s + t * p);
             for ((o, &t), &p) in at_row.iter_mut().zip(zt_row).zip(a_row) {
                 *o = p * (t - dot);
             }
