@@ -9,9 +9,12 @@
 //!   (`bplab_burn::checkpointing`).
 //!
 //! For each: the peak bytes the step held above what was live before it (from the counting
-//! allocator, fresh buffers; the gradients themselves subtracted, since every method must
-//! return them), the activation bytes the buffers hold by construction (manual methods), and
-//! the median time per step (buffers reused). Before timing, checkpointed gradients are
+//! allocator, fresh buffers, gradients included), and for the manual methods the same less the
+//! gradients (which every method must return; the manual engine allocates them up front) next
+//! to the activation bytes its buffers hold by construction; for burn, the bytes its autodiff
+//! graph holds after forward, before backward (burn frees saved state as backward consumes
+//! it while gradients accumulate, so its peak is not activations plus gradients). And the
+//! median time per step (buffers reused). Before timing, checkpointed gradients are
 //! checked bit-identical to plain ones and burn's `Balanced` gradients compared with
 //! `Disabled` ones, in f64.
 
@@ -217,10 +220,13 @@ pub struct Row {
     pub k: Option<usize>,
     /// Bytes of batch-shaped buffers the step holds by construction (manual methods).
     pub analytic_bytes: Option<u64>,
-    /// Peak bytes above the level before the step, gradients subtracted.
+    /// Peak bytes above the level before the step (gradients included).
     pub peak_bytes: u64,
-    /// Bytes of the gradients (subtracted above).
+    /// Bytes of the gradients.
     pub grad_bytes: u64,
+    /// Bytes live after forward, before backward, above the level before the step (burn:
+    /// what the autodiff graph holds for backward).
+    pub after_forward: Option<u64>,
     /// Median seconds per step.
     pub time: f64,
     /// Median seconds of one plain manual forward pass at this depth.
@@ -415,7 +421,7 @@ fn measure_depth<T: Real>(cfg: &CheckpointConfig, depth: usize) -> Result<Vec<Ro
     let widest = cfg.width;
     let mut rows = Vec::new();
     for &method in &cfg.methods {
-        let (k, analytic, peak, time) = match method {
+        let (k, analytic, peak, time, after_forward) = match method {
             Method::Plain => {
                 let peak = peak_of(|| {
                     let mut c = Cache::new(spec, cfg.batch);
@@ -436,7 +442,7 @@ fn measure_depth<T: Real>(cfg: &CheckpointConfig, depth: usize) -> Result<Vec<Ro
                     .sum();
                 let values =
                     cache.x.len() + cache.y.len() + per_layer + g.dx.len() + 2 * cfg.batch * widest;
-                (None, Some(values as u64 * size), peak, time)
+                (None, Some(values as u64 * size), peak, time, None)
             }
             Method::Segments(seg) => {
                 let k = seg.k(depth);
@@ -451,23 +457,27 @@ fn measure_depth<T: Real>(cfg: &CheckpointConfig, depth: usize) -> Result<Vec<Ro
                     Ok(())
                 })?;
                 let values = ck.activation_values() + x.len() + y.len();
-                (Some(k), Some(values as u64 * size), peak, time)
+                (Some(k), Some(values as u64 * size), peak, time, None)
             }
             Method::Burn(strategy) => {
                 let xt = Tensor::new(vec![cfg.batch, spec.n_in()], s.x.clone())?;
                 let yt = Tensor::new(vec![cfg.batch, spec.n_out()], s.y.clone())?;
-                let (peak, time) = guarded(strategy, || {
+                let (peak, held, time) = guarded(strategy, || {
                     let net =
                         DeepNet::new(spec, &s.params, BurnBackend::Flex, strategy, cfg.dtype)?;
                     net.step(&xt, &yt); // first step: burn's lazy set-up
-                    let peak = peak_of(|| net.step(&xt, &yt));
+                    let mut held = 0;
+                    let base = alloc::live_bytes();
+                    let peak = peak_of(|| {
+                        net.step_with(&xt, &yt, || held = alloc::live_bytes().saturating_sub(base))
+                    });
                     let time = secs(cfg.budget, || {
                         net.step(&xt, &yt);
                         Ok(())
                     })?;
-                    Ok((peak, time))
+                    Ok((peak, held, time))
                 })?;
-                (None, None, peak, time)
+                (None, None, peak, time, Some(held))
             }
         };
         rows.push(Row {
@@ -475,8 +485,9 @@ fn measure_depth<T: Real>(cfg: &CheckpointConfig, depth: usize) -> Result<Vec<Ro
             method,
             k,
             analytic_bytes: analytic,
-            peak_bytes: peak.saturating_sub(grad_bytes),
+            peak_bytes: peak,
             grad_bytes,
+            after_forward,
             time,
             forward_time,
         });

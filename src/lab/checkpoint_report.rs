@@ -45,6 +45,15 @@ fn extra_forwards(res: &CheckpointResult, row: &Row) -> Option<f64> {
     }
 }
 
+/// Manual methods: the peak less the gradients (allocated up front), i.e. what the step held
+/// besides its result.
+fn held(row: &Row) -> Option<u64> {
+    match row.method {
+        Method::Burn(_) => None,
+        _ => Some(row.peak_bytes.saturating_sub(row.grad_bytes)),
+    }
+}
+
 /// The main table.
 pub fn table(res: &CheckpointResult) -> Table {
     let mut tab = Table::new(&[
@@ -52,22 +61,27 @@ pub fn table(res: &CheckpointResult) -> Table {
         "method",
         "k",
         "activations MiB",
-        "peak held MiB",
+        "peak MiB",
+        "peak-grads MiB",
+        "burn graph MiB",
         "ms/step",
         "time vs base",
         "extra fwd passes",
     ]);
+    let counted = |b: Option<u64>| match (res.counted, b) {
+        (true, Some(b)) => mib(b),
+        (false, Some(_)) => "n/a".into(),
+        (_, None) => "-".into(),
+    };
     for row in &res.rows {
         tab.row(vec![
             row.depth.to_string(),
             row.method.name().into(),
             row.k.map(|k| k.to_string()).unwrap_or_else(|| "-".into()),
             row.analytic_bytes.map(mib).unwrap_or_else(|| "-".into()),
-            if res.counted {
-                mib(row.peak_bytes)
-            } else {
-                "n/a".into()
-            },
+            counted(Some(row.peak_bytes)),
+            counted(held(row)),
+            counted(row.after_forward),
             format!("{:.2}", row.time * 1e3),
             baseline(res, row)
                 .map(|b| format!("{:.2}", row.time / b.time))
@@ -136,15 +150,18 @@ pub fn findings(res: &CheckpointResult) -> Vec<String> {
             sci(c.max_abs)
         ));
     }
+    // Manual: peak less gradients (allocator) or activations by construction; burn: what
+    // its graph holds after forward.
     let metric = |r: &Row| {
-        if res.counted {
-            r.peak_bytes as f64
-        } else {
-            r.analytic_bytes.unwrap_or(0) as f64
-        }
+        let v = match (res.counted, r.method) {
+            (true, Method::Burn(_)) => r.after_forward,
+            (true, _) => held(r),
+            (false, _) => r.analytic_bytes,
+        };
+        v.unwrap_or(0) as f64
     };
     let source = if res.counted {
-        "peak held (allocator)"
+        "held besides the gradients (allocator; burn: its graph after forward)"
     } else {
         "activations (by construction)"
     };
@@ -216,18 +233,19 @@ fn plots(res: &CheckpointResult, cfg: &CheckpointConfig) -> Vec<Plot> {
             .collect::<Vec<_>>()
     };
     let mut mem = LineChart::new(if res.counted {
-        "Peak bytes held (gradients excluded)"
+        "Bytes held for backward (manual: peak less gradients; burn: graph after forward)"
     } else {
         "Activation bytes held"
     })
     .x("depth L", Scale::Log10)
     .y("MiB", Scale::Log10);
     for s in series(&|r: &Row| {
-        if res.counted {
-            r.peak_bytes as f64 / MIB
-        } else {
-            r.analytic_bytes.unwrap_or(0) as f64 / MIB
-        }
+        let v = match (res.counted, r.method) {
+            (true, Method::Burn(_)) => r.after_forward,
+            (true, _) => held(r),
+            (false, _) => r.analytic_bytes,
+        };
+        v.unwrap_or(0) as f64 / MIB
     }) {
         mem = mem.series(s);
     }
@@ -265,7 +283,8 @@ fn to_json(cfg: &CheckpointConfig, res: &CheckpointResult) -> serde_json::Value 
         "allocator_counted": res.counted,
         "rows": res.rows.iter().map(|r| json!({
             "depth": r.depth, "method": r.method.name(), "k": r.k,
-            "activation_bytes": r.analytic_bytes, "peak_bytes_held": r.peak_bytes,
+            "activation_bytes": r.analytic_bytes, "peak_bytes": r.peak_bytes,
+            "burn_graph_bytes_after_forward": r.after_forward,
             "gradient_bytes": r.grad_bytes, "time_s": number(r.time),
             "forward_time_s": number(r.forward_time),
         })).collect::<Vec<_>>(),
@@ -282,7 +301,8 @@ fn to_csv(res: &CheckpointResult) -> Csv {
         "method",
         "k",
         "activation_bytes",
-        "peak_bytes_held",
+        "peak_bytes",
+        "burn_graph_bytes_after_forward",
         "gradient_bytes",
         "time_s",
         "forward_time_s",
@@ -294,6 +314,7 @@ fn to_csv(res: &CheckpointResult) -> Csv {
             r.k.map(|k| k.to_string()).unwrap_or_default(),
             r.analytic_bytes.map(|b| b.to_string()).unwrap_or_default(),
             r.peak_bytes.to_string(),
+            r.after_forward.map(|b| b.to_string()).unwrap_or_default(),
             r.grad_bytes.to_string(),
             num(r.time),
             num(r.forward_time),

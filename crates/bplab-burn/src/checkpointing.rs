@@ -97,9 +97,15 @@ impl<'a> DeepNet<'a> {
         })
     }
 
-    /// Forward over `x` `(B, n_in)`, `y` `(B, n_out)`, then `loss.backward()`: the loss tensor
-    /// `[1]` and burn's gradient container. No intermediate is kept outside burn's graph.
-    fn forward_backward(&self, x: &Tensor, y: &Tensor) -> (BurnTensor<1>, Gradients) {
+    /// Forward over `x` `(B, n_in)`, `y` `(B, n_out)`, then `between()` (the graph and its
+    /// saved state are alive), then `loss.backward()`: the loss tensor `[1]` and burn's
+    /// gradient container. No intermediate is kept outside burn's graph.
+    fn forward_backward(
+        &self,
+        x: &Tensor,
+        y: &Tensor,
+        between: impl FnOnce(),
+    ) -> (BurnTensor<1>, Gradients) {
         let mut prev = matrix(x, &self.device, self.dtype); // (B, n_in)
         let y = matrix(y, &self.device, self.dtype); // (B, n_out)
         let n = self.layers.len();
@@ -118,20 +124,27 @@ impl<'a> DeepNet<'a> {
         }
         let z_last = z_last.unwrap_or_else(|| prev.clone());
         let loss = loss(self.spec.loss(), z_last, prev, y);
+        between();
         let grads = loss.backward();
         (loss, grads)
     }
 
-    /// One training step's differentiation, results dropped (for timing and peak memory).
-    pub fn step(&self, x: &Tensor, y: &Tensor) {
-        let (loss, grads) = self.forward_backward(x, y);
+    /// One step's differentiation with `between()` called after forward and before
+    /// backward (to read what the graph holds), results dropped.
+    pub fn step_with(&self, x: &Tensor, y: &Tensor, between: impl FnOnce()) {
+        let (loss, grads) = self.forward_backward(x, y, between);
         drop(grads);
         drop(loss);
     }
 
+    /// One training step's differentiation, results dropped (for timing and peak memory).
+    pub fn step(&self, x: &Tensor, y: &Tensor) {
+        self.step_with(x, y, || {});
+    }
+
     /// The loss and every parameter's gradient (PyTorch naming and layout).
     pub fn grads(&self, x: &Tensor, y: &Tensor) -> Result<(f64, ParamSet)> {
-        let (loss, grads) = self.forward_backward(x, y);
+        let (loss, grads) = self.forward_backward(x, y, || {});
         let grads = param_grads(&self.name, &self.layers, &grads, self.dtype)?;
         Ok((read_scalar(&self.name, loss, self.dtype)?, grads))
     }
