@@ -364,7 +364,7 @@ pub fn outcome(cfg: &CheckpointConfig, res: &CheckpointResult, out: &Path) -> Re
 pub fn report_section(ctx: &Context) -> Result<Section> {
     let o = super::checkpoint::run(
         &CheckpointConfig::quick(),
-        &ctx.dir.join("data").join("lab-checkpoint"),
+        &ctx.dir.join("data").join("checkpoint"),
     )?;
     let mut s = outcome_section(&o, 2);
     s.title = "Lab: gradient checkpointing".into();

@@ -357,10 +357,7 @@ pub fn outcome(cfg: &ModesConfig, res: &ModesResult, out: &Path) -> Result<Outco
 
 /// The report section (quick setting).
 pub fn report_section(ctx: &Context) -> Result<Section> {
-    let o = super::modes::run(
-        &ModesConfig::quick(),
-        &ctx.dir.join("data").join("lab-modes"),
-    )?;
+    let o = super::modes::run(&ModesConfig::quick(), &ctx.dir.join("data").join("modes"))?;
     let mut s = outcome_section(&o, 3);
     s.title = "Lab: forward mode vs reverse mode".into();
     Ok(s)
