@@ -27,11 +27,15 @@ use crate::real::Real;
 use bplab_core::spec::KinkGrads;
 use bplab_core::{Activation, Error, Loss, NetSpec, Result};
 
+/// Per-layer weight and bias values `(W_l (n_out, n_in), b_l (n_out))` for every layer: a
+/// parameter tangent or a gradient.
+pub type LayerParams<T> = (Vec<Vec<T>>, Vec<Vec<T>>);
+
 /// A direction `v`: a tangent for the parameters (`Ẇ_l` `(n_out, n_in)`, `ḃ_l` `(n_out)`),
 /// for the input (`ẋ` `(B, n_in)`), or both. `None` is a zero tangent that costs nothing.
 #[derive(Debug, Clone)]
 pub struct Direction<T> {
-    pub params: Option<(Vec<Vec<T>>, Vec<Vec<T>>)>,
+    pub params: Option<LayerParams<T>>,
     pub x: Option<Vec<T>>,
 }
 
@@ -233,11 +237,7 @@ fn activation_tangent<T: Real>(
 
 /// The full gradient by forward mode: one JVP per parameter element, `v` the unit vector of
 /// that element. Returns `(∂L/∂W_l, ∂L/∂b_l)` in the model's layout.
-pub fn forward_mode_gradient<T: Real>(
-    model: &Model<T>,
-    x: &[T],
-    y: &[T],
-) -> (Vec<Vec<T>>, Vec<Vec<T>>) {
+pub fn forward_mode_gradient<T: Real>(model: &Model<T>, x: &[T], y: &[T]) -> LayerParams<T> {
     let spec = model.spec();
     let mut jvp = Jvp::new(spec, x.len() / spec.n_in());
     let mut v = Direction::zero_params(spec);
