@@ -36,7 +36,7 @@ pub enum Command {
     Experiment(crate::experiment::args::ExperimentArgs),
     /// Check, every experiment (quick) → report/index.html and report/summary.md.
     Report(ReportArgs),
-    /// The autograd internals lab: precision, overhead.
+    /// The autograd internals lab: forward vs reverse mode, checkpointing, precision, overhead.
     Lab(crate::lab::LabArgs),
 }
 
@@ -216,12 +216,7 @@ fn run(cli: Cli) -> Result<Outcome, Error> {
             })
         }
         Some(Command::Lab(a)) => {
-            let format = a.format()?;
-            let outcome = crate::lab::run(a)?;
-            Ok(Outcome {
-                stdout: crate::lab::render(&outcome, format)?,
-                code: 0,
-            })
+            crate::lab::run_cli(a).map(|(stdout, code)| Outcome { stdout, code })
         }
     }
 }

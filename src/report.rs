@@ -47,6 +47,11 @@ pub const SECTIONS: &[(&str, SectionFn)] = &[
     ("experiment residual", residual_section),
     ("experiment clip", clip_section),
     ("experiment train", train_section),
+    ("lab modes", crate::lab::modes_report::report_section),
+    (
+        "lab checkpoint",
+        crate::lab::checkpoint_report::report_section,
+    ),
     ("lab precision", crate::lab::precision_out::report_section),
     ("lab overhead", crate::lab::overhead_out::report_section),
 ];

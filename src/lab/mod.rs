@@ -1,14 +1,25 @@
-//! `bplab lab NAME`: the autograd internals lab — measurements of how backpropagation behaves
-//! inside the engines, each with a table, CSV/JSON and SVG plots under `--out`, a section in
-//! `docs/internals.md` and in the HTML report.
+//! `bplab lab NAME`: the autograd internals lab — the lesson's claims about how automatic
+//! differentiation works inside, turned into measurements on this machine. Each lab has a
+//! `Config` (a full default and a `quick()` setting for the report and the tests), a `run` that
+//! returns an [`Outcome`] (table, findings, plots, files), and a report section; every lab
+//! writes `NAME.csv`, `NAME.json` and `NAME*.svg` under `--out`, and `docs/internals.md` has
+//! a section per lab.
 //!
+//! - [`modes`]: forward mode (JVPs) against reverse mode as the parameter count grows, and
+//!   the one-input-many-outputs case where forward mode wins;
+//! - [`checkpoint`]: gradient checkpointing in the manual engine (segments of `k` layers) and
+//!   burn's `Balanced` strategy: peak bytes held against time per step;
 //! - [`precision`]: gradients in `f16` and `bf16` (candle and the manual engine) against the
 //!   `f64` truth, with static and dynamic loss scaling ([`scaler`]);
 //! - [`overhead`]: where a training step's time goes in each engine — forward, backward,
 //!   update, allocations, recorded graph nodes and the fixed cost per op ([`fit`]).
 
+pub mod checkpoint;
+pub mod checkpoint_report;
 pub mod fit;
 pub mod half_grads;
+pub mod modes;
+pub mod modes_report;
 pub mod overhead;
 pub mod overhead_out;
 pub mod precision;
@@ -16,6 +27,7 @@ pub mod precision_files;
 pub mod precision_out;
 pub mod scaler;
 
+pub use crate::engines::guard;
 use crate::experiment::Outcome;
 use crate::render::Format;
 use bplab_core::{Error, Result};
@@ -25,77 +37,127 @@ use std::path::PathBuf;
 /// Flags every lab takes.
 #[derive(Args, Debug, Clone)]
 pub struct LabCommon {
-    /// Write NAME.csv, NAME.json and the SVG plots here (default `results/lab-NAME/`).
+    /// Output directory (default results/lab/NAME/).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// table (default) or json.
+    /// table (default) or json (the document written to NAME.json).
     #[arg(long, default_value = "table", value_name = "FORMAT")]
     pub format: String,
-    /// The small setting (a few seconds).
+    /// The small setting the report and the tests use (seconds instead of minutes).
     #[arg(long)]
     pub quick: bool,
 }
 
-/// `bplab lab` subcommands.
 #[derive(Subcommand, Debug)]
 pub enum LabCommand {
+    /// Forward mode vs reverse mode: full-gradient cost as the parameter count grows.
+    Modes(modes::ModesArgs),
+    /// Gradient checkpointing: peak bytes held for backward vs time per step.
+    Checkpoint(checkpoint::CheckpointArgs),
     /// f16 and bf16 gradients against f64: error per layer, underflow, loss scaling.
     Precision(precision::PrecisionArgs),
     /// Where each engine's step time goes: forward, backward, update, allocations, graph ops.
     Overhead(overhead::OverheadArgs),
 }
 
-/// `bplab lab NAME`.
+impl LabCommand {
+    /// The flags every lab shares.
+    pub fn common(&self) -> &LabCommon {
+        match self {
+            LabCommand::Modes(a) => &a.common,
+            LabCommand::Checkpoint(a) => &a.common,
+            LabCommand::Precision(a) => &a.common,
+            LabCommand::Overhead(a) => &a.common,
+        }
+    }
+}
+
 #[derive(Args, Debug)]
 pub struct LabArgs {
     #[command(subcommand)]
     pub command: LabCommand,
 }
 
-impl LabArgs {
-    /// `--format` of the chosen lab.
-    pub fn format(&self) -> Result<Format> {
-        let common = match &self.command {
-            LabCommand::Precision(a) => &a.common,
-            LabCommand::Overhead(a) => &a.common,
-        };
-        common.format.parse()
-    }
+/// The default output directory of lab `name`: `results/lab/NAME/`.
+pub fn default_out(name: &str) -> PathBuf {
+    PathBuf::from("results").join("lab").join(name)
 }
 
-/// Runs the lab.
-pub fn run(args: LabArgs) -> Result<Outcome> {
+/// Runs the lab named by `args`.
+pub fn run(args: LabArgs) -> Result<Outcome, Error> {
     match args.command {
+        LabCommand::Modes(a) => modes::run(&a.config()?, &a.common.out_dir("modes")),
+        LabCommand::Checkpoint(a) => checkpoint::run(&a.config()?, &a.common.out_dir("checkpoint")),
         LabCommand::Precision(a) => precision::run_args(a),
         LabCommand::Overhead(a) => overhead::run_args(a),
     }
 }
 
-/// What `bplab lab` prints: the tables and findings, or (`json`) the `NAME.json` document the
-/// lab wrote.
-pub fn render(o: &Outcome, format: Format) -> Result<String> {
-    match format {
-        Format::Table => Ok(crate::experiment::args::render(o)),
-        Format::Json => {
-            let path = o
-                .files
-                .iter()
-                .find(|f| f.extension().is_some_and(|e| e == "json"))
-                .ok_or_else(|| Error::Parse(format!("lab {}: no JSON document written", o.name)))?;
-            std::fs::read_to_string(path).map_err(|e| Error::File {
-                path: path.display().to_string(),
-                reason: e.to_string(),
-            })
-        }
+impl LabCommon {
+    /// `--out`, or `results/lab/NAME/`.
+    pub fn out_dir(&self, name: &str) -> PathBuf {
+        self.out.clone().unwrap_or_else(|| default_out(name))
     }
 }
 
-/// `results/lab-NAME/` unless `--out` says otherwise.
+/// `--out`, or `results/lab/NAME/` (the same as [`LabCommon::out_dir`]).
 pub fn out_dir(common: &LabCommon, name: &str) -> PathBuf {
-    common
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("results").join(format!("lab-{name}")))
+    common.out_dir(name)
+}
+
+/// `bplab lab …` from the command line: the text to print (the table and where the files
+/// are, or the JSON document) and the exit status (1 when a built-in check failed).
+pub fn run_cli(args: LabArgs) -> Result<(String, u8)> {
+    let format: Format = args.command.common().format.parse()?;
+    let outcome = run(args)?;
+    let code = if outcome.engines_agree { 0 } else { 1 };
+    let stdout = match format {
+        Format::Table => crate::experiment::args::render(&outcome),
+        Format::Json => {
+            let want = format!("{}.json", outcome.name);
+            let path = outcome
+                .files
+                .iter()
+                .find(|f| f.file_name().is_some_and(|n| n.to_string_lossy() == want))
+                .ok_or_else(|| Error::Parse(format!("lab {}: no {want} written", outcome.name)))?;
+            std::fs::read_to_string(path).map_err(|e| Error::File {
+                path: path.display().to_string(),
+                reason: e.to_string(),
+            })?
+        }
+    };
+    Ok((stdout, code))
+}
+
+/// A comma-separated list of counts, each in `1..=max` (`flag` names the option in errors).
+pub fn counts(flag: &str, s: &str, max: usize) -> Result<Vec<usize>> {
+    s.split(',')
+        .map(|x| match x.trim().parse::<usize>() {
+            Ok(n) if (1..=max).contains(&n) => Ok(n),
+            _ => Err(Error::Parse(format!(
+                "{flag}: '{}' is not a whole number from 1 to {max}",
+                x.trim()
+            ))),
+        })
+        .collect()
+}
+
+/// `n` within `1..=max`.
+pub fn count(flag: &str, n: usize, max: usize) -> Result<usize> {
+    if (1..=max).contains(&n) {
+        Ok(n)
+    } else {
+        Err(Error::Parse(format!("{flag}: {n} is not from 1 to {max}")))
+    }
+}
+
+/// Median of `values` (sorted in place); NaN for none.
+pub fn median(values: &mut [f64]) -> f64 {
+    if values.is_empty() {
+        return f64::NAN;
+    }
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
 }
 
 /// A whole number from `lo` to `hi` for `flag`, else a usage error.
@@ -108,5 +170,3 @@ pub fn in_range(flag: &str, v: usize, lo: usize, hi: usize) -> Result<usize> {
         )))
     }
 }
-
-pub use crate::engines::guard;

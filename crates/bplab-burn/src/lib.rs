@@ -16,6 +16,7 @@
 //! tests measured (op precision, ReLU at 0, leaf-only gradients).
 
 pub mod backend;
+pub mod checkpointing;
 pub mod convert;
 pub mod custom;
 pub mod engine;

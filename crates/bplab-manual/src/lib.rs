@@ -15,11 +15,13 @@
 //! the literal reverse; [`engine`] adapts it to [`bplab_core::Engine`].
 
 pub mod activation;
+pub mod checkpoint;
 pub mod dense;
 pub mod engine;
 pub mod fastmath;
 pub mod fault;
 pub mod half_real;
+pub mod jvp;
 pub mod linear;
 pub mod loss;
 pub mod matmul;
