@@ -15,10 +15,12 @@
 //!   update, allocations, recorded graph nodes and the fixed cost per op ([`fit`]).
 
 pub mod checkpoint;
+pub mod checkpoint_config;
 pub mod checkpoint_report;
 pub mod fit;
 pub mod half_grads;
 pub mod modes;
+pub mod modes_config;
 pub mod modes_report;
 pub mod overhead;
 pub mod overhead_out;
