@@ -3,22 +3,11 @@
 //! and one-line errors for bad selections. Timings are never asserted here (they belong to
 //! the benchmarks themselves); only structure and allocation counts, which are exact.
 
-use bplab::bench::configs::{flops, BenchConfig, Op, CONFIGS};
-use serde_json::Value;
-use std::process::Command;
+mod common;
 
-fn bplab(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_bplab"))
-        .args(args)
-        .env("BPLAB_QUIET", "1")
-        .output()
-        .unwrap();
-    (
-        out.status.code().expect("exited, not killed"),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use bplab::bench::configs::{flops, BenchConfig, Op, CONFIGS};
+use common::cli::{assert_usage_error, bplab};
+use serde_json::Value;
 
 #[test]
 fn json_has_the_contract_shape_and_the_manual_engine_allocates_nothing_per_step() {
@@ -87,11 +76,7 @@ fn bad_selections_are_one_line_usage_errors() {
         (vec!["bench", "--format", "xml"], "--format"),
         (vec!["bench", "--engine", "torch"], "--engine"),
     ] {
-        let (code, stdout, stderr) = bplab(&args);
-        assert_eq!(code, 2, "{args:?}: {stderr}");
-        assert!(stdout.is_empty(), "{args:?}");
-        assert_eq!(stderr.trim_end().lines().count(), 1, "{args:?}: {stderr}");
-        assert!(stderr.contains(needle), "{args:?}: {stderr}");
+        assert_usage_error(&args, &[needle]);
     }
 }
 

@@ -4,23 +4,12 @@
 
 mod common;
 
+use common::cli::bplab;
+
 use bplab::precision::tolerance_for;
 use bplab_core::spec::KinkGrads;
 use bplab_core::{json, Comparison, DType, Tolerance};
 use common::fixtures;
-use std::process::Command;
-
-fn bplab(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_bplab"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 use bplab::engines::ENGINE_NAMES as ENGINES;
 

@@ -1,33 +1,11 @@
 //! Bad input, end to end through the binary: each mistake exits with status 2 and one line
 //! on stderr that names the problem; none panics and nothing is printed on stdout.
 
+mod common;
+
 use bplab_core::{DType, ParamSet, Tensor};
+use common::cli::{assert_usage_error, bplab};
 use std::path::PathBuf;
-use std::process::Command;
-
-fn bplab(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_bplab"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().expect("exited, not killed"),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-/// Asserts exit 2, empty stdout, exactly one stderr line containing every `needle`.
-#[track_caller]
-fn assert_usage_error(args: &[&str], needles: &[&str]) {
-    let (code, stdout, stderr) = bplab(args);
-    assert_eq!(code, 2, "{args:?}: stderr {stderr}");
-    assert!(stdout.is_empty(), "{args:?}: stdout {stdout}");
-    assert_eq!(stderr.trim_end().lines().count(), 1, "{args:?}: {stderr}");
-    for n in needles {
-        assert!(stderr.contains(n), "{args:?}: '{n}' not in {stderr}");
-    }
-}
 
 fn tmp(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("bplab-cli-errors-{}", std::process::id()));

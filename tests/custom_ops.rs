@@ -8,12 +8,15 @@
 
 #![cfg(all(feature = "burn", feature = "candle"))]
 
+mod common;
+
 use bplab::check::{self, CheckConfig, CheckReport};
 use bplab::netargs::{NetArgs, Resolved};
 use bplab_burn::BurnEngine;
 use bplab_candle::CandleEngine;
 use bplab_core::{DType, Engine};
 use bplab_manual::{CustomOps, Fault};
+use common::cli::bplab;
 
 fn engines(fault: Fault) -> Vec<Box<dyn Engine>> {
     let custom = CustomOps { fault };
@@ -156,18 +159,6 @@ fn other_planted_bugs_are_flagged_too() {
             "{engine}:\n{table}"
         );
     }
-}
-
-fn bplab(args: &[&str]) -> (i32, String, String) {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_bplab"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
 }
 
 #[test]

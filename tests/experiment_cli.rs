@@ -1,21 +1,9 @@
 //! `bplab experiment` and `bplab report` end to end: bad flags are one-line errors with exit
 //! status 2, a run writes its files where `--out` says.
 
-use std::process::Command;
+mod common;
 
-fn bplab(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_bplab"))
-        .args(args)
-        .env("BPLAB_QUIET", "1")
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
+use common::cli::{assert_usage_error, bplab};
 #[test]
 fn bad_experiment_flags_are_one_line_errors() {
     for (args, want) in [
@@ -36,11 +24,7 @@ fn bad_experiment_flags_are_one_line_errors() {
             "--engine",
         ),
     ] {
-        let (code, stdout, stderr) = bplab(args);
-        assert_eq!(code, 2, "{args:?}: {stderr}");
-        assert!(stdout.is_empty(), "{args:?}: {stdout}");
-        assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
-        assert!(stderr.contains(want), "{args:?}: {stderr}");
+        assert_usage_error(args, &[want]);
     }
 }
 

@@ -3,6 +3,8 @@
 //! Disabled; the memory claim at a small size (the counting allocator is installed here, as
 //! in the binary); the command line's usage errors.
 
+mod common;
+
 use bplab::lab::checkpoint::{
     burn_grads, checkpointed_grads, measure_all, plain_grads, CheckpointConfig, Method, Row,
     Segment,
@@ -12,7 +14,7 @@ use bplab_burn::checkpointing::Checkpointing;
 use bplab_core::{Activation, DType, Init, Loss, NetSpec, Tensor};
 use bplab_manual::checkpoint::sqrt_segment;
 use bplab_manual::{Model, Real};
-use std::process::Command;
+use common::cli::{assert_usage_error, bplab};
 use std::sync::Mutex;
 
 #[global_allocator]
@@ -174,19 +176,6 @@ fn sqrt_checkpointing_holds_far_less_than_the_plain_pass() {
     assert!(growth(held(p16), held(plain)) > 3.2, "{p16:?} {plain:?}");
 }
 
-fn bplab(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_bplab"))
-        .args(args)
-        .env("BPLAB_QUIET", "1")
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
 #[test]
 fn bad_lab_checkpoint_flags_are_one_line_errors() {
     for (args, want) in [
@@ -202,11 +191,7 @@ fn bad_lab_checkpoint_flags_are_one_line_errors() {
             "limit",
         ),
     ] {
-        let (code, stdout, stderr) = bplab(args);
-        assert_eq!(code, 2, "{args:?}: {stderr}");
-        assert!(stdout.is_empty(), "{args:?}: {stdout}");
-        assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
-        assert!(stderr.contains(want), "{args:?}: {stderr}");
+        assert_usage_error(args, &[want]);
     }
 }
 

@@ -2,12 +2,14 @@
 //! topologies; a JVP along an input direction equals reverse mode's one-backward-per-output
 //! answer; the headline cost claims at a small size; the command line's usage errors.
 
+mod common;
+
 use bplab::lab::modes::{compare_gradients, model, random_batch, sweep_spec, AGREEMENT};
 use bplab_core::presets::Preset;
 use bplab_core::{Activation, Loss, NetSpec};
 use bplab_manual::jvp::{forward_mode_gradient, reverse_output_directional, Direction, Jvp};
 use bplab_manual::{Backward, Cache, Model};
-use std::process::Command;
+use common::cli::{assert_usage_error, bplab};
 use std::time::Instant;
 
 /// Every activation, both losses, residual and plain, a non-square layer, a width-1 layer.
@@ -163,19 +165,6 @@ fn forward_mode_costs_one_jvp_per_parameter_and_wins_for_one_input_direction() {
     );
 }
 
-fn bplab(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_bplab"))
-        .args(args)
-        .env("BPLAB_QUIET", "1")
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
 #[test]
 fn bad_lab_modes_flags_are_one_line_errors() {
     for (args, want) in [
@@ -185,11 +174,7 @@ fn bad_lab_modes_flags_are_one_line_errors() {
         (&["lab", "modes", "--fm-budget", "-1"][..], "--fm-budget"),
         (&["lab", "nosuchlab"][..], "nosuchlab"),
     ] {
-        let (code, stdout, stderr) = bplab(args);
-        assert_eq!(code, 2, "{args:?}: {stderr}");
-        assert!(stdout.is_empty(), "{args:?}: {stdout}");
-        assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
-        assert!(stderr.contains(want), "{args:?}: {stderr}");
+        assert_usage_error(args, &[want]);
     }
 }
 

@@ -2,10 +2,12 @@
 //! manual engine allocates nothing per step, the frameworks record ops and the same number
 //! at every batch size — and the intercept fit reproduces a synthetic line exactly.
 
+mod common;
+
 use bplab::bench::alloc::CountingAlloc;
 use bplab::lab::fit::LineFit;
 use bplab::lab::overhead::{measure_all, OverheadConfig};
-use std::process::Command;
+use common::cli::assert_usage_error;
 
 #[global_allocator]
 static ALLOC: CountingAlloc = CountingAlloc;
@@ -60,14 +62,6 @@ fn bad_flags_are_one_line_usage_errors() {
         (&["lab", "overhead", "--config", "bogus"][..], "--config"),
         (&["lab", "overhead", "--engine", "bogus"][..], "--engine"),
     ] {
-        let out = Command::new(env!("CARGO_BIN_EXE_bplab"))
-            .args(args)
-            .env("BPLAB_QUIET", "1")
-            .output()
-            .unwrap();
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
-        assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
-        assert!(stderr.contains(want), "{args:?}: {stderr}");
+        assert_usage_error(args, &[want]);
     }
 }

@@ -2,6 +2,8 @@
 //! network, f16 gradients of the assignment network are within the stated tolerance of f64,
 //! and the dynamic scaler follows GradScaler's rule.
 
+mod common;
+
 use bplab::lab::precision::{
     half_grads, measure, network, truth, HalfEngine, HalfType, Net, PrecisionConfig, Scaling,
     F16_ASSIGNMENT_TOL,
@@ -9,7 +11,7 @@ use bplab::lab::precision::{
 use bplab::lab::precision_out::{best_static, cell};
 use bplab::lab::scaler::Verdict;
 use bplab_core::tolerance::assert_close;
-use std::process::Command;
+use common::cli::assert_usage_error;
 
 #[test]
 fn loss_scaling_reduces_underflow_and_the_scaler_backs_off_and_grows() {
@@ -82,14 +84,6 @@ fn bad_flags_are_one_line_usage_errors() {
         (&["lab", "precision", "--depth", "0"][..], "--depth"),
         (&["lab", "precision", "--format", "xml"][..], "--format"),
     ] {
-        let out = Command::new(env!("CARGO_BIN_EXE_bplab"))
-            .args(args)
-            .env("BPLAB_QUIET", "1")
-            .output()
-            .unwrap();
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
-        assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
-        assert!(stderr.contains(want), "{args:?}: {stderr}");
+        assert_usage_error(args, &[want]);
     }
 }

@@ -331,19 +331,7 @@ pub fn outcome(cfg: &CheckpointConfig, res: &CheckpointResult, out: &Path) -> Re
         "Gradient checkpointing: depth {:?}, width {}, batch {}, {} (tanh, mse); burn-flex for burn's strategies",
         cfg.depths, cfg.width, cfg.batch, cfg.dtype
     );
-    let bullet = |f: &String| format!("- {f}\n");
-    let text = format!(
-        "{title}\n\n{}\n{}\n{}",
-        tab.render(),
-        checks.render(),
-        facts.iter().map(bullet).collect::<String>()
-    );
-    let markdown = format!(
-        "{}\n{}\n{}",
-        tab.markdown(),
-        checks.markdown(),
-        facts.iter().map(bullet).collect::<String>()
-    );
+    let (text, markdown) = super::body(&title, &[&tab, &checks], &facts);
     let plots = plots(res, cfg);
     let mut dir = OutDir::new(out);
     dir.csv("checkpoint", &to_csv(res))?;

@@ -31,7 +31,7 @@ pub mod scaler;
 
 pub use crate::engines::guard;
 use crate::experiment::Outcome;
-use crate::render::Format;
+use crate::render::{Format, Table};
 use bplab_core::{Error, Result};
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
@@ -171,4 +171,14 @@ pub fn in_range(flag: &str, v: usize, lo: usize, hi: usize) -> Result<usize> {
             "{flag}: {v} is not from {lo} to {hi}"
         )))
     }
+}
+
+/// A lab's printed text and its Markdown: the `title` (text only), every table, then the
+/// findings as bullets.
+pub fn body(title: &str, tables: &[&Table], findings: &[String]) -> (String, String) {
+    let bullets: String = findings.iter().map(|f| format!("- {f}\n")).collect();
+    let join = |f: fn(&Table) -> String| tables.iter().map(|t| f(t)).collect::<Vec<_>>().join("\n");
+    let text = format!("{title}\n\n{}\n{bullets}", join(Table::render));
+    let markdown = format!("{}\n{bullets}", join(Table::markdown));
+    (text, markdown)
 }

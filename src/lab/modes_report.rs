@@ -325,19 +325,7 @@ pub fn outcome(cfg: &ModesConfig, res: &ModesResult, out: &Path) -> Result<Outco
         "Forward vs reverse mode (manual engine, f64, batch {}): widths at depth {}, depths at width {}; sensitivity n_in = {} → 64 → 64 → M",
         cfg.batch, cfg.width_depth, cfg.depth_width, cfg.sensitivity_inputs
     );
-    let bullet = |f: &String| format!("- {f}\n");
-    let text = format!(
-        "{title}\n\n{}\n{}\n{}",
-        sweep.render(),
-        sens.render(),
-        facts.iter().map(bullet).collect::<String>()
-    );
-    let markdown = format!(
-        "{}\n{}\n{}",
-        sweep.markdown(),
-        sens.markdown(),
-        facts.iter().map(bullet).collect::<String>()
-    );
+    let (text, markdown) = super::body(&title, &[&sweep, &sens], &facts);
     let plots = plots(res);
     let mut dir = OutDir::new(out);
     dir.csv("modes", &to_csv(res))?;

@@ -2,6 +2,7 @@
 //! that an engine's gradients agree with finite differences.
 #![allow(dead_code)]
 
+pub mod cli;
 pub mod fixtures;
 
 use bplab_core::gradcheck::{finite_differences, FdConfig};

@@ -59,27 +59,23 @@ pub fn dense(x: Tensor<2>, w: Tensor<2>, b: Tensor<1>, layer: Dense) -> (Tensor<
     (Tensor::from_dispatch(z), Tensor::from_dispatch(h))
 }
 
-impl DenseBackend for NdArray {
-    fn dense(
-        x: FloatTensor<Self>,
-        w: FloatTensor<Self>,
-        b: FloatTensor<Self>,
-        layer: Dense,
-    ) -> (FloatTensor<Self>, FloatTensor<Self>) {
-        forward::<Self>(x, w, b, layer)
-    }
+/// The execution backends: [`forward`] on the backend's own tensors.
+macro_rules! dense_on_execution_backend {
+    ($($backend:ty),*) => {$(
+        impl DenseBackend for $backend {
+            fn dense(
+                x: FloatTensor<Self>,
+                w: FloatTensor<Self>,
+                b: FloatTensor<Self>,
+                layer: Dense,
+            ) -> (FloatTensor<Self>, FloatTensor<Self>) {
+                forward::<Self>(x, w, b, layer)
+            }
+        }
+    )*};
 }
 
-impl DenseBackend for Flex {
-    fn dense(
-        x: FloatTensor<Self>,
-        w: FloatTensor<Self>,
-        b: FloatTensor<Self>,
-        layer: Dense,
-    ) -> (FloatTensor<Self>, FloatTensor<Self>) {
-        forward::<Self>(x, w, b, layer)
-    }
-}
+dense_on_execution_backend!(NdArray, Flex);
 
 /// What the backward step keeps from forward (PyTorch's `ctx.save_for_backward`): the input,
 /// the weight (burn layout) and both outputs, as the inner backend's tensors.
