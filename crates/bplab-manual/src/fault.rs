@@ -5,9 +5,9 @@
 //! checker reports a mismatch; `bplab check --plant NAME` does the same for a user, on the
 //! engines whose backward is hand-written (`manual`, `burn-custom`, `candle-custom`).
 
-use crate::activation::activation_backward;
-use crate::linear::linear_backward;
-use crate::loss::cross_entropy_backward;
+use crate::layers::activation::activation_backward;
+use crate::layers::linear::linear_backward;
+use crate::layers::loss::cross_entropy_backward;
 use crate::real::Real;
 use bplab_core::spec::KinkGrads;
 use bplab_core::Activation;

@@ -15,8 +15,8 @@
 //! plain triple loop, accumulating in the half type, and `tanh_slice` keeps the trait's
 //! element-by-element default.
 
-use crate::matmul::MatRef;
-use crate::packed::Dst;
+use crate::kernels::matmul::MatRef;
+use crate::kernels::packed::Dst;
 use crate::real::Real;
 pub use half::{bf16, f16};
 
@@ -84,7 +84,7 @@ half_real!(bf16);
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::matmul::matmul;
+    use crate::kernels::matmul::matmul;
 
     #[test]
     fn each_operation_rounds_to_the_half_type() {

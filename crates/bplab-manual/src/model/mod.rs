@@ -8,11 +8,15 @@
 //! allocates nothing. [`Model::forward`] and [`Model::backward`] are the same code with fresh
 //! buffers.
 
-use crate::activation::activation_forward;
+pub mod dense;
+pub mod engine;
+pub mod trainer;
+
+use crate::layers::activation::activation_forward;
 
 use crate::fault::{Fault, Kernels};
-use crate::linear::linear_forward;
-use crate::loss::{cross_entropy_forward, mse_backward, mse_forward};
+use crate::layers::linear::linear_forward;
+use crate::layers::loss::{cross_entropy_forward, mse_backward, mse_forward};
 use crate::real::Real;
 use bplab_core::spec::KinkGrads;
 use bplab_core::{Loss, NetSpec, ParamSet};

@@ -1,4 +1,4 @@
-//! The large-product kernel behind [`crate::matmul::matmul`]: a blocked GEMM in the classic
+//! The large-product kernel behind [`crate::kernels::matmul::matmul`]: a blocked GEMM in the classic
 //! layout (Goto & van de Geijn) — `B` copied into `KC × NR` column panels, and a
 //! register-blocked micro-kernel that accumulates an `MR × NR` tile of `C` from `MR` rows of `A`
 //! (read in place through their strides; only a last partial panel is copied) and one panel.
@@ -8,7 +8,7 @@
 //! over fixed-size arrays; compiled with AVX2 and FMA enabled (chosen at run time), the
 //! compiler keeps the tile in vector registers and issues fused multiply–adds.
 
-use crate::matmul::MatRef;
+use crate::kernels::matmul::MatRef;
 use crate::real::Real;
 
 /// Depth of one packed block (rows of a `B` panel, columns of an `A` panel).

@@ -15,7 +15,7 @@
 //! Softmax acts on a whole row: `a_k = e^{z_k} / Σ_j e^{z_j}`, with Jacobian
 //! `∂a_k/∂z_j = a_k (1[k = j] − a_j)`, so the backward is the vector–Jacobian product
 //! `δ_j = a_j (g_j − Σ_k g_k a_k)` for `g = ∂L/∂a`. With cross-entropy the fused form in
-//! [`crate::loss`] is used instead.
+//! [`crate::layers::loss`] is used instead.
 
 use crate::real::Real;
 use bplab_core::spec::{KinkGrads, LEAKY_SLOPE};

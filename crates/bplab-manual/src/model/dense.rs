@@ -14,9 +14,9 @@
 //! The backward reads `x`, `z` and `h` as forward produced them: a framework either saves them
 //! (candle: in the op; burn: in the backward step's state) or recomputes them.
 
-use crate::activation::activation_forward;
+use crate::layers::activation::activation_forward;
 use crate::fault::{Fault, Kernels};
-use crate::linear::linear_forward;
+use crate::layers::linear::linear_forward;
 use crate::real::Real;
 use bplab_core::spec::{bias_name, weight_name, KinkGrads};
 use bplab_core::{Activation, Error, Loss, NetSpec, Result};

@@ -3,7 +3,7 @@
 use crate::fault::Fault;
 use crate::model::Model;
 use crate::real::Real;
-use crate::trainer::ManualTrainer;
+use crate::model::trainer::ManualTrainer;
 use bplab_core::spec::{bias_name, weight_name, KinkGrads};
 use bplab_core::train::Trainer;
 use bplab_core::{

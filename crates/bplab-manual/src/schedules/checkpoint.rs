@@ -15,9 +15,9 @@
 //! bit-identical to [`crate::Model::backward_into`]'s. The kinks' derivative at exactly 0
 //! follows [`KinkGrads::PYTORCH`], the model's default.
 
-use crate::activation::{activation_backward, activation_forward};
-use crate::linear::{linear_backward, linear_forward};
-use crate::loss::{cross_entropy_backward, cross_entropy_forward, mse_backward, mse_forward};
+use crate::layers::activation::{activation_backward, activation_forward};
+use crate::layers::linear::{linear_backward, linear_forward};
+use crate::layers::loss::{cross_entropy_backward, cross_entropy_forward, mse_backward, mse_forward};
 use crate::model::Model;
 use crate::real::Real;
 use bplab_core::spec::KinkGrads;

@@ -8,7 +8,7 @@
 //! `Value`), then `lr · (k · g)`, then `θ − lr · (k · g)`; so in f64 every engine's trainer
 //! agrees to rounding.
 
-use crate::matmul::dot;
+use crate::kernels::matmul::dot;
 use crate::model::{Backward, Cache, Model};
 use crate::real::Real;
 use bplab_core::spec::{bias_name, weight_name};

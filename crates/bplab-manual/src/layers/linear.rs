@@ -9,7 +9,7 @@
 //! The sums over the batch are sums, not means: the `1/B` of the batch-mean loss is already
 //! inside `δ` (it enters once, in the loss's seed gradient).
 
-use crate::matmul::{matmul, MatRef};
+use crate::kernels::matmul::{matmul, MatRef};
 use crate::real::Real;
 
 /// `z = h_prev Wᵀ + b`: the bias broadcast into `z`, then the product added (one pass of the

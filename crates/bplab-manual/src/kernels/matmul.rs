@@ -5,13 +5,13 @@
 //! Two kernels compute the same sum. Small products (the lesson's 4-5-3-2 network, a batch of
 //! one) run through plain loops whose inner loop is contiguous in memory and free of calls, so
 //! a tiny network costs nanoseconds, not a kernel dispatch. Products of at least
-//! [`PACKED_MIN`] multiply–adds go to the packed kernel ([`crate::packed`]: panels copied into
+//! [`PACKED_MIN`] multiply–adds go to the packed kernel ([`crate::kernels::packed`]: panels copied into
 //! a reused per-thread buffer, a register-tiled FMA micro-kernel), split over two cores
-//! ([`crate::pool`]) from [`PARALLEL_MIN`] on. The order of the additions differs between the
+//! ([`crate::kernels::pool`]) from [`PARALLEL_MIN`] on. The order of the additions differs between the
 //! kernels, so results differ in the last bits, never more.
 
-use crate::packed::Dst;
-use crate::pool::split2;
+use crate::kernels::packed::Dst;
+use crate::kernels::pool::split2;
 use crate::real::Real;
 
 /// Products with at least this many multiply–adds (`m·n·k`), and at least [`PACKED_MIN_ROWS`]

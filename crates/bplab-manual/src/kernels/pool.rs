@@ -1,5 +1,5 @@
 //! Two cores for one product: a single worker thread, started on first use, so splitting a
-//! product in two costs no thread spawn and no allocation. Used by [`crate::matmul`] for
+//! product in two costs no thread spawn and no allocation. Used by [`crate::kernels::matmul`] for
 //! products large enough to pay the hand-off.
 //!
 //! Hand-offs are counted in two atomics (`posted`, `finished`). Both sides spin for a short

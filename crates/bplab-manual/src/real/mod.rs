@@ -1,8 +1,10 @@
 //! [`Real`]: the few scalar operations the hand-written layers need, for `f32` and `f64`.
 //! Transcendentals the standard library lacks (`erf`) come from `libm`.
 
-use crate::matmul::MatRef;
-use crate::packed::{self, Dst};
+pub mod half_real;
+
+use crate::kernels::matmul::MatRef;
+use crate::kernels::packed::{self, Dst};
 use std::cell::RefCell;
 use std::fmt::Debug;
 use std::ops::{Add, AddAssign, Div, Mul, MulAssign, Neg, Sub, SubAssign};
@@ -35,7 +37,7 @@ pub trait Real:
     fn ln(self) -> Self;
     fn tanh(self) -> Self;
     fn erf(self) -> Self;
-    /// `a[i] = tanh(z[i])` over a buffer (f32: in SIMD lanes, see [`crate::fastmath`]).
+    /// `a[i] = tanh(z[i])` over a buffer (f32: in SIMD lanes, see [`crate::kernels::fastmath`]).
     fn tanh_slice(z: &[Self], a: &mut [Self]) {
         for (a, &z) in a.iter_mut().zip(z) {
             *a = z.tanh();
@@ -44,10 +46,10 @@ pub trait Real:
     /// `self · a + b` with one rounding (a fused multiply–add).
     fn mul_add(self, a: Self, b: Self) -> Self;
     /// `C = [C +] A·B` through the packed kernel with this type's tile, on this thread's
-    /// reusable packing buffer. Shapes as in [`crate::packed::gemm`].
+    /// reusable packing buffer. Shapes as in [`crate::kernels::packed::gemm`].
     ///
     /// # Safety
-    /// As [`crate::packed::gemm`]: `c` addresses the `(m, n)` destination, owned by this call.
+    /// As [`crate::kernels::packed::gemm`]: `c` addresses the `(m, n)` destination, owned by this call.
     unsafe fn packed_gemm(c: Dst<Self>, a: MatRef<'_, Self>, b: MatRef<'_, Self>, accumulate: bool);
 }
 
@@ -116,7 +118,7 @@ impl Real for f32 {
         f32::mul_add(self, a, b)
     }
     fn tanh_slice(z: &[Self], a: &mut [Self]) {
-        crate::fastmath::tanh_f32(z, a)
+        crate::kernels::fastmath::tanh_f32(z, a)
     }
     unsafe fn packed_gemm(
         c: Dst<Self>,

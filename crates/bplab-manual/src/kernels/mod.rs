@@ -1,0 +1,4 @@
+pub mod fastmath;
+pub mod matmul;
+pub mod packed;
+mod pool;

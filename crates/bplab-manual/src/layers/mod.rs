@@ -1,0 +1,3 @@
+pub mod activation;
+pub mod linear;
+pub mod loss;
