@@ -1,6 +1,6 @@
 //! `forward`: The loss alone.
 
-use bplab::bench::configs::Op;
+use bplab_harness::workload::Op;
 use criterion::Criterion;
 
 /// Every engine × configuration.

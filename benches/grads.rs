@@ -1,6 +1,6 @@
 //! `grads`: Forward and backward: the loss and every parameter gradient.
 
-use bplab::bench::configs::Op;
+use bplab_harness::workload::Op;
 use criterion::Criterion;
 
 /// Every engine × configuration.

@@ -1,10 +1,10 @@
 //! One benchmark group over the engine × configuration matrix for one operation, with a
 //! `BenchmarkId` per engine and configuration and the operation's FLOPs as throughput.
 
-use bplab::bench::configs::{flops, Op, CONFIGS};
-use bplab::bench::run::BENCH_SGD;
-use bplab::engines;
 use bplab_core::DType;
+use bplab_harness::engines;
+use bplab_harness::workload::BENCH_SGD;
+use bplab_harness::workload::{flops, Op, CONFIGS};
 use criterion::{BenchmarkId, Criterion, Throughput};
 use std::hint::black_box;
 use std::time::Duration;

@@ -1,6 +1,6 @@
 //! `train_step`: Grads, then the SGD update.
 
-use bplab::bench::configs::Op;
+use bplab_harness::workload::Op;
 use criterion::Criterion;
 
 /// Every engine × configuration.

@@ -1,12 +1,12 @@
 //! The `bplab` command line (clap): subcommands, their flags, and the exit-status contract —
 //! 0 success, 1 a check that ran and failed, 2 a usage or input error reported on one line.
 
-use crate::check::{self, CheckConfig};
-use crate::engines;
-use crate::grads;
-use crate::netargs::NetArgs;
-use crate::render::Format;
 use bplab_core::{DType, Error, Tolerance};
+use bplab_harness::check::{self, CheckConfig};
+use bplab_harness::engines;
+use bplab_harness::grads;
+use bplab_harness::netargs::NetArgs;
+use bplab_output::table::Format;
 use clap::{Args, Parser, Subcommand};
 use std::ffi::OsString;
 use std::io::Write;
@@ -27,43 +27,17 @@ pub enum Command {
     /// Every engine's gradients against finite differences and against the manual engine.
     Check(CheckArgs),
     /// Times forward, grads and train_step (f32) for every engine × configuration.
-    Bench(BenchArgs),
+    Bench(bplab_bench::cli::BenchArgs),
     /// Every forward value and gradient of one pass, layer by layer, with the gradient flow.
     Viz(VizArgs),
     /// The interactive visualizer in the browser, with a JSON API (blocks until stopped).
     Serve(ServeArgs),
     /// Measure a claim of the lesson on every engine: init, residual, clip, train.
-    Experiment(crate::experiment::args::ExperimentArgs),
+    Experiment(bplab_experiment::args::ExperimentArgs),
     /// Check, every experiment (quick) → report/index.html and report/summary.md.
     Report(ReportArgs),
     /// The autograd internals lab: forward vs reverse mode, checkpointing, precision, overhead.
-    Lab(crate::lab::LabArgs),
-}
-
-/// `bplab bench` flags.
-#[derive(Args, Debug)]
-pub struct BenchArgs {
-    /// Shorter measurements: the whole matrix in well under a minute.
-    #[arg(long)]
-    pub quick: bool,
-    /// manual, burn-ndarray, burn-flex, candle, burn-custom, candle-custom, a comma-separated list, or all.
-    #[arg(long, default_value = "all", value_name = "NAME")]
-    pub engine: String,
-    /// Configurations (seed-b1, seed-b64, mnist-b64, wide-b256, deep20-b32), comma-separated, or all.
-    #[arg(long, default_value = "all", value_name = "LIST")]
-    pub config: String,
-    /// Operations (forward, grads, train_step), comma-separated, or all.
-    #[arg(long, default_value = "all", value_name = "LIST")]
-    pub op: String,
-    /// table (default), json or markdown.
-    #[arg(long, default_value = "table", value_name = "FORMAT")]
-    pub format: String,
-    /// Time grads against batch size and width instead, writing CSV and an SVG plot.
-    #[arg(long)]
-    pub sweep: bool,
-    /// Where --sweep writes its files.
-    #[arg(long, default_value = "results/bench-sweep", value_name = "DIR")]
-    pub out: std::path::PathBuf,
+    Lab(bplab_lab::LabArgs),
 }
 
 #[derive(Args, Debug)]
@@ -197,11 +171,11 @@ fn run(cli: Cli) -> Result<Outcome, Error> {
         Some(Command::Grads(a)) => run_grads(a),
         Some(Command::Check(a)) => run_check(a),
         Some(Command::Bench(a)) => {
-            crate::bench::cli::run(a).map(|(stdout, code)| Outcome { stdout, code })
+            bplab_bench::cli::run(a).map(|(stdout, code)| Outcome { stdout, code })
         }
         Some(Command::Viz(a)) => run_viz(a),
         Some(Command::Serve(a)) => {
-            crate::viz::serve::run(std::net::SocketAddr::new(a.host, a.port))?;
+            bplab_viz::serve::run(std::net::SocketAddr::new(a.host, a.port))?;
             Ok(Outcome {
                 stdout: String::new(),
                 code: 0,
@@ -209,14 +183,14 @@ fn run(cli: Cli) -> Result<Outcome, Error> {
         }
         Some(Command::Report(a)) => run_report(a),
         Some(Command::Experiment(a)) => {
-            let outcome = crate::experiment::args::run(a)?;
+            let outcome = bplab_experiment::args::run(a)?;
             Ok(Outcome {
-                stdout: crate::experiment::args::render(&outcome),
+                stdout: outcome.render(),
                 code: if outcome.engines_agree { 0 } else { 1 },
             })
         }
         Some(Command::Lab(a)) => {
-            crate::lab::run_cli(a).map(|(stdout, code)| Outcome { stdout, code })
+            bplab_lab::run_cli(a).map(|(stdout, code)| Outcome { stdout, code })
         }
     }
 }
@@ -300,16 +274,16 @@ fn run_check(a: CheckArgs) -> Result<Outcome, Error> {
 
 fn run_viz(a: VizArgs) -> Result<Outcome, Error> {
     let (dtype, format) = parse_common(&a.engine)?;
-    let colour: crate::viz::term::ColorChoice = a.color.parse()?;
+    let colour: bplab_viz::term::ColorChoice = a.color.parse()?;
     let engines = engines::select(&a.engine.engine)?;
     let resolved = a.net.resolve()?;
-    let trace = crate::viz::Trace::run(&engines, &resolved, dtype)?;
+    let trace = bplab_viz::Trace::run(&engines, &resolved, dtype)?;
     let mut stdout = match format {
-        Format::Json => format!("{}\n", crate::viz::json::to_json(&trace)),
-        Format::Table => crate::viz::term::render(&trace, colour.enabled()),
+        Format::Json => format!("{}\n", bplab_viz::json::to_json(&trace)),
+        Format::Table => bplab_viz::term::render(&trace, colour.enabled()),
     };
     if let Some(path) = &a.html {
-        let page = crate::viz::html::page(&crate::viz::json::to_json(&trace));
+        let page = bplab_viz::html::page(&bplab_viz::json::to_json(&trace));
         std::fs::write(path, page).map_err(|e| Error::File {
             path: path.display().to_string(),
             reason: format!("cannot write the HTML page ({e})"),

@@ -1,0 +1,141 @@
+//! `bplab bench` output: a table for people (`table`, `markdown`) and one JSON document for
+//! scripts, `{"gemm_gflops": x, "results": [{"engine", "config", "op", "median_ns", "gflops",
+//! "allocs_per_iter", "bytes_per_iter", …}], …}`.
+
+use crate::run::BenchReport;
+use crate::targets::{fmt_ns, judge};
+use bplab_core::json::number;
+use bplab_harness::workload::Op;
+use bplab_output::table::Table;
+use serde_json::{json, Value};
+
+/// The three tables (every cell; backward/forward ratios; targets) as plain text or Markdown.
+pub fn to_text(r: &BenchReport, markdown: bool) -> String {
+    let render = |t: &Table| {
+        if markdown {
+            t.markdown()
+        } else {
+            t.render()
+        }
+    };
+    let mut out = format!(
+        "bench: f32 · {} · GEMM (the manual engine's kernel, 1024³ f32): {:.1} GFLOP/s\n\n",
+        r.machine, r.gemm_gflops
+    );
+    let mut cells = Table::new(&[
+        "config",
+        "op",
+        "engine",
+        "median",
+        "×manual",
+        "GFLOP/s",
+        "%GEMM",
+        "allocs/iter",
+        "bytes/iter",
+    ]);
+    for row in &r.rows {
+        cells.row(vec![
+            row.config.to_string(),
+            row.op.name().to_string(),
+            row.engine.clone(),
+            fmt_ns(row.timing.median_ns),
+            r.ratio_to_manual(row)
+                .map_or("-".into(), |x| format!("{x:.2}")),
+            format!("{:.2}", row.gflops),
+            format!("{:.1}", 100.0 * row.gflops / r.gemm_gflops),
+            fmt_count(row.timing.allocs_per_iter),
+            fmt_count(row.timing.bytes_per_iter),
+        ]);
+    }
+    out.push_str(&render(&cells));
+    out.push_str(
+        "\nbackward cost in forward passes, (grads − forward) / forward (the lesson: about 2)\n\n",
+    );
+    let mut bf = Table::new(&["config", "engine", "bwd/fwd"]);
+    for (config, engine) in pairs(r) {
+        if let Some(x) = r.backward_forward_ratio(&engine, config) {
+            bf.row(vec![config.to_string(), engine, format!("{x:.2}")]);
+        }
+    }
+    out.push_str(&render(&bf));
+    let targets = judge(r);
+    if !targets.is_empty() {
+        out.push_str("\ntargets for the manual engine\n\n");
+        let mut t = Table::new(&["target", "met", "measured"]);
+        for x in targets {
+            t.row(vec![
+                x.name,
+                if x.met { "yes" } else { "NO" }.into(),
+                x.detail,
+            ]);
+        }
+        out.push_str(&render(&t));
+    }
+    out
+}
+
+/// The JSON document.
+pub fn to_json(r: &BenchReport) -> Value {
+    let results: Vec<Value> = r
+        .rows
+        .iter()
+        .map(|row| {
+            json!({
+                "engine": row.engine,
+                "config": row.config,
+                "op": row.op.name(),
+                "median_ns": number(row.timing.median_ns),
+                "gflops": number(row.gflops),
+                "allocs_per_iter": number(row.timing.allocs_per_iter),
+                "bytes_per_iter": number(row.timing.bytes_per_iter),
+                "iters_per_sample": row.timing.iters,
+                "ratio_to_manual": r.ratio_to_manual(row).map_or(Value::Null, number),
+                "gemm_fraction": number(row.gflops / r.gemm_gflops),
+            })
+        })
+        .collect();
+    let bf: Vec<Value> = pairs(r)
+        .into_iter()
+        .filter_map(|(config, engine)| {
+            r.backward_forward_ratio(&engine, config)
+                .map(|x| json!({"engine": engine, "config": config, "ratio": number(x)}))
+        })
+        .collect();
+    let targets: Vec<Value> = judge(r)
+        .into_iter()
+        .map(|t| json!({"name": t.name, "met": t.met, "detail": t.detail}))
+        .collect();
+    json!({
+        "machine": r.machine,
+        "dtype": "f32",
+        "gemm_gflops": number(r.gemm_gflops),
+        "samples": r.budget.samples,
+        "results": results,
+        "backward_forward": bf,
+        "targets": targets,
+    })
+}
+
+/// Every (config, engine) with a forward row, in report order.
+fn pairs(r: &BenchReport) -> Vec<(&'static str, String)> {
+    r.rows
+        .iter()
+        .filter(|x| x.op == Op::Forward)
+        .map(|x| (x.config, x.engine.clone()))
+        .collect()
+}
+
+/// `0`, `3`, `2.5`, `1.2k`, `4.1M`.
+fn fmt_count(v: f64) -> String {
+    if v == 0.0 {
+        "0".into()
+    } else if v < 10.0 && v.fract() != 0.0 {
+        format!("{v:.2}")
+    } else if v < 1e4 {
+        format!("{v:.0}")
+    } else if v < 1e7 {
+        format!("{:.1}k", v / 1e3)
+    } else {
+        format!("{:.1}M", v / 1e6)
+    }
+}

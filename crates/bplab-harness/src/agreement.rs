@@ -1,0 +1,255 @@
+//! The one rule by which an engine is held to a reference, used by `check`, the experiments,
+//! the labs and the visualizer: element-wise `|a−b| ≤ atol + rtol·|b|` with the exact-computation
+//! tolerance of the dtype ([`exact`]), widened for an engine only by the measured limits
+//! pinned in [`crate::deviations`] ([`tolerance`]). A difference outside the tolerance is
+//! reported with the pinned limit that explains it, or as unexplained.
+//!
+//! - [`gradients`]: loss, every parameter gradient and `∂L/∂x`, tensor by tensor;
+//! - [`tensor`]: one named tensor, or a [`Verdict`] saying the engine does not expose it;
+//! - [`Agreement`]: many scalars (trajectories, norms) accumulated per engine.
+
+use crate::deviations::{pins_for, tolerance_for};
+use bplab_core::{Comparison, DType, Gradients, NetSpec, Tensor, Tolerance};
+use bplab_output::table::sci;
+use std::collections::BTreeMap;
+
+/// The tolerance two correct computations in `dtype` are held to:
+/// [`Tolerance::EXACT_F64`] or [`Tolerance::EXACT_F32`].
+pub fn exact(dtype: DType) -> Tolerance {
+    match dtype {
+        DType::F64 => Tolerance::EXACT_F64,
+        DType::F32 => Tolerance::EXACT_F32,
+    }
+}
+
+/// `base`, widened by the limits pinned for `engine` computing `spec` in `dtype`.
+pub fn tolerance(engine: &str, spec: &NetSpec, dtype: DType, base: Tolerance) -> Tolerance {
+    tolerance_for(engine, spec, dtype, base)
+}
+
+/// One engine's verdict on one tensor.
+#[derive(Debug, Clone)]
+pub enum Verdict {
+    /// Compared element-wise with the reference.
+    Compared(Comparison),
+    /// The engine (or the reference) does not expose this tensor: recorded, never filled in.
+    NotExposed(String),
+}
+
+impl Verdict {
+    /// Compared and within tolerance, or not exposed.
+    pub fn passed(&self) -> bool {
+        match self {
+            Verdict::Compared(c) => c.passed(),
+            Verdict::NotExposed(_) => true,
+        }
+    }
+}
+
+/// Tensor `name` of `engine` (`got`) against the reference's (`want`), under the engine's
+/// [`tolerance`] of [`exact`]`(dtype)`; `None` on either side is [`Verdict::NotExposed`].
+pub fn tensor(
+    (engine, got): (&str, Option<&Tensor>),
+    (reference, want): (&str, Option<&Tensor>),
+    name: &str,
+    spec: &NetSpec,
+    dtype: DType,
+) -> Verdict {
+    let tol = tolerance(engine, spec, dtype, exact(dtype));
+    match (got, want) {
+        (Some(got), Some(want)) => Verdict::Compared(Comparison::new(name, got, want, tol, None)),
+        (None, _) => Verdict::NotExposed(format!("{engine} exposes no δ")),
+        (Some(_), None) => Verdict::NotExposed(format!("reference {reference} exposes no δ")),
+    }
+}
+
+/// Loss, every parameter gradient and (when both have it) `∂L/∂x` of `got` against `want`.
+pub fn gradients(got: &Gradients, want: &Gradients, tol: Tolerance) -> Vec<Comparison> {
+    let mut v = vec![Comparison::scalar("loss", got.loss, want.loss, tol)];
+    for (name, w) in want.params.iter() {
+        let g = got
+            .params
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| Tensor::zeros(&[0]));
+        v.push(Comparison::new(name, &g, w, tol, None));
+    }
+    if let (Some(g), Some(w)) = (&got.input, &want.input) {
+        v.push(Comparison::new("input", g, w, tol, None));
+    }
+    v
+}
+
+/// One engine's agreement with the manual engine.
+#[derive(Debug, Clone, Default)]
+pub struct EngineAgreement {
+    /// Values compared.
+    pub compared: usize,
+    /// Largest `|a−b| / |b|` among finite pairs.
+    pub max_rel: f64,
+    /// Pairs outside the tolerance (a finite/non-finite mismatch counts).
+    pub failed: usize,
+    /// The pinned limits (`engine activation dtype`) that apply where it failed.
+    pub pinned: Vec<String>,
+    /// The first failure, described.
+    pub first_failure: Option<String>,
+    /// Pairs outside the tolerance but within it once `rtol` is scaled by the computation's
+    /// amplification (see [`Agreement::compare_amplified`]); the largest such factor.
+    pub ill_conditioned: usize,
+    pub max_amplification: f64,
+}
+
+/// Every engine's numbers against the manual engine's, under one tolerance.
+#[derive(Debug, Clone)]
+pub struct Agreement {
+    pub tol: Tolerance,
+    pub engines: BTreeMap<String, EngineAgreement>,
+}
+
+impl Agreement {
+    /// Nothing compared yet; `tol` is the bound for engines without a pinned limit.
+    pub fn new(tol: Tolerance) -> Self {
+        Agreement {
+            tol,
+            engines: BTreeMap::new(),
+        }
+    }
+
+    /// Compares `got` (from `engine`, computing `spec` in `dtype`) with the manual engine's
+    /// `want`. Two NaNs or two equal infinities agree.
+    pub fn compare(
+        &mut self,
+        engine: &str,
+        spec: &NetSpec,
+        dtype: DType,
+        what: &str,
+        got: f64,
+        want: f64,
+    ) {
+        let e = self.engines.entry(engine.to_string()).or_default();
+        e.compared += 1;
+        let same_special = (got.is_nan() && want.is_nan()) || (got.is_infinite() && got == want);
+        if got.is_finite() && want.is_finite() && want != 0.0 {
+            e.max_rel = e.max_rel.max((got - want).abs() / want.abs());
+        }
+        if same_special || self.tol.allows(got, want) {
+            return;
+        }
+        e.failed += 1;
+        if e.first_failure.is_none() {
+            e.first_failure = Some(format!("{what}: {engine} {got:e} vs manual {want:e}"));
+        }
+        for p in pins_for(engine, spec, dtype) {
+            let name = format!("{} {} {}", p.engine, p.activation.name(), p.dtype);
+            if !e.pinned.contains(&name) {
+                e.pinned.push(name);
+            }
+        }
+    }
+
+    /// Like [`Agreement::compare`] for a quantity that the computation amplifies by `amp`
+    /// (e.g. a gradient that grows `amp`-fold from the output layer to the input layer): two
+    /// correct engines whose ops differ by an ulp then differ by about `amp` ulps, so a pair
+    /// outside the tolerance but within `atol + rtol·amp·|b|` counts as ill-conditioning,
+    /// not as a disagreement.
+    #[allow(clippy::too_many_arguments)]
+    pub fn compare_amplified(
+        &mut self,
+        engine: &str,
+        spec: &NetSpec,
+        dtype: DType,
+        what: &str,
+        got: f64,
+        want: f64,
+        amp: f64,
+    ) {
+        let amp = if amp.is_finite() { amp.max(1.0) } else { 1.0 };
+        let scaled = Tolerance::new(self.tol.atol, self.tol.rtol * amp);
+        if amp > 1.0 && !self.tol.allows(got, want) && scaled.allows(got, want) {
+            let e = self.engines.entry(engine.to_string()).or_default();
+            e.compared += 1;
+            e.ill_conditioned += 1;
+            e.max_amplification = e.max_amplification.max(amp);
+            if want.is_finite() && want != 0.0 {
+                e.max_rel = e.max_rel.max((got - want).abs() / want.abs());
+            }
+            return;
+        }
+        self.compare(engine, spec, dtype, what, got, want);
+    }
+
+    /// Compares two sequences element by element (`what[i]` names element `i`).
+    pub fn compare_all(
+        &mut self,
+        engine: &str,
+        spec: &NetSpec,
+        dtype: DType,
+        what: &str,
+        got: &[f64],
+        want: &[f64],
+    ) {
+        for (i, (&g, &w)) in got.iter().zip(want).enumerate() {
+            self.compare(engine, spec, dtype, &format!("{what}[{i}]"), g, w);
+        }
+    }
+
+    /// True when every failure has a pinned explanation.
+    pub fn explained(&self) -> bool {
+        self.engines
+            .values()
+            .all(|e| e.failed == 0 || !e.pinned.is_empty())
+    }
+
+    /// One line per engine: `burn-flex: 240 values, max rel 3.1e-16, all within …`.
+    pub fn lines(&self) -> Vec<String> {
+        self.engines
+            .iter()
+            .map(|(name, e)| {
+                let conditioning = if e.ill_conditioned > 0 {
+                    format!(
+                        "; {} more within it once scaled by the computation's amplification (up to {})",
+                        e.ill_conditioned,
+                        sci(e.max_amplification)
+                    )
+                } else {
+                    String::new()
+                };
+                let verdict = if e.failed == 0 {
+                    format!("all within tolerance{conditioning}")
+                } else if e.pinned.is_empty() {
+                    format!(
+                        "{} outside tolerance, unexplained (first: {})",
+                        e.failed,
+                        e.first_failure.clone().unwrap_or_default()
+                    ) + &conditioning
+                } else {
+                    format!(
+                        "{} outside tolerance, explained by the pinned limit of {} (first: {})",
+                        e.failed,
+                        e.pinned.join(", "),
+                        e.first_failure.clone().unwrap_or_default()
+                    ) + &conditioning
+                };
+                format!(
+                    "{name}: {} values vs manual, max rel diff {}, {verdict}",
+                    e.compared,
+                    sci(e.max_rel)
+                )
+            })
+            .collect()
+    }
+
+    /// The summary block: the rule, then [`Agreement::lines`].
+    pub fn render(&self) -> String {
+        let mut s = format!(
+            "engines vs manual: |a−b| ≤ {:e} + {:e}·|b|\n",
+            self.tol.atol, self.tol.rtol
+        );
+        for l in self.lines() {
+            s.push_str("  ");
+            s.push_str(&l);
+            s.push('\n');
+        }
+        s
+    }
+}

@@ -1,0 +1,348 @@
+//! `lab checkpoint`: memory against compute. Deep networks (`depth` Linear layers, every
+//! width `w`, tanh hidden, identity output, mse, batch `B`) differentiated by:
+//!
+//! - the manual engine's plain pass (`Model::forward_into` + `backward_into`: every `z`, `a`,
+//!   `h` and `δ` kept);
+//! - the manual engine with gradient checkpointing (`bplab_manual::checkpoint`): segments of
+//!   `k = 1`, `k = ⌈√L⌉` and `k = L` layers;
+//! - burn-flex with `GradientCheckpointingStrategy::Disabled` and `Balanced`
+//!   (`bplab_burn::checkpointing`).
+//!
+//! For each: the peak bytes the step held above what was live before it (from the counting
+//! allocator, fresh buffers, gradients included), and for the manual methods the same less the
+//! gradients (which every method must return; the manual engine allocates them up front) next
+//! to the activation bytes its buffers hold by construction; for burn, the bytes its autodiff
+//! graph holds after forward, before backward (burn frees saved state as backward consumes
+//! it while gradients accumulate, so its peak is not activations plus gradients). And the
+//! median time per step (buffers reused). Before timing, checkpointed gradients are
+//! checked bit-identical to plain ones and burn's `Balanced` gradients compared with
+//! `Disabled` ones, in f64.
+
+pub use super::checkpoint_config::*;
+use bplab_burn::checkpointing::{Checkpointing, DeepNet};
+use bplab_burn::BurnBackend;
+use bplab_core::{DType, Error, Init, NetSpec, ParamSet, Result, Tensor};
+use bplab_harness::alloc;
+use bplab_harness::progress::Progress;
+use bplab_harness::timing::{measure, Budget};
+use bplab_manual::checkpoint::Checkpointed;
+use bplab_manual::{Backward, Cache, Model, Real};
+use bplab_output::Outcome;
+use std::path::Path;
+
+/// One (depth, method) measurement.
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub depth: usize,
+    pub method: Method,
+    /// Segment length (manual checkpointing only).
+    pub k: Option<usize>,
+    /// Bytes of batch-shaped buffers the step holds by construction (manual methods).
+    pub analytic_bytes: Option<u64>,
+    /// Peak bytes above the level before the step (gradients included).
+    pub peak_bytes: u64,
+    /// Bytes of the gradients.
+    pub grad_bytes: u64,
+    /// Bytes live after forward, before backward, above the level before the step (burn:
+    /// what the autodiff graph holds for backward).
+    pub after_forward: Option<u64>,
+    /// Median seconds per step.
+    pub time: f64,
+    /// Median seconds of one plain manual forward pass at this depth.
+    pub forward_time: f64,
+}
+
+/// One gradient check.
+#[derive(Debug, Clone)]
+pub struct Check {
+    pub depth: usize,
+    pub what: String,
+    /// Elements compared and elements not bit-identical.
+    pub elements: usize,
+    pub differing: usize,
+    pub max_abs: f64,
+}
+
+/// Everything `lab checkpoint` measured.
+#[derive(Debug, Clone)]
+pub struct CheckpointResult {
+    pub rows: Vec<Row>,
+    pub checks: Vec<Check>,
+    /// Whether the allocator counted (the `bplab` binary installs it).
+    pub counted: bool,
+}
+
+/// The gradients as flat `f64` vectors, `dW_0, db_0, dW_1, …`.
+type Flat = Vec<Vec<f64>>;
+
+fn widen<T: Real>(v: &[T]) -> Vec<f64> {
+    v.iter().map(|x| x.to_f64()).collect()
+}
+
+fn narrow<T: Real>(v: &[f64]) -> Vec<T> {
+    v.iter().map(|&x| T::from_f64(x)).collect()
+}
+
+/// Plain manual gradients (`backward_into` without `∂L/∂x`).
+pub fn plain_grads<T: Real>(model: &Model<T>, x: &[T], y: &[T]) -> (T, Flat) {
+    let spec = model.spec();
+    let mut c = Cache::new(spec, x.len() / spec.n_in());
+    c.set_batch(x, y);
+    let mut g = Backward::new(spec, c.batch);
+    model.forward_into(&mut c);
+    model.backward_into(&c, &mut g, false);
+    let flat =
+        g.dw.iter()
+            .zip(&g.db)
+            .flat_map(|(w, b)| [widen(w), widen(b)])
+            .collect();
+    (c.loss, flat)
+}
+
+/// Checkpointed manual gradients with segments of `k` layers.
+pub fn checkpointed_grads<T: Real>(model: &Model<T>, x: &[T], y: &[T], k: usize) -> (T, Flat) {
+    let spec = model.spec();
+    let mut ck = Checkpointed::new(spec, x.len() / spec.n_in(), k);
+    ck.step(model, x, y);
+    let flat = ck
+        .dw
+        .iter()
+        .zip(&ck.db)
+        .flat_map(|(w, b)| [widen(w), widen(b)])
+        .collect();
+    (ck.loss, flat)
+}
+
+/// burn-flex gradients with `strategy`, in `dtype`.
+pub fn burn_grads(
+    spec: &NetSpec,
+    params: &ParamSet,
+    x: &Tensor,
+    y: &Tensor,
+    strategy: Checkpointing,
+    dtype: DType,
+) -> Result<(f64, Flat)> {
+    guarded(strategy, || {
+        let net = DeepNet::new(spec, params, BurnBackend::Flex, strategy, dtype)?;
+        let (loss, g) = net.grads(x, y)?;
+        Ok((loss, g.iter().map(|(_, t)| t.data.clone()).collect()))
+    })
+}
+
+/// Runs burn code, turning a framework panic into an error.
+fn guarded<R>(strategy: Checkpointing, f: impl FnOnce() -> Result<R>) -> Result<R> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|p| {
+        let msg = p
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_else(|| "panic".into());
+        Err(Error::engine(
+            &format!("burn-flex ({})", strategy.name()),
+            msg,
+        ))
+    })
+}
+
+/// Compares two flat gradient sets element by element (bit identity).
+pub fn identity_check(depth: usize, what: String, got: &Flat, want: &Flat) -> Check {
+    let (mut elements, mut differing, mut max_abs) = (0, 0, 0.0f64);
+    for (a, b) in got.iter().zip(want) {
+        for (&a, &b) in a.iter().zip(b) {
+            elements += 1;
+            if a.to_bits() != b.to_bits() {
+                differing += 1;
+                max_abs = max_abs.max((a - b).abs());
+            }
+        }
+    }
+    Check {
+        depth,
+        what,
+        elements,
+        differing,
+        max_abs,
+    }
+}
+
+/// The network and data of one depth.
+struct Setup {
+    spec: NetSpec,
+    params: ParamSet,
+    x: Vec<f64>,
+    y: Vec<f64>,
+}
+
+fn setup(cfg: &CheckpointConfig, depth: usize, width: usize, batch: usize) -> Result<Setup> {
+    let spec = super::modes::sweep_spec(width, depth)?;
+    let params = Init::XavierUniform.params(&spec, cfg.seed);
+    let (x, y) = super::modes::random_batch(&spec, batch, cfg.seed);
+    Ok(Setup { spec, params, x, y })
+}
+
+/// The f64 gradient checks at one depth.
+fn checks(cfg: &CheckpointConfig, depth: usize, width: usize, batch: usize) -> Result<Vec<Check>> {
+    let s = setup(cfg, depth, width, batch)?;
+    let model = Model::<f64>::new(&s.spec, &s.params);
+    let (_, plain) = plain_grads(&model, &s.x, &s.y);
+    let mut out = Vec::new();
+    for seg in [Segment::One, Segment::SqrtL, Segment::Whole] {
+        let k = seg.k(depth);
+        let (_, g) = checkpointed_grads(&model, &s.x, &s.y, k);
+        out.push(identity_check(
+            depth,
+            format!("manual k={k} vs plain"),
+            &g,
+            &plain,
+        ));
+    }
+    if cfg.methods.iter().any(|m| matches!(m, Method::Burn(_))) {
+        let xt = Tensor::new(vec![batch, s.spec.n_in()], s.x.clone())?;
+        let yt = Tensor::new(vec![batch, s.spec.n_out()], s.y.clone())?;
+        let run = |c| burn_grads(&s.spec, &s.params, &xt, &yt, c, DType::F64);
+        let (_, dis) = run(Checkpointing::Disabled)?;
+        let (_, bal) = run(Checkpointing::Balanced)?;
+        out.push(identity_check(
+            depth,
+            "burn balanced vs disabled".into(),
+            &bal,
+            &dis,
+        ));
+    }
+    Ok(out)
+}
+
+/// Peak bytes held by `f` above the level before it (0 when the allocator is not installed).
+fn peak_of(f: impl FnOnce()) -> u64 {
+    let base = alloc::reset_peak();
+    f();
+    alloc::peak_bytes().saturating_sub(base)
+}
+
+fn secs(budget: Budget, f: impl FnMut() -> Result<()>) -> Result<f64> {
+    Ok(measure(budget, f)?.median_ns * 1e-9)
+}
+
+/// Every method at one depth, in `T`.
+fn measure_depth<T: Real>(cfg: &CheckpointConfig, depth: usize) -> Result<Vec<Row>> {
+    let s = setup(cfg, depth, cfg.width, cfg.batch)?;
+    let spec = &s.spec;
+    let size = std::mem::size_of::<T>() as u64;
+    let grad_bytes = spec.n_params() as u64 * size;
+    let model = Model::<T>::new(spec, &s.params);
+    let (x, y): (Vec<T>, Vec<T>) = (narrow(&s.x), narrow(&s.y));
+    let mut cache = Cache::new(spec, cfg.batch);
+    cache.set_batch(&x, &y);
+    let forward_time = secs(cfg.budget, || {
+        model.forward_into(&mut cache);
+        Ok(())
+    })?;
+    let widest = cfg.width;
+    let mut rows = Vec::new();
+    for &method in &cfg.methods {
+        let (k, analytic, peak, time, after_forward) = match method {
+            Method::Plain => {
+                let peak = peak_of(|| {
+                    let mut c = Cache::new(spec, cfg.batch);
+                    c.set_batch(&x, &y);
+                    let mut g = Backward::new(spec, cfg.batch);
+                    model.forward_into(&mut c);
+                    model.backward_into(&c, &mut g, false);
+                    std::hint::black_box((&c, &g));
+                });
+                let mut g = Backward::new(spec, cfg.batch);
+                let time = secs(cfg.budget, || {
+                    model.forward_into(&mut cache);
+                    model.backward_into(&cache, &mut g, false);
+                    Ok(())
+                })?;
+                let per_layer: usize = (0..spec.n_layers())
+                    .map(|l| 4 * cfg.batch * spec.layer_dims(l).1)
+                    .sum();
+                let values =
+                    cache.x.len() + cache.y.len() + per_layer + g.dx.len() + 2 * cfg.batch * widest;
+                (None, Some(values as u64 * size), peak, time, None)
+            }
+            Method::Segments(seg) => {
+                let k = seg.k(depth);
+                let peak = peak_of(|| {
+                    let mut ck = Checkpointed::<T>::new(spec, cfg.batch, k);
+                    ck.step(&model, &x, &y);
+                    std::hint::black_box(&ck);
+                });
+                let mut ck = Checkpointed::<T>::new(spec, cfg.batch, k);
+                let time = secs(cfg.budget, || {
+                    ck.step(&model, &x, &y);
+                    Ok(())
+                })?;
+                let values = ck.activation_values() + x.len() + y.len();
+                (Some(k), Some(values as u64 * size), peak, time, None)
+            }
+            Method::Burn(strategy) => {
+                let xt = Tensor::new(vec![cfg.batch, spec.n_in()], s.x.clone())?;
+                let yt = Tensor::new(vec![cfg.batch, spec.n_out()], s.y.clone())?;
+                let (peak, held, time) = guarded(strategy, || {
+                    let net =
+                        DeepNet::new(spec, &s.params, BurnBackend::Flex, strategy, cfg.dtype)?;
+                    net.step(&xt, &yt); // first step: burn's lazy set-up
+                    let mut held = 0;
+                    let base = alloc::live_bytes();
+                    let peak = peak_of(|| {
+                        net.step_with(&xt, &yt, || held = alloc::live_bytes().saturating_sub(base))
+                    });
+                    let time = secs(cfg.budget, || {
+                        net.step(&xt, &yt);
+                        Ok(())
+                    })?;
+                    Ok((peak, held, time))
+                })?;
+                (None, None, peak, time, Some(held))
+            }
+        };
+        rows.push(Row {
+            depth,
+            method,
+            k,
+            analytic_bytes: analytic,
+            peak_bytes: peak,
+            grad_bytes,
+            after_forward,
+            time,
+            forward_time,
+        });
+    }
+    Ok(rows)
+}
+
+/// Measures everything.
+pub fn measure_all(cfg: &CheckpointConfig) -> Result<CheckpointResult> {
+    let mut bar = Progress::new("lab checkpoint", 1 + cfg.depths.len());
+    // Bit-identity in f64 at the two smallest depths, on the configured width (at most 64).
+    let mut checks_out = Vec::new();
+    let mut depths = cfg.depths.clone();
+    depths.sort_unstable();
+    for &d in depths.iter().take(2) {
+        checks_out.extend(checks(cfg, d, cfg.width.min(64), cfg.batch.min(16))?);
+    }
+    bar.tick("gradient checks");
+    let mut rows = Vec::new();
+    for &d in &cfg.depths {
+        rows.extend(match cfg.dtype {
+            DType::F32 => measure_depth::<f32>(cfg, d)?,
+            DType::F64 => measure_depth::<f64>(cfg, d)?,
+        });
+        bar.tick(&format!("depth {d}"));
+    }
+    bar.finish();
+    Ok(CheckpointResult {
+        rows,
+        checks: checks_out,
+        counted: alloc::installed(),
+    })
+}
+
+/// Runs the lab and writes its files under `out`.
+pub fn run(cfg: &CheckpointConfig, out: &Path) -> Result<Outcome> {
+    let result = measure_all(cfg)?;
+    super::checkpoint_report::outcome(cfg, &result, out)
+}

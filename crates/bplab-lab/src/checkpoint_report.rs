@@ -1,0 +1,368 @@
+//! `lab checkpoint` output: the table, the findings (each with its number), CSV/JSON/SVG
+//! files, and the HTML report section.
+
+use super::checkpoint::{CheckpointConfig, CheckpointResult, Method, Row, Segment};
+use bplab_burn::checkpointing::Checkpointing;
+use bplab_core::json::number;
+use bplab_core::Result;
+use bplab_output::files::{num, Csv, OutDir};
+use bplab_output::plot::{LineChart, Scale, Series};
+use bplab_output::report::outcome_section;
+use bplab_output::table::{sci, Table};
+use bplab_output::{Outcome, Plot};
+use serde_json::json;
+use std::path::Path;
+
+const MIB: f64 = 1024.0 * 1024.0;
+
+fn mib(b: u64) -> String {
+    let v = b as f64 / MIB;
+    if v >= 100.0 {
+        format!("{v:.0}")
+    } else if v >= 1.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.3}")
+    }
+}
+
+/// The baseline a row's time is compared with: manual plain, or burn disabled.
+fn baseline<'a>(res: &'a CheckpointResult, row: &Row) -> Option<&'a Row> {
+    let want = match row.method {
+        Method::Burn(_) => Method::Burn(Checkpointing::Disabled),
+        _ => Method::Plain,
+    };
+    res.rows
+        .iter()
+        .find(|r| r.depth == row.depth && r.method == want)
+}
+
+/// Extra forward passes a manual row costs over the plain step: `(t − t_plain) / t_forward`.
+fn extra_forwards(res: &CheckpointResult, row: &Row) -> Option<f64> {
+    match row.method {
+        Method::Burn(_) => None,
+        _ => baseline(res, row).map(|b| (row.time - b.time) / row.forward_time),
+    }
+}
+
+/// Manual methods: the peak less the gradients (allocated up front), i.e. what the step held
+/// besides its result.
+fn held(row: &Row) -> Option<u64> {
+    match row.method {
+        Method::Burn(_) => None,
+        _ => Some(row.peak_bytes.saturating_sub(row.grad_bytes)),
+    }
+}
+
+/// The main table.
+pub fn table(res: &CheckpointResult) -> Table {
+    let mut tab = Table::new(&[
+        "depth",
+        "method",
+        "k",
+        "activations MiB",
+        "peak MiB",
+        "peak-grads MiB",
+        "burn graph MiB",
+        "ms/step",
+        "time vs base",
+        "extra fwd passes",
+    ]);
+    let counted = |b: Option<u64>| match (res.counted, b) {
+        (true, Some(b)) => mib(b),
+        (false, Some(_)) => "n/a".into(),
+        (_, None) => "-".into(),
+    };
+    for row in &res.rows {
+        tab.row(vec![
+            row.depth.to_string(),
+            row.method.name().into(),
+            row.k.map(|k| k.to_string()).unwrap_or_else(|| "-".into()),
+            row.analytic_bytes.map(mib).unwrap_or_else(|| "-".into()),
+            counted(Some(row.peak_bytes)),
+            counted(held(row)),
+            counted(row.after_forward),
+            format!("{:.2}", row.time * 1e3),
+            baseline(res, row)
+                .map(|b| format!("{:.2}", row.time / b.time))
+                .unwrap_or_else(|| "-".into()),
+            extra_forwards(res, row)
+                .map(|e| format!("{e:.2}"))
+                .unwrap_or_else(|| "-".into()),
+        ]);
+    }
+    tab
+}
+
+/// The gradient-check table.
+pub fn checks_table(res: &CheckpointResult) -> Table {
+    let mut tab = Table::new(&[
+        "depth",
+        "comparison (f64)",
+        "elements",
+        "not bit-identical",
+        "max |a−b|",
+    ]);
+    for c in &res.checks {
+        tab.row(vec![
+            c.depth.to_string(),
+            c.what.clone(),
+            c.elements.to_string(),
+            c.differing.to_string(),
+            sci(c.max_abs),
+        ]);
+    }
+    tab
+}
+
+/// Whether every manual checkpointed gradient was bit-identical to the plain one.
+pub fn agrees(res: &CheckpointResult) -> bool {
+    res.checks
+        .iter()
+        .filter(|c| c.what.starts_with("manual"))
+        .all(|c| c.differing == 0)
+}
+
+fn rows_of(res: &CheckpointResult, m: Method) -> Vec<&Row> {
+    res.rows.iter().filter(|r| r.method == m).collect()
+}
+
+/// The findings, each with its number.
+pub fn findings(res: &CheckpointResult) -> Vec<String> {
+    let mut out = Vec::new();
+    let manual: Vec<_> = res
+        .checks
+        .iter()
+        .filter(|c| c.what.starts_with("manual"))
+        .collect();
+    out.push(format!(
+        "checkpointed gradients (k = 1, √L, L) are bit-identical to the plain pass: {} comparisons, {} of {} elements differ",
+        manual.len(),
+        manual.iter().map(|c| c.differing).sum::<usize>(),
+        manual.iter().map(|c| c.elements).sum::<usize>()
+    ));
+    for c in res.checks.iter().filter(|c| c.what.starts_with("burn")) {
+        out.push(format!(
+            "burn Balanced vs Disabled gradients at depth {}: {} of {} elements not bit-identical (max |a−b| {})",
+            c.depth,
+            c.differing,
+            c.elements,
+            sci(c.max_abs)
+        ));
+    }
+    // Manual: peak less gradients (allocator) or activations by construction; burn: what
+    // its graph holds after forward.
+    let metric = |r: &Row| {
+        let v = match (res.counted, r.method) {
+            (true, Method::Burn(_)) => r.after_forward,
+            (true, _) => held(r),
+            (false, _) => r.analytic_bytes,
+        };
+        v.unwrap_or(0) as f64
+    };
+    let source = if res.counted {
+        "held besides the gradients (allocator; burn: its graph after forward)"
+    } else {
+        "activations (by construction)"
+    };
+    for m in [
+        Method::Plain,
+        Method::Segments(Segment::SqrtL),
+        Method::Burn(Checkpointing::Disabled),
+        Method::Burn(Checkpointing::Balanced),
+    ] {
+        let rows = rows_of(res, m);
+        if rows.len() >= 2 {
+            let pts: Vec<(f64, f64)> = rows.iter().map(|r| (r.depth as f64, metric(r))).collect();
+            out.push(format!(
+                "{}: {source} grows as depth^{:.2} ({} MiB at L = {}, {} MiB at L = {})",
+                m.name(),
+                super::modes_report::loglog_slope(&pts),
+                mib(metric(rows[0]) as u64),
+                rows[0].depth,
+                mib(metric(rows[rows.len() - 1]) as u64),
+                rows[rows.len() - 1].depth
+            ));
+        }
+    }
+    if let Some(deepest) = res.rows.iter().map(|r| r.depth).max() {
+        let at = |m: Method| {
+            res.rows
+                .iter()
+                .find(|r| r.depth == deepest && r.method == m)
+        };
+        if let (Some(p), Some(s)) = (at(Method::Plain), at(Method::Segments(Segment::SqrtL))) {
+            out.push(format!(
+                "at L = {deepest}: k = {} holds {} MiB against plain's {} MiB ({:.1}× less) and takes {:.2}× the time ({:.2} extra forward passes)",
+                s.k.unwrap_or(0),
+                mib(metric(s) as u64),
+                mib(metric(p) as u64),
+                metric(p) / metric(s).max(1.0),
+                s.time / p.time,
+                extra_forwards(res, s).unwrap_or(f64::NAN)
+            ));
+        }
+        if let (Some(d), Some(b)) = (
+            at(Method::Burn(Checkpointing::Disabled)),
+            at(Method::Burn(Checkpointing::Balanced)),
+        ) {
+            out.push(format!(
+                "burn-flex at L = {deepest}: Balanced holds {} MiB against Disabled's {} MiB and takes {:.2}× the time",
+                mib(metric(b) as u64),
+                mib(metric(d) as u64),
+                b.time / d.time
+            ));
+        }
+    }
+    out
+}
+
+fn plots(res: &CheckpointResult, cfg: &CheckpointConfig) -> Vec<Plot> {
+    let series = |f: &dyn Fn(&Row) -> f64| {
+        cfg.methods
+            .iter()
+            .map(|&m| {
+                Series::new(
+                    m.name(),
+                    rows_of(res, m)
+                        .iter()
+                        .map(|r| (r.depth as f64, f(r)))
+                        .collect(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let mut mem = LineChart::new(if res.counted {
+        "Bytes held for backward (manual: peak less gradients; burn: graph after forward)"
+    } else {
+        "Activation bytes held"
+    })
+    .x("depth L", Scale::Log10)
+    .y("MiB", Scale::Log10);
+    for s in series(&|r: &Row| {
+        let v = match (res.counted, r.method) {
+            (true, Method::Burn(_)) => r.after_forward,
+            (true, _) => held(r),
+            (false, _) => r.analytic_bytes,
+        };
+        v.unwrap_or(0) as f64 / MIB
+    }) {
+        mem = mem.series(s);
+    }
+    let mut time = LineChart::new("Time per step")
+        .x("depth L", Scale::Log10)
+        .y("seconds", Scale::Log10);
+    for s in series(&|r: &Row| r.time) {
+        time = time.series(s);
+    }
+    vec![
+        Plot {
+            name: "checkpoint-memory".into(),
+            caption: format!(
+                "Memory held for the backward pass against depth (width {}, batch {}): √L checkpointing grows as √L, the plain pass as L",
+                cfg.width, cfg.batch
+            ),
+            svg: mem.to_svg(),
+        },
+        Plot {
+            name: "checkpoint-time".into(),
+            caption: "Time per step against depth: checkpointing adds about one forward pass".into(),
+            svg: time.to_svg(),
+        },
+    ]
+}
+
+fn to_json(cfg: &CheckpointConfig, res: &CheckpointResult) -> serde_json::Value {
+    json!({
+        "lab": "checkpoint",
+        "config": {
+            "depths": cfg.depths, "width": cfg.width, "batch": cfg.batch,
+            "methods": cfg.methods.iter().map(|m| m.name()).collect::<Vec<_>>(),
+            "dtype": cfg.dtype.to_string(),
+        },
+        "allocator_counted": res.counted,
+        "rows": res.rows.iter().map(|r| json!({
+            "depth": r.depth, "method": r.method.name(), "k": r.k,
+            "activation_bytes": r.analytic_bytes, "peak_bytes": r.peak_bytes,
+            "burn_graph_bytes_after_forward": r.after_forward,
+            "gradient_bytes": r.grad_bytes, "time_s": number(r.time),
+            "forward_time_s": number(r.forward_time),
+        })).collect::<Vec<_>>(),
+        "checks": res.checks.iter().map(|c| json!({
+            "depth": c.depth, "comparison": c.what, "elements": c.elements,
+            "not_bit_identical": c.differing, "max_abs": number(c.max_abs),
+        })).collect::<Vec<_>>(),
+    })
+}
+
+fn to_csv(res: &CheckpointResult) -> Csv {
+    let mut csv = Csv::new(&[
+        "depth",
+        "method",
+        "k",
+        "activation_bytes",
+        "peak_bytes",
+        "burn_graph_bytes_after_forward",
+        "gradient_bytes",
+        "time_s",
+        "forward_time_s",
+    ]);
+    for r in &res.rows {
+        csv.row(vec![
+            r.depth.to_string(),
+            r.method.name().into(),
+            r.k.map(|k| k.to_string()).unwrap_or_default(),
+            r.analytic_bytes.map(|b| b.to_string()).unwrap_or_default(),
+            r.peak_bytes.to_string(),
+            r.after_forward.map(|b| b.to_string()).unwrap_or_default(),
+            r.grad_bytes.to_string(),
+            num(r.time),
+            num(r.forward_time),
+        ]);
+    }
+    csv
+}
+
+/// The outcome, with `checkpoint.csv`, `checkpoint.json` and the plots written under `out`.
+pub fn outcome(cfg: &CheckpointConfig, res: &CheckpointResult, out: &Path) -> Result<Outcome> {
+    let (tab, checks) = (table(res), checks_table(res));
+    let facts = findings(res);
+    let title = format!(
+        "Gradient checkpointing: depth {:?}, width {}, batch {}, {} (tanh, mse); burn-flex for burn's strategies",
+        cfg.depths, cfg.width, cfg.batch, cfg.dtype
+    );
+    let (text, markdown) = super::body(&title, &[&tab, &checks], &facts);
+    let plots = plots(res, cfg);
+    let mut dir = OutDir::new(out);
+    dir.csv("checkpoint", &to_csv(res))?;
+    dir.json("checkpoint", &to_json(cfg, res))?;
+    dir.plots(&plots)?;
+    Ok(Outcome {
+        name: "checkpoint",
+        title,
+        text,
+        markdown,
+        plots,
+        files: dir.files(),
+        engines_agree: agrees(res),
+    })
+}
+
+/// The report section (quick setting).
+pub struct CheckpointSection;
+
+impl bplab_output::report::ReportSection for CheckpointSection {
+    fn name(&self) -> &'static str {
+        "lab checkpoint"
+    }
+
+    fn build(&self, ctx: &bplab_output::report::Context) -> Result<bplab_output::report::Section> {
+        let o = super::checkpoint::run(
+            &CheckpointConfig::quick(),
+            &ctx.dir.join("data").join("checkpoint"),
+        )?;
+        let mut s = outcome_section(&o, 2);
+        s.title = "Lab: gradient checkpointing".into();
+        Ok(s)
+    }
+}

@@ -1,0 +1,118 @@
+//! `lab modes`' knobs: the [`ModesConfig`] (full default and `quick()`) and the
+//! command-line flags that build it.
+
+use super::{count, counts, LabCommon};
+use bplab_core::Result;
+use bplab_harness::timing::Budget;
+use clap::Args;
+use std::time::Duration;
+
+/// What `lab modes` measures.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModesConfig {
+    /// Widths of the width sweep.
+    pub widths: Vec<usize>,
+    /// Linear layers in the width sweep.
+    pub width_depth: usize,
+    /// Linear layers of the depth sweep.
+    pub depths: Vec<usize>,
+    /// Width of the depth sweep.
+    pub depth_width: usize,
+    /// Batch size `B`.
+    pub batch: usize,
+    /// Outputs `M` of the sensitivity networks.
+    pub outputs: Vec<usize>,
+    /// Inputs of the sensitivity networks.
+    pub sensitivity_inputs: usize,
+    /// Timing of the forward pass, reverse mode and one JVP (median of samples).
+    pub budget: Budget,
+    /// Wall time the full forward-mode gradient may take per point before it is scaled.
+    pub forward_mode_budget: Duration,
+    pub seed: u64,
+}
+
+impl Default for ModesConfig {
+    fn default() -> Self {
+        ModesConfig {
+            widths: vec![2, 4, 8, 16, 32, 64, 128, 256, 512],
+            width_depth: 3,
+            depths: vec![1, 2, 4, 8, 16, 32, 64],
+            depth_width: 32,
+            batch: 16,
+            outputs: vec![1, 4, 16, 64, 256],
+            sensitivity_inputs: 4,
+            budget: Budget {
+                time: Duration::from_millis(400),
+                samples: 9,
+            },
+            forward_mode_budget: Duration::from_secs(2),
+            seed: 7,
+        }
+    }
+}
+
+impl ModesConfig {
+    /// Seconds: small networks, short budgets.
+    pub fn quick() -> Self {
+        ModesConfig {
+            widths: vec![2, 8, 32],
+            depths: vec![1, 4, 16],
+            depth_width: 16,
+            outputs: vec![1, 8, 64],
+            budget: Budget {
+                time: Duration::from_millis(40),
+                samples: 5,
+            },
+            forward_mode_budget: Duration::from_millis(100),
+            ..Self::default()
+        }
+    }
+}
+
+/// `bplab lab modes` flags (a flag left out keeps the default, or the quick setting).
+#[derive(Args, Debug)]
+pub struct ModesArgs {
+    #[command(flatten)]
+    pub common: LabCommon,
+    /// Widths of the width sweep, comma-separated.
+    #[arg(long, value_name = "W,W,...")]
+    pub widths: Option<String>,
+    /// Linear layers of the depth sweep, comma-separated.
+    #[arg(long, value_name = "D,D,...")]
+    pub depths: Option<String>,
+    /// Batch size.
+    #[arg(long, value_name = "N")]
+    pub batch: Option<usize>,
+    /// Seconds the full forward-mode gradient may run per point before it is scaled.
+    #[arg(long, value_name = "SECONDS", allow_negative_numbers = true)]
+    pub fm_budget: Option<f64>,
+}
+
+impl ModesArgs {
+    /// The configuration these flags describe.
+    pub fn config(&self) -> Result<ModesConfig> {
+        let mut cfg = if self.common.quick {
+            ModesConfig::quick()
+        } else {
+            ModesConfig::default()
+        };
+        if let Some(s) = &self.widths {
+            cfg.widths = counts("--widths", s, 1024)?;
+        }
+        if let Some(s) = &self.depths {
+            cfg.depths = counts("--depths", s, 256)?;
+        }
+        if let Some(n) = self.batch {
+            cfg.batch = count("--batch", n, 4096)?;
+        }
+        if let Some(s) = self.fm_budget {
+            if !(s.is_finite() && s > 0.0 && s <= 3600.0) {
+                return Err(bplab_core::Error::Parse(format!(
+                    "--fm-budget: {s} is not a number of seconds in (0, 3600]"
+                )));
+            }
+            cfg.forward_mode_budget = Duration::from_secs_f64(s);
+        }
+        Ok(cfg)
+    }
+}

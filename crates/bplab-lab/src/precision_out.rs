@@ -1,0 +1,418 @@
+//! What `bplab lab precision` shows and writes: the headline table (worst relative error,
+//! underflow, non-finite elements per network × engine × format × scaling), the deep
+//! network's per-layer table, the dynamic scaler's summary, the findings, three SVG plots,
+//! `precision.csv` (one line per tensor), `precision-scaler.csv` and `precision.json`; and
+//! the command-line flags.
+
+use super::precision::{
+    measure, Cell, HalfEngine, HalfType, Net, PrecisionConfig, PrecisionResults, Scaling,
+};
+use super::scaler::Verdict;
+use super::{in_range, out_dir, LabCommon};
+use bplab_core::{Error, Result};
+use bplab_output::files::{num, Csv, OutDir};
+use bplab_output::table::{sci, Table};
+use bplab_output::Outcome;
+use clap::Args;
+use std::fmt::Write as _;
+use std::path::Path;
+
+/// `bplab lab precision` flags.
+#[derive(Args, Debug)]
+pub struct PrecisionArgs {
+    #[command(flatten)]
+    pub common: LabCommon,
+    /// manual, candle, or both (comma-separated).
+    #[arg(long, value_name = "LIST")]
+    pub engine: Option<String>,
+    /// Static loss scales as powers of two, e.g. 10,13,16 (no scaling is always measured).
+    #[arg(long, value_name = "K,K,...")]
+    pub scales: Option<String>,
+    /// Hidden layers of the deep network.
+    #[arg(long, value_name = "N")]
+    pub depth: Option<usize>,
+    /// Width of the deep network.
+    #[arg(long, value_name = "N")]
+    pub width: Option<usize>,
+    /// Standard deviation of the deep network's N(0, σ²) weights.
+    #[arg(long, value_name = "X")]
+    pub init_std: Option<f64>,
+    /// Steps of the dynamic-scaler run.
+    #[arg(long, value_name = "N")]
+    pub steps: Option<usize>,
+}
+
+fn pct(v: f64) -> String {
+    format!("{:.2}", 100.0 * v)
+}
+
+/// The headline table.
+pub fn headline(r: &PrecisionResults) -> Table {
+    let mut t = Table::new(&[
+        "network",
+        "engine",
+        "dtype",
+        "scale",
+        "worst rel err",
+        "underflow %",
+        "non-finite",
+    ]);
+    for c in &r.cells {
+        t.row(vec![
+            c.net.name().into(),
+            c.engine.name().into(),
+            c.half.name().into(),
+            c.scaling.name(),
+            sci(c.worst_rel()),
+            pct(c.underflow().fraction()),
+            c.nonfinite().to_string(),
+        ]);
+    }
+    t
+}
+
+/// The cell for these coordinates.
+pub fn cell(
+    r: &PrecisionResults,
+    net: Net,
+    engine: HalfEngine,
+    half: HalfType,
+    scaling: Scaling,
+) -> Option<&Cell> {
+    r.cells
+        .iter()
+        .find(|c| c.net == net && c.engine == engine && c.half == half && c.scaling == scaling)
+}
+
+/// The largest static scale whose gradients stayed finite, per engine and format.
+pub fn best_static(
+    r: &PrecisionResults,
+    net: Net,
+    engine: HalfEngine,
+    half: HalfType,
+) -> Option<&Cell> {
+    r.cells
+        .iter()
+        .filter(|c| c.net == net && c.engine == engine && c.half == half)
+        .filter(|c| matches!(c.scaling, Scaling::Static(_)) && c.nonfinite() == 0)
+        .max_by(|a, b| a.scaling.factor().total_cmp(&b.scaling.factor()))
+}
+
+/// Per layer of the deep network, in f16: weight relative error and underflow without
+/// scaling and with the largest finite static scale, for each engine.
+fn per_layer(r: &PrecisionResults, cfg: &PrecisionConfig) -> Table {
+    let mut header = vec!["layer".to_string()];
+    let mut cols: Vec<&Cell> = Vec::new();
+    for &e in &cfg.engines {
+        if let Some(c) = cell(r, Net::Deep, e, HalfType::F16, Scaling::None) {
+            header.push(format!("{} rel err", e.name()));
+            header.push(format!("{} uf %", e.name()));
+            cols.push(c);
+            cols.push(c);
+        }
+        if let Some(c) = best_static(r, Net::Deep, e, HalfType::F16) {
+            header.push(format!("{} uf % S={}", e.name(), c.scaling.name()));
+            cols.push(c);
+        }
+    }
+    let h: Vec<&str> = header.iter().map(String::as_str).collect();
+    let mut t = Table::new(&h);
+    let layers = cols.first().map_or(0, |c| c.tensors.len() / 2);
+    for l in 0..layers {
+        let mut row = vec![format!("fc{}.weight", l + 1)];
+        let mut i = 0;
+        while i < cols.len() {
+            let w = &cols[i].tensors[2 * l];
+            if cols[i].scaling == Scaling::None {
+                row.push(sci(w.rel));
+                row.push(pct(w.underflow.fraction()));
+                i += 2;
+            } else {
+                row.push(pct(w.underflow.fraction()));
+                i += 1;
+            }
+        }
+        t.row(row);
+    }
+    t
+}
+
+fn scaler_table(r: &PrecisionResults) -> Table {
+    let mut t = Table::new(&[
+        "engine",
+        "dtype",
+        "steps",
+        "skipped",
+        "final scale",
+        "min scale",
+        "max scale",
+        "underflow % first",
+        "underflow % last",
+    ]);
+    for tr in &r.trajectories {
+        let scales: Vec<f64> = tr.steps.iter().map(|s| s.scale).collect();
+        let skipped = tr
+            .steps
+            .iter()
+            .filter(|s| s.verdict == Verdict::Skip)
+            .count();
+        let (first, last) = (tr.steps.first(), tr.steps.last());
+        t.row(vec![
+            tr.engine.name().into(),
+            tr.half.name().into(),
+            tr.steps.len().to_string(),
+            skipped.to_string(),
+            format!("2^{}", last.map_or(0.0, |s| s.scale.log2())),
+            format!(
+                "2^{}",
+                scales.iter().copied().fold(f64::INFINITY, f64::min).log2()
+            ),
+            format!("2^{}", scales.iter().copied().fold(0.0, f64::max).log2()),
+            first.map_or("-".into(), |s| pct(s.underflow)),
+            last.map_or("-".into(), |s| pct(s.underflow)),
+        ]);
+    }
+    t
+}
+
+/// The findings, one line each, with the measured numbers.
+pub fn findings(r: &PrecisionResults, cfg: &PrecisionConfig) -> Vec<String> {
+    let mut out = Vec::new();
+    for &e in &cfg.engines {
+        for &h in &cfg.halves {
+            if let Some(c) = cell(r, Net::Assignment, e, h, Scaling::None) {
+                out.push(format!(
+                    "assignment network, {} {}: worst relative error per tensor {} (no underflow: {} of {} elements zeroed)",
+                    e.name(), h.name(), sci(c.worst_rel()), c.underflow().zeroed, c.underflow().nonzero
+                ));
+            }
+        }
+    }
+    for &e in &cfg.engines {
+        for &h in &cfg.halves {
+            let (Some(none), best) = (
+                cell(r, Net::Deep, e, h, Scaling::None),
+                best_static(r, Net::Deep, e, h),
+            ) else {
+                continue;
+            };
+            let mut line = format!(
+                "deep network, {} {}: {}% of the gradient elements underflow to 0 without scaling",
+                e.name(),
+                h.name(),
+                pct(none.underflow().fraction())
+            );
+            if let Some(b) = best {
+                let _ = write!(
+                    line,
+                    ", {}% with S = {} (worst relative error {} → {})",
+                    pct(b.underflow().fraction()),
+                    b.scaling.name(),
+                    sci(none.worst_rel()),
+                    sci(b.worst_rel())
+                );
+            }
+            let overflowed: Vec<String> = r
+                .cells
+                .iter()
+                .filter(|c| c.net == Net::Deep && c.engine == e && c.half == h && c.nonfinite() > 0)
+                .map(|c| c.scaling.name())
+                .collect();
+            if !overflowed.is_empty() {
+                let _ = write!(
+                    line,
+                    "; overflow (inf/NaN) at S = {}",
+                    overflowed.join(", ")
+                );
+            }
+            out.push(line);
+        }
+    }
+    for tr in &r.trajectories {
+        let skipped = tr
+            .steps
+            .iter()
+            .filter(|s| s.verdict == Verdict::Skip)
+            .count();
+        if let (Some(first), Some(last)) = (tr.steps.first(), tr.steps.last()) {
+            out.push(format!(
+                "dynamic scaler, {} {}: scale 2^{} → 2^{} over {} steps, {} skipped; underflow {}% → {}%",
+                tr.engine.name(),
+                tr.half.name(),
+                first.scale.log2(),
+                last.scale.log2(),
+                tr.steps.len(),
+                skipped,
+                pct(first.underflow),
+                pct(last.underflow)
+            ));
+        }
+    }
+    out
+}
+
+/// Measures, writes `precision.csv`, `precision-scaler.csv`, `precision.json` and the plots
+/// under `out`, and returns the outcome.
+pub fn run(cfg: &PrecisionConfig, out: &Path) -> Result<Outcome> {
+    let r = measure(cfg)?;
+    let mut csv = Csv::new(&[
+        "network",
+        "engine",
+        "dtype",
+        "scale",
+        "tensor",
+        "rel_error",
+        "zeroed",
+        "nonzero",
+        "nonfinite",
+    ]);
+    for c in &r.cells {
+        for t in &c.tensors {
+            csv.row(vec![
+                c.net.name().into(),
+                c.engine.name().into(),
+                c.half.name().into(),
+                num(c.scaling.factor()),
+                t.name.clone(),
+                num(t.rel),
+                t.underflow.zeroed.to_string(),
+                t.underflow.nonzero.to_string(),
+                t.nonfinite.to_string(),
+            ]);
+        }
+    }
+    let mut sc = Csv::new(&[
+        "engine",
+        "dtype",
+        "step",
+        "scale",
+        "skipped",
+        "loss",
+        "underflow",
+    ]);
+    for t in &r.trajectories {
+        for (i, s) in t.steps.iter().enumerate() {
+            sc.row(vec![
+                t.engine.name().into(),
+                t.half.name().into(),
+                i.to_string(),
+                num(s.scale),
+                (s.verdict == Verdict::Skip).to_string(),
+                num(s.loss),
+                num(s.underflow),
+            ]);
+        }
+    }
+    let plots = super::precision_files::plots(&r);
+    let mut dir = OutDir::new(out);
+    dir.json("precision", &super::precision_files::to_json(&r))?;
+    dir.csv("precision", &csv)?;
+    dir.csv("precision-scaler", &sc)?;
+    dir.plots(&plots)?;
+    let (head, layers, scaler) = (headline(&r), per_layer(&r, cfg), scaler_table(&r));
+    let found = findings(&r, cfg);
+    let mut text = format!(
+        "{}\n\ndeep network: {}\n\n{}\n",
+        head.render(),
+        r.deep_summary,
+        layers.render()
+    );
+    let _ = writeln!(
+        text,
+        "dynamic scaler on the deep network:\n{}",
+        scaler.render()
+    );
+    let mut markdown = format!(
+        "{}\nDeep network: {}\n\n{}\n{}\n",
+        head.markdown(),
+        r.deep_summary,
+        layers.markdown(),
+        scaler.markdown()
+    );
+    for f in &found {
+        let _ = writeln!(text, "- {f}");
+        let _ = writeln!(markdown, "- {f}");
+    }
+    Ok(Outcome {
+        name: "precision",
+        title: "f16 and bf16 gradients against f64, with and without loss scaling".into(),
+        text,
+        markdown,
+        plots,
+        files: dir.files(),
+        engines_agree: true,
+    })
+}
+
+/// `bplab lab precision` from its flags.
+pub fn run_args(a: PrecisionArgs) -> Result<Outcome> {
+    let mut cfg = if a.common.quick {
+        PrecisionConfig::quick()
+    } else {
+        PrecisionConfig::default()
+    };
+    if let Some(s) = &a.engine {
+        cfg.engines = s
+            .split(',')
+            .map(|e| match e.trim() {
+                "manual" => Ok(HalfEngine::Manual),
+                "candle" => Ok(HalfEngine::Candle),
+                other => Err(Error::Parse(format!(
+                    "--engine: '{other}' has no half-precision path (expected manual or candle)"
+                ))),
+            })
+            .collect::<Result<_>>()?;
+    }
+    if let Some(s) = &a.scales {
+        let mut v = vec![Scaling::None];
+        for k in s.split(',') {
+            match k.trim().parse::<i32>() {
+                Ok(k) if (1..=24).contains(&k) => v.push(Scaling::Static(k)),
+                _ => {
+                    return Err(Error::Parse(format!(
+                        "--scales: '{k}' is not a power of two from 1 to 24"
+                    )))
+                }
+            }
+        }
+        cfg.scalings = v;
+    }
+    if let Some(d) = a.depth {
+        cfg.deep.depth = in_range("--depth", d, 1, 64)?;
+    }
+    if let Some(w) = a.width {
+        cfg.deep.width = in_range("--width", w, 1, 256)?;
+    }
+    if let Some(v) = a.init_std {
+        if !(v.is_finite() && v > 0.0 && v <= 10.0) {
+            return Err(Error::Parse(format!(
+                "--init-std: {v} is not a number in (0, 10]"
+            )));
+        }
+        cfg.deep.std = v;
+    }
+    if let Some(n) = a.steps {
+        cfg.steps = in_range("--steps", n, 1, 10_000)?;
+    }
+    a.common.format.parse::<bplab_output::table::Format>()?;
+    run(&cfg, &out_dir(&a.common, "precision"))
+}
+
+/// The report's section (quick setting).
+pub struct PrecisionSection;
+
+impl bplab_output::report::ReportSection for PrecisionSection {
+    fn name(&self) -> &'static str {
+        "lab precision"
+    }
+
+    fn build(&self, ctx: &bplab_output::report::Context) -> Result<bplab_output::report::Section> {
+        let o = run(
+            &PrecisionConfig::quick(),
+            &ctx.dir.join("data").join("lab-precision"),
+        )?;
+        let mut s = bplab_output::report::outcome_section(&o, 3);
+        s.title = "Lab precision: f16/bf16 gradients and loss scaling".into();
+        Ok(s)
+    }
+}

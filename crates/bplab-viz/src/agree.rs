@@ -1,0 +1,100 @@
+//! Which traced tensors the visualizer compares across engines (`loss`, every `z`, `h`, `δ`
+//! and parameter gradient, in display order), each judged by the harness's one rule
+//! ([`bplab_harness::agreement::tensor`]) against the first selected engine.
+
+use crate::trace::EngineTrace;
+use bplab_core::{DType, NetSpec, Tensor};
+use bplab_harness::agreement;
+pub use bplab_harness::agreement::Verdict;
+
+/// One traced tensor (`z1`, `δ2`, `fc1.weight`…) and every non-reference engine's verdict.
+#[derive(Debug, Clone)]
+pub struct TensorVerdicts {
+    /// `loss`, `z{l}`, `h{l}`, `delta{l}`, `grad fc{l}.weight`, `grad fc{l}.bias`.
+    pub tensor: String,
+    /// `(engine, verdict)` for each engine after the reference.
+    pub verdicts: Vec<(String, Verdict)>,
+}
+
+impl TensorVerdicts {
+    /// True when every engine that exposes the tensor agrees with the reference.
+    pub fn agreed(&self) -> bool {
+        self.verdicts.iter().all(|(_, v)| v.passed())
+    }
+}
+
+/// Names of the traced tensors in display order, with a getter for each.
+type Getter = Box<dyn Fn(&EngineTrace) -> Option<Tensor>>;
+
+fn tensors(n_layers: usize) -> Vec<(String, Getter)> {
+    let mut v: Vec<(String, Getter)> = vec![(
+        "loss".into(),
+        Box::new(|t: &EngineTrace| Some(scalar(t.forward.loss))),
+    )];
+    for l in 0..n_layers {
+        let k = l + 1;
+        v.push((
+            format!("z{k}"),
+            Box::new(move |t: &EngineTrace| Some(t.forward.z[l].clone())),
+        ));
+        v.push((
+            format!("h{k}"),
+            Box::new(move |t: &EngineTrace| Some(t.forward.h[l].clone())),
+        ));
+    }
+    for l in (0..n_layers).rev() {
+        let k = l + 1;
+        v.push((
+            format!("delta{k}"),
+            Box::new(move |t: &EngineTrace| t.delta(l).cloned()),
+        ));
+        v.push((
+            format!("grad fc{k}.weight"),
+            Box::new(move |t: &EngineTrace| Some(t.grad_weight(l).clone())),
+        ));
+        v.push((
+            format!("grad fc{k}.bias"),
+            Box::new(move |t: &EngineTrace| Some(t.grad_bias(l).clone())),
+        ));
+    }
+    v
+}
+
+fn scalar(v: f64) -> Tensor {
+    Tensor {
+        shape: vec![],
+        data: vec![v],
+    }
+}
+
+/// Every traced tensor of every engine after the first against the first, by
+/// [`agreement::tensor`].
+pub fn compare(traces: &[EngineTrace], spec: &NetSpec, dtype: DType) -> Vec<TensorVerdicts> {
+    let Some((reference, others)) = traces.split_first() else {
+        return Vec::new();
+    };
+    tensors(spec.n_layers())
+        .into_iter()
+        .map(|(name, get)| {
+            let want = get(reference);
+            let verdicts = others
+                .iter()
+                .map(|t| {
+                    let got = get(t);
+                    let v = agreement::tensor(
+                        (&t.engine, got.as_ref()),
+                        (&reference.engine, want.as_ref()),
+                        &name,
+                        spec,
+                        dtype,
+                    );
+                    (t.engine.clone(), v)
+                })
+                .collect();
+            TensorVerdicts {
+                tensor: name,
+                verdicts,
+            }
+        })
+        .collect()
+}

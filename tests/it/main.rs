@@ -1,0 +1,30 @@
+//! The `backprop-lab` integration tests, one binary: the command line end to end (exit
+//! codes, one-line errors, JSON shapes), every engine against finite differences, the
+//! manual engine and the PyTorch fixtures, the lesson's numbers, the experiments' and
+//! labs' headline claims, and the visualizer's trace and API. One module per former test
+//! file; shared helpers in [`common`].
+
+/// Allocation counts and peak bytes are read by the lab tests, as the binary does.
+#[global_allocator]
+static ALLOC: bplab_harness::alloc::CountingAlloc = bplab_harness::alloc::CountingAlloc;
+
+mod assignment;
+mod bench_cli;
+mod check_all;
+mod cli_errors;
+#[allow(dead_code)]
+mod common;
+mod custom_ops;
+mod engines;
+mod experiment_cli;
+mod experiments;
+mod lab_checkpoint;
+mod lab_modes;
+mod lab_overhead;
+mod lab_precision;
+mod lesson;
+mod negative_controls;
+mod properties;
+mod serve_api;
+mod training;
+mod viz;
