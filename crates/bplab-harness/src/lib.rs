@@ -13,6 +13,7 @@ pub mod alloc;
 pub mod check;
 pub mod deviations;
 pub mod engines;
+pub mod flags;
 pub mod grads;
 pub mod netargs;
 pub mod progress;

@@ -5,7 +5,7 @@ use bplab_core::{Error, Result};
 use std::str::FromStr;
 
 /// `--format table|json`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     Table,
     Json,
