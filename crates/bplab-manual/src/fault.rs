@@ -1,13 +1,21 @@
-//! The backward kernels a [`crate::Model`] calls, and deliberately wrong variants of them.
+//! Planted bugs: deliberately wrong variants of the backward kernels, for negative controls.
 //!
-//! The wrong variants exist for one reason: a gradient checker that cannot fail proves
-//! nothing. The project's negative-control tests plant each [`Fault`] and assert that the
-//! checker reports a mismatch; `bplab check --plant NAME` does the same for a user, on the
-//! engines whose backward is hand-written (`manual`, `burn-custom`, `candle-custom`).
+//! They exist for one reason: a gradient checker that cannot fail proves nothing. The
+//! project's negative-control tests plant each [`Fault`] and assert that the checker reports
+//! a mismatch; `bplab check --plant NAME` does the same for a user, on the engines whose
+//! backward is hand-written (`manual`, `burn-custom`, `candle-custom`).
+//!
+//! A fault reaches the backward pass as a kernel set, never as a branch inside the lesson's
+//! code: [`Planted`] implements [`BackwardKernels`] with the one wrong kernel its [`Fault`]
+//! names (and the exact ones elsewhere), and the engine boundary ([`crate::ManualEngine`],
+//! [`crate::Dense::backward`]) builds a model over [`Planted`] only when a fault is planted.
+//! Otherwise the model runs over [`crate::layers::Exact`], whose calls are the lesson's
+//! functions, inlined.
 
 use crate::layers::activation::activation_backward;
 use crate::layers::linear::linear_backward;
 use crate::layers::loss::cross_entropy_backward;
+use crate::layers::BackwardKernels;
 use crate::real::Real;
 use bplab_core::spec::KinkGrads;
 use bplab_core::Activation;
@@ -64,37 +72,55 @@ impl std::str::FromStr for Fault {
     }
 }
 
-type LinearBackward<T> = fn(Option<&mut [T]>, &mut [T], &mut [T], &[T], &[T], &[T], usize, usize);
-type ActivationBackward<T> = fn(Activation, &mut [T], &[T], &[T], &[T], usize, KinkGrads);
-type LossBackward<T> = fn(&mut [T], &[T], &[T], usize);
+/// The backward kernels with `.0` planted: the kernel the fault names is replaced by its wrong
+/// variant below, every other call goes to the exact kernel. (`Planted(Fault::None)` is
+/// correct, but the engines use [`crate::layers::Exact`] then.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Planted(pub Fault);
 
-/// The backward kernels of one model.
-#[derive(Clone, Copy)]
-pub(crate) struct Kernels<T: Real> {
-    pub linear_backward: LinearBackward<T>,
-    pub activation_backward: ActivationBackward<T>,
-    pub cross_entropy_backward: LossBackward<T>,
-}
-
-impl<T: Real> Kernels<T> {
-    /// The correct kernels, or the ones with `fault` planted.
-    pub fn with(fault: Fault) -> Self {
-        let mut k = Kernels {
-            linear_backward: linear_backward::<T>,
-            activation_backward: activation_backward::<T>,
-            cross_entropy_backward: cross_entropy_backward::<T>,
+impl BackwardKernels for Planted {
+    fn linear_backward<T: Real>(
+        &self,
+        dinp: Option<&mut [T]>,
+        dw: &mut [T],
+        db: &mut [T],
+        delta: &[T],
+        inp: &[T],
+        w: &[T],
+        n_in: usize,
+        n_out: usize,
+    ) {
+        let kernel = match self.0 {
+            Fault::MissingTranspose => untransposed::<T>,
+            Fault::BiasSummedNotAveraged => bias_summed::<T>,
+            _ => linear_backward::<T>,
         };
-        match fault {
-            Fault::None => {}
-            Fault::MissingActivationDerivative => k.activation_backward = no_derivative::<T>,
-            Fault::MissingTranspose => k.linear_backward = untransposed::<T>,
-            Fault::BiasSummedNotAveraged => k.linear_backward = bias_summed::<T>,
-            Fault::WrongSoftmaxJacobian => {
-                k.activation_backward = diagonal_softmax::<T>;
-                k.cross_entropy_backward = diagonal_softmax_cross_entropy::<T>;
-            }
+        kernel(dinp, dw, db, delta, inp, w, n_in, n_out);
+    }
+
+    fn activation_backward<T: Real>(
+        &self,
+        act: Activation,
+        delta: &mut [T],
+        g: &[T],
+        z: &[T],
+        a: &[T],
+        n: usize,
+        at_zero: KinkGrads,
+    ) {
+        let kernel = match self.0 {
+            Fault::MissingActivationDerivative => no_derivative::<T>,
+            Fault::WrongSoftmaxJacobian => diagonal_softmax::<T>,
+            _ => activation_backward::<T>,
+        };
+        kernel(act, delta, g, z, a, n, at_zero);
+    }
+
+    fn cross_entropy_backward<T: Real>(&self, delta: &mut [T], y_hat: &[T], y: &[T], n: usize) {
+        match self.0 {
+            Fault::WrongSoftmaxJacobian => diagonal_softmax_cross_entropy(delta, y_hat, y, n),
+            _ => cross_entropy_backward(delta, y_hat, y, n),
         }
-        k
     }
 }
 
@@ -173,5 +199,49 @@ fn diagonal_softmax_cross_entropy<T: Real>(delta: &mut [T], y_hat: &[T], y: &[T]
     let inv_b = T::ONE / T::from_f64((y.len() / n) as f64);
     for ((d, &p), &t) in delta.iter_mut().zip(y_hat).zip(y) {
         *d = -t * (T::ONE - p) * inv_b;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Model;
+    use bplab_core::{Init, Loss, NetSpec};
+
+    /// `Planted(Fault::None)` is the exact kernel set, bit for bit, and every planted fault
+    /// changes the gradients of a network where its kernel runs.
+    #[test]
+    fn planted_none_is_exact_and_every_fault_shows() {
+        let acts = vec![Activation::Tanh, Activation::Softmax];
+        let spec = NetSpec::new(vec![3, 4, 2], acts, Loss::CrossEntropy, false).unwrap();
+        let params = Init::HeNormal.params(&spec, 11);
+        let (x, y) = (
+            vec![0.5, -1.0, 2.0, 1.5, 0.25, -0.75],
+            vec![1.0, 0.0, 0.0, 1.0],
+        );
+        let exact = Model::<f64>::new(&spec, &params);
+        let c = exact.forward(x, y);
+        let want = exact.backward(&c);
+        let none = Model::<f64, _>::with_fault(&spec, &params, Fault::None).backward(&c);
+        assert_eq!(
+            (&none.dw, &none.db, &none.dx),
+            (&want.dw, &want.db, &want.dx)
+        );
+        for fault in Fault::PLANTED {
+            let got = Model::<f64, _>::with_fault(&spec, &params, fault).backward(&c);
+            assert!(
+                (&got.dw, &got.db, &got.dx) != (&want.dw, &want.db, &want.dx),
+                "{}",
+                fault.name()
+            );
+        }
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for f in std::iter::once(Fault::None).chain(Fault::PLANTED) {
+            assert_eq!(f.name().parse::<Fault>().unwrap(), f);
+        }
+        assert!("no-such-bug".parse::<Fault>().is_err());
     }
 }

@@ -12,10 +12,25 @@
 use crate::kernels::matmul::{matmul, MatRef};
 use crate::real::Real;
 
-/// `z = h_prev Wᵀ + b`: the bias broadcast into `z`, then the product added (one pass of the
-/// GEMM kernel over `W` read transposed in place).
+/// `z = h_prev Wᵀ + b`, i.e. `z[b, o] = bias[o] + Σ_i inp[b, i] · w[o, i]`: the bias broadcast
+/// into `z`, then the product added (one pass of the GEMM kernel over `W` read transposed in
+/// place).
 ///
 /// Shapes: `z` `(B, n_out)`, `inp` `(B, n_in)`, `w` `(n_out, n_in)`, `bias` `(n_out)`.
+///
+/// One example of width 2 through a 2 → 2 layer:
+/// `z = [1, 2] · [[1, 2], [3, 4]]ᵀ + [0.5, −1] = [1 + 4 + 0.5, 3 + 8 − 1] = [5.5, 10]`.
+///
+/// ```
+/// use bplab_manual::layers::linear::linear_forward;
+///
+/// let x = [1.0, 2.0]; // (B = 1, n_in = 2)
+/// let w = [1.0, 2.0, 3.0, 4.0]; // (n_out = 2, n_in = 2): rows [1, 2] and [3, 4]
+/// let b = [0.5, -1.0]; // (n_out)
+/// let mut z = [0.0; 2]; // (B, n_out)
+/// linear_forward(&mut z, &x, &w, &b, 2, 2);
+/// assert_eq!(z, [5.5, 10.0]);
+/// ```
 pub fn linear_forward<T: Real>(
     z: &mut [T],
     inp: &[T],
@@ -39,6 +54,25 @@ pub fn linear_forward<T: Real>(
 ///
 /// Shapes: `dinp` `(B, n_in)`, `dw` `(n_out, n_in)`, `db` `(n_out)`, `delta` `(B, n_out)`,
 /// `inp` `(B, n_in)` (the forward input, cached), `w` `(n_out, n_in)`.
+///
+/// Two examples through the layer `W = [[1, 2], [3, 4]]`, inputs `x = [[1, 2], [0, 1]]`,
+/// errors `δ = [[1, −1], [2, 0]]`:
+/// - `∂L/∂x = δ W = [[1·1 − 1·3, 1·2 − 1·4], [2·1, 2·2]] = [[−2, −2], [2, 4]]`;
+/// - `∂L/∂W = δᵀ x = [[1·1 + 2·0, 1·2 + 2·1], [−1·1 + 0·0, −1·2 + 0·1]] = [[1, 4], [−1, −2]]`;
+/// - `∂L/∂b = Σ_b δ = [1 + 2, −1 + 0] = [3, −1]`.
+///
+/// ```
+/// use bplab_manual::layers::linear::linear_backward;
+///
+/// let x = [1.0, 2.0, 0.0, 1.0]; // (B = 2, n_in = 2)
+/// let w = [1.0, 2.0, 3.0, 4.0]; // (n_out = 2, n_in = 2)
+/// let delta = [1.0, -1.0, 2.0, 0.0]; // (B, n_out)
+/// let (mut dx, mut dw, mut db) = ([0.0; 4], [0.0; 4], [0.0; 2]);
+/// linear_backward(Some(&mut dx), &mut dw, &mut db, &delta, &x, &w, 2, 2);
+/// assert_eq!(dx, [-2.0, -2.0, 2.0, 4.0]); // (B, n_in)
+/// assert_eq!(dw, [1.0, 4.0, -1.0, -2.0]); // (n_out, n_in)
+/// assert_eq!(db, [3.0, -1.0]); // (n_out)
+/// ```
 #[allow(clippy::too_many_arguments)]
 pub fn linear_backward<T: Real>(
     dinp: Option<&mut [T]>,
@@ -52,7 +86,8 @@ pub fn linear_backward<T: Real>(
 ) {
     let batch = delta.len() / n_out;
     let delta_m = MatRef::row_major(delta, batch, n_out); // (B, n_out)
-                                                          // ∂L/∂W = δᵀ h_prev: (n_out, B)·(B, n_in).
+
+    // ∂L/∂W = δᵀ h_prev: (n_out, B)·(B, n_in).
     matmul(dw, delta_m.t(), MatRef::row_major(inp, batch, n_in), false);
     // ∂L/∂b = Σ_b δ.
     db.fill(T::ZERO);

@@ -1,3 +1,96 @@
+//! The lesson's layers, each with its forward and its backward side by side: [`linear`]
+//! (`z = h_prev Wᵀ + b`), [`activation`] (`a = σ(z)`, softmax included) and [`loss`] (the
+//! scalar `L`, whose backward is the seed of the whole backward pass). Every function here is
+//! a plain kernel on row-major slices, `(B, n)` for a batch of `B` rows, with its formula, its
+//! shapes and a worked example on numbers small enough to check by hand.
+//!
+//! [`BackwardKernels`] names the three backward kernels the model's backward pass calls, as
+//! one set; [`Exact`] is that set made of the functions of this module and nothing else. The
+//! model is generic over the set with [`Exact`] as the default, so the correct backward pays
+//! nothing for the existence of a planted bug ([`crate::fault::Planted`], chosen only at the
+//! engine boundary when a negative control asks for one).
+
 pub mod activation;
 pub mod linear;
 pub mod loss;
+
+use crate::real::Real;
+use bplab_core::spec::KinkGrads;
+use bplab_core::Activation;
+
+/// The backward kernels of one model: the Linear layer's, the activation's, and the fused
+/// softmax + cross-entropy seed. Each method has exactly the arguments and the meaning of the
+/// function of the same name ([`linear::linear_backward`], [`activation::activation_backward`],
+/// [`loss::cross_entropy_backward`]).
+pub trait BackwardKernels: Copy + Send + Sync + 'static {
+    /// See [`linear::linear_backward`].
+    #[allow(clippy::too_many_arguments)]
+    fn linear_backward<T: Real>(
+        &self,
+        dinp: Option<&mut [T]>,
+        dw: &mut [T],
+        db: &mut [T],
+        delta: &[T],
+        inp: &[T],
+        w: &[T],
+        n_in: usize,
+        n_out: usize,
+    );
+
+    /// See [`activation::activation_backward`].
+    #[allow(clippy::too_many_arguments)]
+    fn activation_backward<T: Real>(
+        &self,
+        act: Activation,
+        delta: &mut [T],
+        g: &[T],
+        z: &[T],
+        a: &[T],
+        n: usize,
+        at_zero: KinkGrads,
+    );
+
+    /// See [`loss::cross_entropy_backward`].
+    fn cross_entropy_backward<T: Real>(&self, delta: &mut [T], y_hat: &[T], y: &[T], n: usize);
+}
+
+/// The lesson's kernels themselves: every method is a direct call of the function of the same
+/// name, inlined, so a model over [`Exact`] is the same code as one calling those functions.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Exact;
+
+impl BackwardKernels for Exact {
+    #[inline]
+    fn linear_backward<T: Real>(
+        &self,
+        dinp: Option<&mut [T]>,
+        dw: &mut [T],
+        db: &mut [T],
+        delta: &[T],
+        inp: &[T],
+        w: &[T],
+        n_in: usize,
+        n_out: usize,
+    ) {
+        linear::linear_backward(dinp, dw, db, delta, inp, w, n_in, n_out);
+    }
+
+    #[inline]
+    fn activation_backward<T: Real>(
+        &self,
+        act: Activation,
+        delta: &mut [T],
+        g: &[T],
+        z: &[T],
+        a: &[T],
+        n: usize,
+        at_zero: KinkGrads,
+    ) {
+        activation::activation_backward(act, delta, g, z, a, n, at_zero);
+    }
+
+    #[inline]
+    fn cross_entropy_backward<T: Real>(&self, delta: &mut [T], y_hat: &[T], y: &[T], n: usize) {
+        loss::cross_entropy_backward(delta, y_hat, y, n);
+    }
+}

@@ -1,6 +1,7 @@
 //! [`Dense`]: one fused layer `h = σ(x Wᵀ + b)`, forward and backward side by side, built from
 //! the very kernels [`crate::Model`] runs ([`linear_forward`], [`activation_forward`], and the
-//! backward kernels of [`crate::fault`], planted faults included).
+//! backward kernels of a [`BackwardKernels`] set: [`Exact`], or [`Planted`] when the layer
+//! carries a [`Fault`]).
 //!
 //! This is the unit a framework registers as a custom autograd operation: the framework owns
 //! the graph and calls [`Dense::forward`] for the layer's value and [`Dense::backward`] for its
@@ -14,9 +15,10 @@
 //! The backward reads `x`, `z` and `h` as forward produced them: a framework either saves them
 //! (candle: in the op; burn: in the backward step's state) or recomputes them.
 
+use crate::fault::{Fault, Planted};
 use crate::layers::activation::activation_forward;
-use crate::fault::{Fault, Kernels};
 use crate::layers::linear::linear_forward;
+use crate::layers::{BackwardKernels, Exact};
 use crate::real::Real;
 use bplab_core::spec::{bias_name, weight_name, KinkGrads};
 use bplab_core::{Activation, Error, Loss, NetSpec, Result};
@@ -84,7 +86,9 @@ impl Dense {
         let batch = self.batch_of(x.len(), w.len(), b.len())?;
         let mut z = vec![T::ZERO; batch * self.n_out]; // (B, n_out)
         let mut h = vec![T::ZERO; batch * self.n_out]; // (B, n_out)
+                                                       // 1. z = x Wᵀ + b.
         linear_forward(&mut z, x, w, b, self.n_in, self.n_out);
+        // 2. h = σ(z).
         activation_forward(self.act, &z, &mut h, self.n_out);
         Ok((z, h))
     }
@@ -92,9 +96,29 @@ impl Dense {
     /// Backward of [`Dense::forward`]: from `g = ∂L/∂h` `(B, n_out)` and the cached `x`
     /// `(B, n_in)`, `z` and `h` `(B, n_out)`, and `w` `(n_out, n_in)`, the layer's
     /// vector–Jacobian product. `∂L/∂x` is computed only when `input_grad` is true.
-    #[allow(clippy::too_many_arguments)]
+    ///
+    /// The layer's [`Fault`] picks the kernels here, once per call: [`Dense::backward_with`]
+    /// over [`Exact`], or over [`Planted`] for a negative control.
     pub fn backward<T: Real>(
         &self,
+        g: &[T],
+        x: &[T],
+        z: &[T],
+        h: &[T],
+        w: &[T],
+        input_grad: bool,
+    ) -> Result<DenseGrads<T>> {
+        match self.fault {
+            Fault::None => self.backward_with(Exact, g, x, z, h, w, input_grad),
+            fault => self.backward_with(Planted(fault), g, x, z, h, w, input_grad),
+        }
+    }
+
+    /// [`Dense::backward`] with the backward kernels `k` (the layer's `fault` is not read).
+    #[allow(clippy::too_many_arguments)]
+    pub fn backward_with<T: Real, K: BackwardKernels>(
+        &self,
+        k: K,
         g: &[T],
         x: &[T],
         z: &[T],
@@ -113,21 +137,23 @@ impl Dense {
                 h.len()
             )));
         }
-        let k = Kernels::<T>::with(self.fault);
+        let (n_in, n_out) = (self.n_in, self.n_out);
+        // 2. δ = g ⊙ σ'(z) (softmax: its vector–Jacobian product).
         let mut delta = vec![T::ZERO; want]; // (B, n_out)
-        (k.activation_backward)(self.act, &mut delta, g, z, h, self.n_out, self.at_zero);
-        let mut dw = vec![T::ZERO; self.n_out * self.n_in]; // (n_out, n_in)
-        let mut db = vec![T::ZERO; self.n_out]; // (n_out)
-        let mut dx = input_grad.then(|| vec![T::ZERO; batch * self.n_in]); // (B, n_in)
-        (k.linear_backward)(
+        k.activation_backward(self.act, &mut delta, g, z, h, n_out, self.at_zero);
+        // 1. ∂L/∂x = δ W, ∂L/∂W = δᵀ x, ∂L/∂b = Σ_b δ.
+        let mut dw = vec![T::ZERO; n_out * n_in]; // (n_out, n_in)
+        let mut db = vec![T::ZERO; n_out]; // (n_out)
+        let mut dx = input_grad.then(|| vec![T::ZERO; batch * n_in]); // (B, n_in)
+        k.linear_backward(
             dx.as_deref_mut(),
             &mut dw,
             &mut db,
             &delta,
             x,
             w,
-            self.n_in,
-            self.n_out,
+            n_in,
+            n_out,
         );
         Ok(DenseGrads { dx, dw, db, delta })
     }

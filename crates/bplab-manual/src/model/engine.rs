@@ -1,9 +1,13 @@
 //! [`ManualEngine`]: the hand-written [`Model`] behind the [`Engine`] trait, in `f32` or `f64`.
+//!
+//! This is the engine boundary where a planted [`Fault`] becomes a kernel set: a model over
+//! the lesson's [`Exact`] kernels when none is planted, over [`Planted`] otherwise.
 
-use crate::fault::Fault;
+use crate::fault::{Fault, Planted};
+use crate::layers::{BackwardKernels, Exact};
+use crate::model::trainer::ManualTrainer;
 use crate::model::Model;
 use crate::real::Real;
-use crate::model::trainer::ManualTrainer;
 use bplab_core::spec::{bias_name, weight_name, KinkGrads};
 use bplab_core::train::Trainer;
 use bplab_core::{
@@ -41,8 +45,22 @@ impl ManualEngine {
         }
     }
 
+    /// The model of `net` in `T`, over the exact kernels or the planted ones.
     fn run<T: Real>(
         &self,
+        net: &Network,
+        batch: &Batch,
+        backward: bool,
+    ) -> (ForwardTrace, Option<Gradients>) {
+        match self.fault {
+            Fault::None => self.run_with::<T, _>(Exact, net, batch, backward),
+            fault => self.run_with::<T, _>(Planted(fault), net, batch, backward),
+        }
+    }
+
+    fn run_with<T: Real, K: BackwardKernels>(
+        &self,
+        kernels: K,
         net: &Network,
         batch: &Batch,
         backward: bool,
@@ -50,7 +68,7 @@ impl ManualEngine {
         let spec = net.spec();
         let conv = |t: &Tensor| t.data.iter().map(|&v| T::from_f64(v)).collect::<Vec<T>>();
         let model =
-            Model::<T>::with_fault(spec, net.params(), self.fault).with_kink_grads(self.at_zero);
+            Model::<T, K>::with_kernels(spec, net.params(), kernels).with_kink_grads(self.at_zero);
         let cache = model.forward(conv(&batch.x), conv(&batch.y));
         let widen = |v: &[T], shape: Vec<usize>| Tensor {
             shape,
@@ -125,14 +143,22 @@ impl Engine for ManualEngine {
             e: &ManualEngine,
             net: &Network,
             batch: &Batch,
-        ) -> Result<ManualTrainer<T>> {
-            let model = Model::<T>::with_fault(net.spec(), net.params(), e.fault)
-                .with_kink_grads(e.at_zero);
-            ManualTrainer::new(model, batch)
+        ) -> Result<Box<dyn Trainer>> {
+            let (spec, params) = (net.spec(), net.params());
+            Ok(match e.fault {
+                Fault::None => {
+                    let model = Model::<T>::new(spec, params).with_kink_grads(e.at_zero);
+                    Box::new(ManualTrainer::new(model, batch)?)
+                }
+                fault => {
+                    let model = Model::<T, _>::with_fault(spec, params, fault);
+                    Box::new(ManualTrainer::new(model.with_kink_grads(e.at_zero), batch)?)
+                }
+            })
         }
         Ok(match dtype {
-            DType::F64 => Box::new(make::<f64>(self, net, batch)?),
-            DType::F32 => Box::new(make::<f32>(self, net, batch)?),
+            DType::F64 => make::<f64>(self, net, batch)?,
+            DType::F32 => make::<f32>(self, net, batch)?,
         })
     }
 }

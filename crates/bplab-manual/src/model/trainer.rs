@@ -9,22 +9,30 @@
 //! agrees to rounding.
 
 use crate::kernels::matmul::dot;
+use crate::layers::{BackwardKernels, Exact};
 use crate::model::{Backward, Cache, Model};
 use crate::real::Real;
 use bplab_core::spec::{bias_name, weight_name};
 use bplab_core::train::{Clip, Sgd, StepStats, Trainer};
 use bplab_core::{Batch, Error, Network, ParamSet, Result, Tensor};
 
-/// The hand-written model, its batch and its buffers, in `T`.
-pub struct ManualTrainer<T: Real> {
-    model: Model<T>,
+/// The hand-written model, its batch and its buffers, in `T` (backward over the kernels `K`).
+pub struct ManualTrainer<T: Real, K = Exact> {
+    model: Model<T, K>,
     cache: Cache<T>,
     back: Backward<T>,
 }
 
 impl<T: Real> ManualTrainer<T> {
+    /// A trainer for `net`'s parameters.
+    pub fn for_network(net: &Network, batch: &Batch) -> Result<Self> {
+        Self::new(Model::new(net.spec(), net.params()), batch)
+    }
+}
+
+impl<T: Real, K: BackwardKernels> ManualTrainer<T, K> {
     /// A trainer for `model` holding `batch` (rounded to `T`).
-    pub fn new(model: Model<T>, batch: &Batch) -> Result<Self> {
+    pub fn new(model: Model<T, K>, batch: &Batch) -> Result<Self> {
         batch.validate(model.spec())?;
         let spec = model.spec().clone();
         let mut t = ManualTrainer {
@@ -36,13 +44,8 @@ impl<T: Real> ManualTrainer<T> {
         Ok(t)
     }
 
-    /// A trainer for `net`'s parameters.
-    pub fn for_network(net: &Network, batch: &Batch) -> Result<Self> {
-        Self::new(Model::new(net.spec(), net.params()), batch)
-    }
-
     /// The model (its parameters after the steps taken so far).
-    pub fn model(&self) -> &Model<T> {
+    pub fn model(&self) -> &Model<T, K> {
         &self.model
     }
 
@@ -63,7 +66,7 @@ impl<T: Real> ManualTrainer<T> {
     }
 }
 
-impl<T: Real> Trainer for ManualTrainer<T> {
+impl<T: Real, K: BackwardKernels> Trainer for ManualTrainer<T, K> {
     fn set_batch(&mut self, batch: &Batch) -> Result<()> {
         let spec = self.model.spec();
         batch.validate(spec)?;

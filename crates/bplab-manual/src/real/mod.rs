@@ -1,5 +1,6 @@
-//! [`Real`]: the few scalar operations the hand-written layers need, for `f32` and `f64`.
-//! Transcendentals the standard library lacks (`erf`) come from `libm`.
+//! [`Real`]: the few scalar operations the hand-written layers need, for `f32` and `f64`
+//! here and for the 16-bit floats in [`half_real`]. Transcendentals the standard library lacks
+//! (`erf`) come from `libm`.
 
 pub mod half_real;
 

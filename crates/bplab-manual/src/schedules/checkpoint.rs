@@ -17,7 +17,9 @@
 
 use crate::layers::activation::{activation_backward, activation_forward};
 use crate::layers::linear::{linear_backward, linear_forward};
-use crate::layers::loss::{cross_entropy_backward, cross_entropy_forward, mse_backward, mse_forward};
+use crate::layers::loss::{
+    cross_entropy_backward, cross_entropy_forward, mse_backward, mse_forward,
+};
 use crate::model::Model;
 use crate::real::Real;
 use bplab_core::spec::KinkGrads;

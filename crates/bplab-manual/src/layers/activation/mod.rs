@@ -1,6 +1,7 @@
 //! Activations, forward and backward side by side: `a = σ(z)` and `δ = ∂L/∂a ⊙ σ'(z)`.
 //!
-//! Element-wise derivatives (read from the cached `z` and `a = σ(z)`):
+//! Element-wise derivatives (read from the cached `z` and `a = σ(z)`), each activation with its
+//! derivative next to it in [`elementwise`]:
 //! - identity: `σ' = 1`
 //! - relu: `σ' = 1` for `z > 0`, `0` for `z < 0` — **at exactly `z = 0` the derivative is 0**,
 //!   as PyTorch defines it (`threshold_backward` passes the gradient only where `z > 0`);
@@ -12,20 +13,37 @@
 //! - tanh: `σ' = 1 − a²`;
 //! - gelu (exact): `σ' = Φ(z) + z φ(z)`, `Φ(z) = ½(1 + erf(z/√2))`, `φ(z) = e^{−z²/2}/√(2π)`.
 //!
-//! Softmax acts on a whole row: `a_k = e^{z_k} / Σ_j e^{z_j}`, with Jacobian
+//! Softmax acts on a whole row ([`softmax`]): `a_k = e^{z_k} / Σ_j e^{z_j}`, with Jacobian
 //! `∂a_k/∂z_j = a_k (1[k = j] − a_j)`, so the backward is the vector–Jacobian product
 //! `δ_j = a_j (g_j − Σ_k g_k a_k)` for `g = ∂L/∂a`. With cross-entropy the fused form in
 //! [`crate::layers::loss`] is used instead.
 
+pub mod elementwise;
+pub mod softmax;
+
 use crate::real::Real;
-use bplab_core::spec::{KinkGrads, LEAKY_SLOPE};
+use bplab_core::spec::KinkGrads;
 use bplab_core::Activation;
+use elementwise::{
+    gelu, gelu_derivative, leaky_relu, leaky_relu_derivative, relu, relu_derivative, sigmoid,
+    sigmoid_derivative, tanh, tanh_derivative,
+};
+use softmax::{softmax_backward_row, softmax_row};
 
-const FRAC_1_SQRT_2: f64 = std::f64::consts::FRAC_1_SQRT_2;
-/// `1/√(2π)`.
-const INV_SQRT_2PI: f64 = 0.398_942_280_401_432_7;
-
-/// `a = σ(z)`, row by row. Shapes: `z`, `a` `(B, n)`.
+/// `a = σ(z)`, row by row (softmax) or element by element (every other activation; tanh in
+/// one pass over the buffer, see [`Real::tanh_slice`]). Shapes: `z`, `a` `(B, n)`.
+///
+/// ```
+/// use bplab_core::Activation;
+/// use bplab_manual::layers::activation::activation_forward;
+///
+/// let z = [-2.0f64, 0.0, 3.0, 1.0]; // (B = 2, n = 2)
+/// let mut a = [0.0; 4]; // (B, n)
+/// activation_forward(Activation::Relu, &z, &mut a, 2);
+/// assert_eq!(a, [0.0, 0.0, 3.0, 1.0]); // max(0, z)
+/// activation_forward(Activation::Softmax, &z, &mut a, 2);
+/// assert!((a[0] + a[1] - 1.0).abs() < 1e-15); // each row sums to 1
+/// ```
 pub fn activation_forward<T: Real>(act: Activation, z: &[T], a: &mut [T], n: usize) {
     if act == Activation::Softmax {
         for (z_row, a_row) in z.chunks_exact(n).zip(a.chunks_exact_mut(n)) {
@@ -41,9 +59,24 @@ pub fn activation_forward<T: Real>(act: Activation, z: &[T], a: &mut [T], n: usi
     }
 }
 
-/// `δ = g ⊙ σ'(z)` (or softmax's vector–Jacobian product), from the cached `z` and `a`,
-/// with `at_zero` giving ReLU's and leaky-ReLU's derivative at exactly 0.
+/// `δ = g ⊙ σ'(z)` (or softmax's vector–Jacobian product, row by row), from the cached `z`
+/// and `a`, with `at_zero` giving ReLU's and leaky-ReLU's derivative at exactly 0.
 /// Shapes: `delta`, `g` (`∂L/∂a`), `z`, `a` `(B, n)`.
+///
+/// Sigmoid at `z = 0` has `a = ½` and `σ' = ½ (1 − ½) = ¼`, so `g = 2` becomes `δ = ½`; at
+/// `a = 1` (saturated) the gradient vanishes:
+///
+/// ```
+/// use bplab_core::spec::KinkGrads;
+/// use bplab_core::Activation;
+/// use bplab_manual::layers::activation::activation_backward;
+///
+/// let (z, a) = ([0.0, 40.0], [0.5, 1.0]); // (B = 1, n = 2): a = σ(z)
+/// let g = [2.0, 2.0]; // ∂L/∂a
+/// let mut delta = [0.0; 2]; // (B, n)
+/// activation_backward(Activation::Sigmoid, &mut delta, &g, &z, &a, 2, KinkGrads::PYTORCH);
+/// assert_eq!(delta, [0.5, 0.0]);
+/// ```
 pub fn activation_backward<T: Real>(
     act: Activation,
     delta: &mut [T],
@@ -59,13 +92,7 @@ pub fn activation_backward<T: Real>(
             .zip(g.chunks_exact(n))
             .zip(a.chunks_exact(n))
         {
-            let mut dot = T::ZERO; // Σ_k g_k a_k
-            for (&g, &a) in g_row.iter().zip(a_row) {
-                dot += g * a;
-            }
-            for ((d, &g), &a) in d_row.iter_mut().zip(g_row).zip(a_row) {
-                *d = a * (g - dot);
-            }
+            softmax_backward_row(d_row, g_row, a_row);
         }
         return;
     }
@@ -74,80 +101,49 @@ pub fn activation_backward<T: Real>(
     }
 }
 
-/// `σ(z)` for an element-wise activation.
+/// `σ(z)` for an element-wise activation (the functions of [`elementwise`]).
+///
+/// ```
+/// use bplab_core::Activation;
+/// use bplab_manual::layers::activation::apply;
+///
+/// assert_eq!(apply(Activation::Identity, 2.5), 2.5); // a = z
+/// assert_eq!(apply(Activation::Relu, -1.0), 0.0);
+/// assert_eq!(apply(Activation::Sigmoid, 0.0), 0.5);
+/// ```
 pub fn apply<T: Real>(act: Activation, z: T) -> T {
     match act {
         Activation::Identity => z,
-        // NaN propagates (`z != z`), as in PyTorch, burn and candle: `max(z, 0)` written as
-        // `z > 0` alone would turn a NaN into 0 and hide a diverged run.
-        Activation::Relu =>
-        {
-            #[allow(clippy::eq_op)]
-            if z > T::ZERO || z != z {
-                z
-            } else {
-                T::ZERO
-            }
-        }
-        Activation::LeakyRelu => {
-            if z > T::ZERO {
-                z
-            } else {
-                T::from_f64(LEAKY_SLOPE) * z
-            }
-        }
-        Activation::Sigmoid => {
-            // Evaluated on the side where the exponential cannot overflow.
-            if z >= T::ZERO {
-                T::ONE / (T::ONE + (-z).exp())
-            } else {
-                let e = z.exp();
-                e / (T::ONE + e)
-            }
-        }
-        Activation::Tanh => z.tanh(),
-        Activation::Gelu => {
-            T::from_f64(0.5) * z * (T::ONE + (z * T::from_f64(FRAC_1_SQRT_2)).erf())
-        }
+        Activation::Relu => relu(z),
+        Activation::LeakyRelu => leaky_relu(z),
+        Activation::Sigmoid => sigmoid(z),
+        Activation::Tanh => tanh(z),
+        Activation::Gelu => gelu(z),
         Activation::Softmax => unreachable!("softmax is row-wise: use activation_forward"),
     }
 }
 
 /// `σ'(z)` given `z` and `a = σ(z)` (`at_zero`: the kinks' derivative at exactly 0).
+///
+/// ```
+/// use bplab_core::spec::KinkGrads;
+/// use bplab_core::Activation;
+/// use bplab_manual::layers::activation::derivative;
+///
+/// let pt = KinkGrads::PYTORCH;
+/// assert_eq!(derivative(Activation::Identity, 7.0, 7.0, pt), 1.0); // σ' = 1
+/// assert_eq!(derivative(Activation::Tanh, 0.5493, 0.5, pt), 0.75); // 1 − a² = 1 − ¼
+/// assert_eq!(derivative(Activation::Relu, 0.0, 0.0, pt), 0.0); // PyTorch's kink
+/// ```
 pub fn derivative<T: Real>(act: Activation, z: T, a: T, at_zero: KinkGrads) -> T {
     match act {
         Activation::Identity => T::ONE,
-        // At exactly 0: `at_zero` (PyTorch's convention, the default, is the left slope).
-        Activation::Relu if z == T::ZERO => T::from_f64(at_zero.relu),
-        Activation::Relu if z > T::ZERO => T::ONE,
-        Activation::Relu => T::ZERO,
-        Activation::LeakyRelu if z == T::ZERO => T::from_f64(at_zero.leaky_relu),
-        Activation::LeakyRelu if z > T::ZERO => T::ONE,
-        Activation::LeakyRelu => T::from_f64(LEAKY_SLOPE),
-        Activation::Sigmoid => a * (T::ONE - a),
-        Activation::Tanh => T::ONE - a * a,
-        Activation::Gelu => {
-            let cdf = T::from_f64(0.5) * (T::ONE + (z * T::from_f64(FRAC_1_SQRT_2)).erf());
-            let pdf = T::from_f64(INV_SQRT_2PI) * (T::from_f64(-0.5) * z * z).exp();
-            cdf + z * pdf
-        }
+        Activation::Relu => relu_derivative(z, at_zero.relu),
+        Activation::LeakyRelu => leaky_relu_derivative(z, at_zero.leaky_relu),
+        Activation::Sigmoid => sigmoid_derivative(a),
+        Activation::Tanh => tanh_derivative(a),
+        Activation::Gelu => gelu_derivative(z),
         Activation::Softmax => unreachable!("softmax is row-wise: use activation_backward"),
-    }
-}
-
-/// `a = softmax(z)` for one row, shifted by the row maximum so no exponential overflows.
-pub fn softmax_row<T: Real>(z: &[T], a: &mut [T]) {
-    let max = z
-        .iter()
-        .copied()
-        .fold(z[0], |m, v| if v > m { v } else { m });
-    let mut sum = T::ZERO;
-    for (a, &z) in a.iter_mut().zip(z) {
-        *a = (z - max).exp();
-        sum += *a;
-    }
-    for a in a.iter_mut() {
-        *a = *a / sum;
     }
 }
 
