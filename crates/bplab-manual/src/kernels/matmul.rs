@@ -5,10 +5,10 @@
 //! Two kernels compute the same sum. Small products (the lesson's 4-5-3-2 network, a batch of
 //! one) run through plain loops whose inner loop is contiguous in memory and free of calls, so
 //! a tiny network costs nanoseconds, not a kernel dispatch. Products of at least
-//! [`PACKED_MIN`] multiply–adds go to the packed kernel ([`crate::kernels::packed`]: panels copied into
-//! a reused per-thread buffer, a register-tiled FMA micro-kernel), split over two cores
-//! ([`crate::kernels::pool`]) from [`PARALLEL_MIN`] on. The order of the additions differs between the
-//! kernels, so results differ in the last bits, never more.
+//! [`PACKED_MIN`] multiply–adds go to the packed kernel ([`super::packed`]: panels copied into
+//! a reused per-thread buffer, a register-tiled FMA micro-kernel), split over two cores (the
+//! private `pool` module's one worker thread) from [`PARALLEL_MIN`] on. The order of the
+//! additions differs between the kernels, so results differ in the last bits, never more.
 
 use crate::kernels::packed::Dst;
 use crate::kernels::pool::split2;

@@ -1,4 +1,4 @@
-//! The large-product kernel behind [`crate::kernels::matmul::matmul`]: a blocked GEMM in the classic
+//! The large-product kernel behind [`super::matmul::matmul`]: a blocked GEMM in the classic
 //! layout (Goto & van de Geijn) — `B` copied into `KC × NR` column panels, and a
 //! register-blocked micro-kernel that accumulates an `MR × NR` tile of `C` from `MR` rows of `A`
 //! (read in place through their strides; only a last partial panel is copied) and one panel.

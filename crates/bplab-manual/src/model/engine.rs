@@ -58,6 +58,17 @@ impl ManualEngine {
         }
     }
 
+    /// A trainer for `net`'s model in `T`, over `kernels`.
+    fn trainer_with<T: Real, K: BackwardKernels>(
+        &self,
+        kernels: K,
+        net: &Network,
+        batch: &Batch,
+    ) -> Result<ManualTrainer<T, K>> {
+        let model = Model::<T, K>::with_kernels(net.spec(), net.params(), kernels);
+        ManualTrainer::new(model.with_kink_grads(self.at_zero), batch)
+    }
+
     fn run_with<T: Real, K: BackwardKernels>(
         &self,
         kernels: K,
@@ -139,26 +150,15 @@ impl Engine for ManualEngine {
     }
 
     fn trainer(&self, net: &Network, batch: &Batch, dtype: DType) -> Result<Box<dyn Trainer>> {
-        fn make<T: Real>(
-            e: &ManualEngine,
-            net: &Network,
-            batch: &Batch,
-        ) -> Result<Box<dyn Trainer>> {
-            let (spec, params) = (net.spec(), net.params());
-            Ok(match e.fault {
-                Fault::None => {
-                    let model = Model::<T>::new(spec, params).with_kink_grads(e.at_zero);
-                    Box::new(ManualTrainer::new(model, batch)?)
-                }
-                fault => {
-                    let model = Model::<T, _>::with_fault(spec, params, fault);
-                    Box::new(ManualTrainer::new(model.with_kink_grads(e.at_zero), batch)?)
-                }
-            })
-        }
-        Ok(match dtype {
-            DType::F64 => make::<f64>(self, net, batch)?,
-            DType::F32 => make::<f32>(self, net, batch)?,
+        Ok(match (dtype, self.fault) {
+            (DType::F64, Fault::None) => Box::new(self.trainer_with::<f64, _>(Exact, net, batch)?),
+            (DType::F32, Fault::None) => Box::new(self.trainer_with::<f32, _>(Exact, net, batch)?),
+            (DType::F64, fault) => {
+                Box::new(self.trainer_with::<f64, _>(Planted(fault), net, batch)?)
+            }
+            (DType::F32, fault) => {
+                Box::new(self.trainer_with::<f32, _>(Planted(fault), net, batch)?)
+            }
         })
     }
 }

@@ -153,14 +153,11 @@ impl<T: Real, K: BackwardKernels> Model<T, K> {
         let [dh, dh_below] = &mut g.dh; // ∂L/∂h_l and ∂L/∂h_{l−1}, (B, widest) each
 
         // 4. Seed ∂L/∂L = 1: the loss's backward gives ∂L/∂ŷ (mse), or, fused with the output
-        //    softmax, δ_last = ∂L/∂z_last directly (cross-entropy).
+        //    softmax, δ_last = ∂L/∂z_last directly (cross-entropy); (B, n_out) either way.
         match spec.loss() {
-            Loss::CrossEntropy => k.cross_entropy_backward(
-                &mut g.delta[last], // (B, n_out)
-                &c.h[last],
-                &c.y,
-                n_out,
-            ),
+            Loss::CrossEntropy => {
+                k.cross_entropy_backward(&mut g.delta[last], &c.h[last], &c.y, n_out)
+            }
             Loss::Mse => mse_backward(&mut dh[..batch * n_out], &c.h[last], &c.y, n_out),
         }
 
@@ -169,13 +166,15 @@ impl<T: Real, K: BackwardKernels> Model<T, K> {
             let act = spec.activations()[l];
             let h_prev = if l == 0 { &c.x } else { &c.h[l - 1] }; // (B, n_in)
 
-            // 3. h_l = a_l (+ h_{l−1}): ∂L/∂a_l = ∂L/∂h_l; the skip path is added below.
-            let dh_l = &dh[..batch * n_out]; // (B, n_out)
-                                             // 2. δ_l = ∂L/∂a_l ⊙ σ'(z_l) (already set by the fused seed on the output layer).
+            // 3. h_l = a_l (+ h_{l−1}): ∂L/∂a_l = ∂L/∂h_l, (B, n_out); the skip path comes last.
+            let dh_l = &dh[..batch * n_out];
+
+            // 2. δ_l = ∂L/∂a_l ⊙ σ'(z_l), (B, n_out) (set by the fused seed on the output layer).
             if !(l == last && fused) {
-                let delta_l = &mut g.delta[l]; // (B, n_out)
+                let delta_l = &mut g.delta[l];
                 k.activation_backward(act, delta_l, dh_l, &c.z[l], &c.a[l], n_out, self.at_zero);
             }
+
             // 1. ∂L/∂h_{l−1} = δ_l W_l, ∂L/∂W_l = δ_lᵀ h_{l−1}, ∂L/∂b_l = Σ_b δ_l.
             let mut dh_prev: Option<&mut [T]> = match l {
                 0 if !input_grad => None,
@@ -192,6 +191,7 @@ impl<T: Real, K: BackwardKernels> Model<T, K> {
                 n_in,
                 n_out,
             );
+
             // 3. (skip path) a residual layer also carries ∂L/∂h_l straight to h_{l−1}.
             if let (true, Some(p)) = (spec.is_residual(l), dh_prev) {
                 for (p, &v) in p.iter_mut().zip(dh_l) {

@@ -50,7 +50,8 @@ pub trait Real:
     /// reusable packing buffer. Shapes as in [`crate::kernels::packed::gemm`].
     ///
     /// # Safety
-    /// As [`crate::kernels::packed::gemm`]: `c` addresses the `(m, n)` destination, owned by this call.
+    /// As [`crate::kernels::packed::gemm`]: `c` addresses the `(m, n)` destination, owned by
+    /// this call.
     unsafe fn packed_gemm(c: Dst<Self>, a: MatRef<'_, Self>, b: MatRef<'_, Self>, accumulate: bool);
 }
 
