@@ -1,7 +1,7 @@
 //! `bplab bench`: every selected engine × configuration × operation timed through the
 //! engine's own trainer ([`run`]), the GEMM-throughput baseline of the machine ([`gemm`]),
 //! the targets the manual engine is held to ([`targets`]), the table/Markdown/JSON output
-//! ([`output`]), the scaling sweep and its plot ([`sweep`], [`sweep_plot`]), the command's
+//! ([`output`]), the scaling sweep and its plots ([`sweep`]), the command's
 //! flags ([`cli`]) and the report section ([`report_section::BenchSection`]).
 //!
 //! The configuration matrix itself (`bplab_harness::workload`) lives in the harness, because
@@ -14,7 +14,6 @@ pub mod output;
 pub mod report_section;
 pub mod run;
 pub mod sweep;
-pub mod sweep_plot;
 pub mod targets;
 
 pub use report_section::BenchSection;

@@ -41,9 +41,6 @@ pub struct BurnEngine {
     custom: Option<CustomOps>,
 }
 
-/// The name of the engine whose layers are the manual engine's custom op (on burn-flex).
-pub const CUSTOM_ENGINE: &str = "burn-custom";
-
 impl BurnEngine {
     /// An engine on `backend`.
     pub fn new(backend: BurnBackend) -> Self {
@@ -96,7 +93,7 @@ impl Engine for BurnEngine {
     fn name(&self) -> &str {
         match self.custom {
             None => self.backend.engine_name(),
-            Some(_) => CUSTOM_ENGINE,
+            Some(_) => crate::CUSTOM_ENGINE,
         }
     }
 

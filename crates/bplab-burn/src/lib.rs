@@ -27,3 +27,6 @@ pub mod train;
 pub use backend::BurnBackend;
 pub use engine::BurnEngine;
 pub use train::{BurnTrainer, Mlp};
+
+/// The name of the engine whose layers are the manual engine's custom op (on burn-flex).
+pub const CUSTOM_ENGINE: &str = "burn-custom";

@@ -95,7 +95,7 @@ impl BurnTrainer {
     /// autodiff operation (the engine `burn-custom`).
     pub fn with_custom(self, custom: Option<CustomOps>) -> Self {
         let name = match custom {
-            Some(_) => crate::engine::CUSTOM_ENGINE,
+            Some(_) => crate::CUSTOM_ENGINE,
             None => self.name,
         };
         BurnTrainer {

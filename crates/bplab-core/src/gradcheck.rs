@@ -13,7 +13,8 @@
 //! reason (layer, unit, example), never compared.
 
 use crate::batch::Batch;
-use crate::engine::{DType, Engine, ForwardTrace, Gradients, Network};
+use crate::dtype::DType;
+use crate::engine::{Engine, ForwardTrace, Gradients, Network};
 use crate::error::Result;
 use crate::spec::NetSpec;
 use crate::tensor::Tensor;

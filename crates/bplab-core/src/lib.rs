@@ -7,6 +7,7 @@
 //! row-major `f64` buffers ([`Tensor`]), whatever precision an engine computes in.
 
 pub mod batch;
+pub mod dtype;
 pub mod engine;
 pub mod error;
 pub mod gradcheck;
@@ -17,11 +18,14 @@ pub mod presets;
 pub mod rng;
 pub mod spec;
 pub mod tensor;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 pub mod tolerance;
 pub mod train;
 
 pub use batch::Batch;
-pub use engine::{DType, Engine, ForwardTrace, GradRequest, Gradients, Network};
+pub use dtype::DType;
+pub use engine::{Engine, ForwardTrace, GradRequest, Gradients, Network};
 pub use error::{Error, Result};
 pub use init::Init;
 pub use params::ParamSet;

@@ -2,7 +2,7 @@
 //! shape `[out, in]`, `fc1.bias` of shape `[out]`, … — in layer order, with safetensors load
 //! and save in F32 or F64.
 
-use crate::engine::DType;
+use crate::dtype::DType;
 use crate::error::{Error, Result};
 use crate::spec::{bias_name, weight_name, NetSpec};
 use crate::tensor::Tensor;

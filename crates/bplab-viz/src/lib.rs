@@ -6,6 +6,7 @@
 //! interactive page with a JSON API (`bplab serve`).
 
 pub mod agree;
+pub mod engine_trace;
 pub mod flow;
 pub mod html;
 pub mod http;

@@ -4,44 +4,10 @@
 //! computation-graph view.
 
 use crate::agree::{self, TensorVerdicts};
+pub use crate::engine_trace::EngineTrace;
 use crate::flow::{self, LayerFlow};
-use bplab_core::{
-    DType, Engine, ForwardTrace, GradRequest, Gradients, Loss, Network, Result, Tensor,
-};
+use bplab_core::{DType, Engine, GradRequest, Loss, Network, Result, Tensor};
 use bplab_harness::netargs::Resolved;
-
-/// One engine's forward values and gradients.
-#[derive(Debug, Clone)]
-pub struct EngineTrace {
-    pub engine: String,
-    pub dtype: DType,
-    /// Loss, `z_l` and `h_l` per layer; `h` of the last layer is `ŷ`.
-    pub forward: ForwardTrace,
-    /// Loss, parameter gradients and (where exposed) `δ_l` per layer.
-    pub grads: Gradients,
-}
-
-impl EngineTrace {
-    /// `δ_l`, shape `(B, n_l)`, when the engine exposes it.
-    pub fn delta(&self, l: usize) -> Option<&Tensor> {
-        self.grads.deltas.as_ref().and_then(|d| d.get(l))
-    }
-    /// `∂L/∂W_l`, shape `(n_l, n_{l-1})`.
-    pub fn grad_weight(&self, l: usize) -> &Tensor {
-        self.grads.params.weight(l)
-    }
-    /// `∂L/∂b_l`, shape `(n_l)`.
-    pub fn grad_bias(&self, l: usize) -> &Tensor {
-        self.grads.params.bias(l)
-    }
-    /// `ŷ`, shape `(B, n_out)`.
-    pub fn output(&self) -> &Tensor {
-        self.forward
-            .h
-            .last()
-            .expect("validated: at least one layer")
-    }
-}
 
 /// The whole trace: the network and batch, every engine's values (the first engine is the
 /// reference the others are compared with), their agreement and the gradient flow.

@@ -1,7 +1,7 @@
 //! The sweep's plots: grads time against batch size and against width, log–log, one line per
 //! engine (drawn by [`bplab_output::plot::LineChart`]).
 
-use crate::sweep::{Axis, Sweep};
+use super::{Axis, Sweep};
 use bplab_output::plot::{LineChart, Scale, Series};
 
 /// The two plots as SVG documents: `(vs batch size, vs width)`.

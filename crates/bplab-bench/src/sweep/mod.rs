@@ -3,6 +3,8 @@
 //! engine, written as CSV, JSON and two log–log SVG plots. Where the curves are flat, fixed
 //! per-operation overhead dominates; where they rise with slope 1, arithmetic does.
 
+mod plot;
+
 use bplab_core::json::number;
 use bplab_core::{Activation, DType, Engine, Error, Loss, NetSpec, Result};
 use bplab_harness::progress::Progress;
@@ -105,7 +107,7 @@ fn write_files(s: &Sweep, out: &Path) -> Result<()> {
         reason: e.to_string(),
     };
     std::fs::create_dir_all(out).map_err(|e| io(e, out))?;
-    let (by_batch, by_width) = crate::sweep_plot::svgs(s);
+    let (by_batch, by_width) = plot::svgs(s);
     let files = [
         ("sweep.csv", to_csv(s)),
         ("sweep.json", format!("{}\n", to_json(s))),
