@@ -4,7 +4,8 @@
 
 use bplab_core::Result;
 use bplab_harness::timing::{measure, Budget, Timing};
-use bplab_manual::matmul::{matmul, MatRef};
+use bplab_manual::kernels::matmul::matmul;
+use bplab_manual::kernels::view::MatRef;
 
 /// Side of the square product measured (`n × n` times `n × n`, `2n³` FLOPs).
 pub const GEMM_N: usize = 1024;

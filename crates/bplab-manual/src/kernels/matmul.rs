@@ -10,8 +10,8 @@
 //! private `pool` module's one worker thread) from [`PARALLEL_MIN`] on. The order of the
 //! additions differs between the kernels, so results differ in the last bits, never more.
 
-use crate::kernels::packed::Dst;
 use crate::kernels::pool::split2;
+use crate::kernels::view::{Dst, MatRef};
 use crate::real::Real;
 
 /// Products with at least this many multiply–adds (`m·n·k`), and at least [`PACKED_MIN_ROWS`]
@@ -21,48 +21,6 @@ pub const PACKED_MIN: usize = 16 * 16 * 16;
 pub const PACKED_MIN_ROWS: usize = 6;
 /// Products with at least this many multiply–adds are split over two cores.
 pub const PARALLEL_MIN: usize = 1 << 18;
-
-/// A read-only matrix view: element `(r, c)` is `data[r·rs + c·cs]`.
-#[derive(Debug, Clone, Copy)]
-pub struct MatRef<'a, T> {
-    pub data: &'a [T],
-    pub rows: usize,
-    pub cols: usize,
-    /// Row stride.
-    pub rs: usize,
-    /// Column stride.
-    pub cs: usize,
-}
-
-impl<'a, T: Copy> MatRef<'a, T> {
-    /// A row-major `(rows, cols)` matrix.
-    pub fn row_major(data: &'a [T], rows: usize, cols: usize) -> Self {
-        debug_assert!(data.len() >= rows * cols);
-        MatRef {
-            data,
-            rows,
-            cols,
-            rs: cols,
-            cs: 1,
-        }
-    }
-
-    /// The transpose, as a view of the same memory.
-    pub fn t(self) -> Self {
-        MatRef {
-            data: self.data,
-            rows: self.cols,
-            cols: self.rows,
-            rs: self.cs,
-            cs: self.rs,
-        }
-    }
-
-    #[inline(always)]
-    fn at(&self, r: usize, c: usize) -> T {
-        self.data[r * self.rs + c * self.cs]
-    }
-}
 
 /// `C = A·B` (`accumulate = false`) or `C = C + A·B` (`accumulate = true`).
 ///

@@ -9,3 +9,4 @@ pub mod fastmath;
 pub mod matmul;
 pub mod packed;
 mod pool;
+pub mod view;

@@ -8,24 +8,13 @@
 //! over fixed-size arrays; compiled with AVX2 and FMA enabled (chosen at run time), the
 //! compiler keeps the tile in vector registers and issues fused multiply–adds.
 
-use crate::kernels::matmul::MatRef;
+use crate::kernels::view::{Dst, MatRef};
 use crate::real::Real;
 
 /// Depth of one packed block (rows of a `B` panel, columns of an `A` panel).
 pub const KC: usize = 256;
 /// Rows of `A` packed at a time (a multiple of every `MR`).
 pub const MC: usize = 96;
-
-/// Where a product is written: element `(i, j)` of `C` at `ptr[i·ldc + j]`.
-#[derive(Debug, Clone, Copy)]
-pub struct Dst<T> {
-    pub ptr: *mut T,
-    pub ldc: usize,
-}
-// SAFETY: a `Dst` is only a location; whoever writes through it must own those elements
-// (see `gemm`'s contract). Two threads get two `Dst`s covering disjoint elements.
-unsafe impl<T: Send> Send for Dst<T> {}
-unsafe impl<T: Send> Sync for Dst<T> {}
 
 /// `C = [C +] A·B` with `C` `(m, n)` at `c`, tile `MR × NR`, packing into `buf`.
 ///

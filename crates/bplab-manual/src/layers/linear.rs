@@ -9,7 +9,8 @@
 //! The sums over the batch are sums, not means: the `1/B` of the batch-mean loss is already
 //! inside `δ` (it enters once, in the loss's seed gradient).
 
-use crate::kernels::matmul::{matmul, MatRef};
+use crate::kernels::matmul::matmul;
+use crate::kernels::view::MatRef;
 use crate::real::Real;
 
 /// `z = h_prev Wᵀ + b`, i.e. `z[b, o] = bias[o] + Σ_i inp[b, i] · w[o, i]`: the bias broadcast

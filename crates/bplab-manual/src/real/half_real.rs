@@ -15,8 +15,7 @@
 //! plain triple loop, accumulating in the half type, and `tanh_slice` keeps the trait's
 //! element-by-element default.
 
-use crate::kernels::matmul::MatRef;
-use crate::kernels::packed::Dst;
+use crate::kernels::view::{Dst, MatRef};
 use crate::real::Real;
 pub use half::{bf16, f16};
 

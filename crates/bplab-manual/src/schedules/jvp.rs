@@ -18,7 +18,8 @@
 //!
 //! The kinks' derivative at exactly 0 follows [`KinkGrads::PYTORCH`], the model's default.
 
-use crate::kernels::matmul::{matmul, MatRef};
+use crate::kernels::matmul::matmul;
+use crate::kernels::view::MatRef;
 use crate::layers::activation::{activation_forward, derivative};
 use crate::layers::linear::linear_forward;
 use crate::layers::loss::{cross_entropy_forward, mse_forward};
