@@ -1,12 +1,15 @@
 //! The `bplab` command line (clap): subcommands, their flags, and the exit-status contract —
 //! 0 success, 1 a check that ran and failed, 2 a usage or input error reported on one line.
 
-use bplab_core::{DType, Error, Tolerance};
+use bplab_core::{Error, Tolerance};
 use bplab_harness::check::{self, CheckConfig};
 use bplab_harness::engines;
+use bplab_harness::flags::{self, EngineArgs, EngineSelection};
 use bplab_harness::grads;
 use bplab_harness::netargs::NetArgs;
+use bplab_manual::Fault;
 use bplab_output::table::Format;
+use bplab_viz::term::ColorChoice;
 use clap::{Args, Parser, Subcommand};
 use std::ffi::OsString;
 use std::io::Write;
@@ -43,25 +46,11 @@ pub enum Command {
 #[derive(Args, Debug)]
 pub struct ReportArgs {
     /// Engines to run (default all).
-    #[arg(long, default_value = "all", value_name = "NAME")]
-    pub engine: String,
+    #[arg(long, default_value = "all", value_name = "NAME", value_parser = flags::parsed::<EngineSelection>)]
+    pub engine: EngineSelection,
     /// Output directory.
     #[arg(long, default_value = "report", value_name = "DIR")]
     pub out: std::path::PathBuf,
-}
-
-/// Engine and precision selection.
-#[derive(Args, Debug, Clone)]
-pub struct EngineArgs {
-    /// manual, burn-ndarray, burn-flex, candle, burn-custom, candle-custom, a comma-separated list, or all.
-    #[arg(long, default_value = "all", value_name = "NAME")]
-    pub engine: String,
-    /// f64 (default) or f32.
-    #[arg(long, default_value = "f64", value_name = "DTYPE")]
-    pub dtype: String,
-    /// table (default) or json.
-    #[arg(long, default_value = "table", value_name = "FORMAT")]
-    pub format: String,
 }
 
 #[derive(Args, Debug)]
@@ -82,16 +71,16 @@ pub struct CheckArgs {
     #[arg(long)]
     pub inputs: bool,
     /// Absolute tolerance against finite differences (default 1e-8 in f64, 1e-5 in f32).
-    #[arg(long, value_name = "X", allow_negative_numbers = true)]
+    #[arg(long, value_name = "X", allow_negative_numbers = true, value_parser = flags::non_negative)]
     pub atol: Option<f64>,
     /// Relative tolerance against finite differences (default 1e-6 in f64, 1e-4 in f32).
-    #[arg(long, value_name = "X", allow_negative_numbers = true)]
+    #[arg(long, value_name = "X", allow_negative_numbers = true, value_parser = flags::non_negative)]
     pub rtol: Option<f64>,
     /// Plant a bug in the hand-written backward of manual, burn-custom and candle-custom to see
     /// the check catch it: missing-activation-derivative, missing-transpose, bias-summed,
     /// wrong-softmax-jacobian (the reference stays the correct manual engine).
-    #[arg(long, value_name = "FAULT")]
-    pub plant: Option<String>,
+    #[arg(long, value_name = "FAULT", value_parser = flags::parsed::<Fault>)]
+    pub plant: Option<Fault>,
 }
 
 #[derive(Args, Debug)]
@@ -101,8 +90,8 @@ pub struct VizArgs {
     #[command(flatten)]
     pub engine: EngineArgs,
     /// Colour of the gradient-flow strip: auto (a terminal without NO_COLOR), always, never.
-    #[arg(long, default_value = "auto", value_name = "WHEN")]
-    pub color: String,
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
     /// Also write the trace as one self-contained HTML page to FILE.
     #[arg(long, value_name = "FILE")]
     pub html: Option<std::path::PathBuf>,
@@ -141,9 +130,7 @@ pub fn main_with(args: impl IntoIterator<Item = OsString>) -> ExitCode {
                 let _ = e.print();
                 return ExitCode::SUCCESS;
             }
-            let text = e.to_string();
-            let first = text.lines().next().unwrap_or("error: invalid arguments");
-            eprintln!("{}", first.trim());
+            eprintln!("{}", flags::one_line(&e));
             return ExitCode::from(2);
         }
     };
@@ -165,7 +152,7 @@ fn run(cli: Cli) -> Result<Outcome, Error> {
     match cli.command {
         // The main job: the gradient check and every experiment, as one report.
         None => run_report(ReportArgs {
-            engine: "all".into(),
+            engine: EngineSelection::all(),
             out: "report".into(),
         }),
         Some(Command::Grads(a)) => run_grads(a),
@@ -196,20 +183,16 @@ fn run(cli: Cli) -> Result<Outcome, Error> {
 }
 
 fn run_report(a: ReportArgs) -> Result<Outcome, Error> {
-    let (text, passed) = crate::report::run(&a.out, &a.engine)?;
+    let (text, passed) = crate::report::run(&a.out, a.engine.as_str())?;
     Ok(Outcome {
         stdout: text,
         code: if passed { 0 } else { 1 },
     })
 }
 
-fn parse_common(e: &EngineArgs) -> Result<(DType, Format), Error> {
-    Ok((e.dtype.parse()?, e.format.parse()?))
-}
-
 fn run_grads(a: GradsArgs) -> Result<Outcome, Error> {
-    let (dtype, format) = parse_common(&a.engine)?;
-    let engines = engines::select(&a.engine.engine)?;
+    let EngineArgs { dtype, format, .. } = a.engine;
+    let engines = engines::select(a.engine.engine.as_str())?;
     let resolved = a.net.resolve()?;
     let results = grads::run(&engines, &resolved, dtype)?;
     let stdout = match format {
@@ -220,20 +203,12 @@ fn run_grads(a: GradsArgs) -> Result<Outcome, Error> {
 }
 
 fn run_check(a: CheckArgs) -> Result<Outcome, Error> {
-    let (dtype, format) = parse_common(&a.engine)?;
-    let fault = match &a.plant {
-        Some(f) => f.parse::<bplab_manual::Fault>()?,
-        None => bplab_manual::Fault::None,
-    };
-    let engines = engines::select_with_fault(&a.engine.engine, fault)?;
+    let EngineArgs { dtype, format, .. } = a.engine;
+    let fault = a.plant.unwrap_or(Fault::None);
+    let engines = engines::select_with_fault(a.engine.engine.as_str(), fault)?;
     let resolved = a.net.resolve()?;
     let mut cfg = CheckConfig::new(dtype);
     cfg.fd.inputs = a.inputs;
-    for (flag, v) in [("--atol", a.atol), ("--rtol", a.rtol)] {
-        if v.is_some_and(|v| !(v.is_finite() && v >= 0.0)) {
-            return Err(Error::Parse(format!("{flag} must be a finite number ≥ 0")));
-        }
-    }
     cfg.fd_tol = Tolerance::new(
         a.atol.unwrap_or(cfg.fd_tol.atol),
         a.rtol.unwrap_or(cfg.fd_tol.rtol),
@@ -247,13 +222,13 @@ fn run_check(a: CheckArgs) -> Result<Outcome, Error> {
     }
     let report = check::run(&engines, &resolved, &cfg)?;
     let stdout = match (format, fault) {
-        (Format::Json, bplab_manual::Fault::None) => format!("{}\n", check::to_json(&report)),
+        (Format::Json, Fault::None) => format!("{}\n", check::to_json(&report)),
         (Format::Json, f) => {
             let mut v = check::to_json(&report);
             v["planted"] = serde_json::Value::from(f.name());
             format!("{v}\n")
         }
-        (Format::Table, bplab_manual::Fault::None) => check::to_table(&resolved, &report),
+        (Format::Table, Fault::None) => check::to_table(&resolved, &report),
         (Format::Table, f) => format!(
             "planted fault: {} in the hand-written backward of {} (the reference is the correct manual engine)\n{}",
             f.name(),
@@ -273,21 +248,18 @@ fn run_check(a: CheckArgs) -> Result<Outcome, Error> {
 }
 
 fn run_viz(a: VizArgs) -> Result<Outcome, Error> {
-    let (dtype, format) = parse_common(&a.engine)?;
-    let colour: bplab_viz::term::ColorChoice = a.color.parse()?;
-    let engines = engines::select(&a.engine.engine)?;
+    let EngineArgs { dtype, format, .. } = a.engine;
+    let engines = engines::select(a.engine.engine.as_str())?;
     let resolved = a.net.resolve()?;
     let trace = bplab_viz::Trace::run(&engines, &resolved, dtype)?;
     let mut stdout = match format {
         Format::Json => format!("{}\n", bplab_viz::json::to_json(&trace)),
-        Format::Table => bplab_viz::term::render(&trace, colour.enabled()),
+        Format::Table => bplab_viz::term::render(&trace, a.color.enabled()),
     };
     if let Some(path) = &a.html {
         let page = bplab_viz::html::page(&bplab_viz::json::to_json(&trace));
-        std::fs::write(path, page).map_err(|e| Error::File {
-            path: path.display().to_string(),
-            reason: format!("cannot write the HTML page ({e})"),
-        })?;
+        std::fs::write(path, page)
+            .map_err(|e| Error::file(path, "cannot write the HTML page", &e))?;
         if format == Format::Table {
             stdout.push_str(&format!("\nwrote {}\n", path.display()));
         }

@@ -263,6 +263,28 @@ fn batch_errors() {
 }
 
 #[test]
+fn clap_messages_are_whole_on_one_line() {
+    // A conflict names both flags (clap puts the second on a line of its own).
+    assert_usage_error(
+        &with_net(&["--batch", "b.json", "--input", "1,2", "--target", "0.5"]),
+        &[
+            "--batch <FILE.json>",
+            "cannot be used with",
+            "--input <ROWS>",
+        ],
+    );
+    // A choice lists what it accepts.
+    assert_usage_error(
+        &["viz", "--color", "sometimes"],
+        &["'sometimes'", "--color <WHEN>", "auto, always, never"],
+    );
+    // A library message is not prefixed with its flag a second time.
+    let (_, _, err) = bplab(&["grads", "--dtype", "f16"]);
+    assert_eq!(err.matches("--dtype").count(), 1, "{err}");
+    assert!(err.contains("unknown dtype 'f16'"), "{err}");
+}
+
+#[test]
 fn help_and_version_exit_zero() {
     let (code, out, _) = bplab(&["--help"]);
     assert_eq!(code, 0);
@@ -270,4 +292,7 @@ fn help_and_version_exit_zero() {
     let (code, out, _) = bplab(&["grads", "--help"]);
     assert_eq!(code, 0);
     assert!(out.contains("--activations") && out.contains("--engine"));
+    let (code, out, _) = bplab(&["--version"]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with("bplab "), "{out}");
 }

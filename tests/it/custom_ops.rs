@@ -31,17 +31,18 @@ fn resolve(args: NetArgs) -> Resolved {
 /// The assignment network (relu, tanh, softmax + cross-entropy) with its default weights.
 fn assignment() -> Resolved {
     resolve(NetArgs {
-        preset: Some("assignment".into()),
+        preset: Some(bplab_core::presets::Preset::Assignment),
         ..NetArgs::default()
     })
 }
 
 /// An mse network where every layer is a custom op (batch of 4, non-square layers).
 fn all_custom_mse() -> Resolved {
+    use bplab_core::Activation::{Sigmoid, Tanh};
     resolve(NetArgs {
-        layers: Some("4,6,5,3".into()),
-        activations: Some("tanh,sigmoid,tanh".into()),
-        loss: Some("mse".into()),
+        layers: Some(vec![4, 6, 5, 3]),
+        activations: Some(vec![Tanh, Sigmoid, Tanh]),
+        loss: Some(bplab_core::Loss::Mse),
         input: Some("0.5,-1.2,0.3,2.0;1.0,0.1,-0.7,0.4;-0.3,0.8,1.5,-1.1;0.9,-0.4,0.2,0.6".into()),
         target: Some("0.1,0.5,-0.2;0.3,-0.6,0.4;0.0,0.2,0.9;-0.5,0.1,0.3".into()),
         ..NetArgs::default()
@@ -225,7 +226,7 @@ fn bplab_check_plant_usage_errors() {
     for (args, want) in [
         (
             vec!["check", "--preset", "assignment", "--plant", "typo"],
-            "--plant: unknown fault 'typo' (expected one of: missing-activation-derivative, missing-transpose, bias-summed, wrong-softmax-jacobian)",
+            "invalid value 'typo' for '--plant <FAULT>': unknown fault 'typo' (expected one of: missing-activation-derivative, missing-transpose, bias-summed, wrong-softmax-jacobian)",
         ),
         (
             vec!["check", "--preset", "assignment", "--engine", "candle", "--plant", "missing-transpose"],

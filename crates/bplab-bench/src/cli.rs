@@ -4,11 +4,12 @@
 use crate::output;
 use crate::run::{self, BenchConfigSet};
 use crate::sweep;
-use bplab_core::{Error, Result};
+use bplab_core::Result;
 use bplab_harness::engines;
+use bplab_harness::flags::{self, EngineSelection, Pick};
 use bplab_harness::timing::Budget;
 use bplab_harness::workload::{BenchConfig, Op, CONFIGS};
-use clap::Args;
+use clap::{Args, ValueEnum};
 
 /// `bplab bench` flags.
 #[derive(Args, Debug)]
@@ -17,17 +18,17 @@ pub struct BenchArgs {
     #[arg(long)]
     pub quick: bool,
     /// manual, burn-ndarray, burn-flex, candle, burn-custom, candle-custom, a comma-separated list, or all.
-    #[arg(long, default_value = "all", value_name = "NAME")]
-    pub engine: String,
+    #[arg(long, default_value = "all", value_name = "NAME", value_parser = flags::parsed::<EngineSelection>)]
+    pub engine: EngineSelection,
     /// Configurations (seed-b1, seed-b64, mnist-b64, wide-b256, deep20-b32), comma-separated, or all.
-    #[arg(long, default_value = "all", value_name = "LIST")]
-    pub config: String,
+    #[arg(long, default_value = "all", value_name = "LIST", value_delimiter = ',', value_parser = config)]
+    pub config: Vec<Pick<BenchConfig>>,
     /// Operations (forward, grads, train_step), comma-separated, or all.
-    #[arg(long, default_value = "all", value_name = "LIST")]
-    pub op: String,
+    #[arg(long, default_value = "all", value_name = "LIST", value_delimiter = ',', value_parser = op)]
+    pub op: Vec<Pick<Op>>,
     /// table (default), json or markdown.
-    #[arg(long, default_value = "table", value_name = "FORMAT")]
-    pub format: String,
+    #[arg(long, value_enum, default_value_t = BenchFormat::Table, value_name = "FORMAT")]
+    pub format: BenchFormat,
     /// Time grads against batch size and width instead, writing CSV and an SVG plot.
     #[arg(long)]
     pub sweep: bool,
@@ -36,57 +37,49 @@ pub struct BenchArgs {
     pub out: std::path::PathBuf,
 }
 
-/// `table`, `json` or `markdown`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum BenchFormat {
+/// `--format table|json|markdown`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BenchFormat {
     Table,
     Json,
     Markdown,
 }
 
-fn parse_format(s: &str) -> Result<BenchFormat> {
-    match s {
-        "table" => Ok(BenchFormat::Table),
-        "json" => Ok(BenchFormat::Json),
-        "markdown" => Ok(BenchFormat::Markdown),
-        _ => Err(Error::Parse(format!(
-            "--format: unknown format '{s}' (expected table, json or markdown)"
-        ))),
-    }
+/// One item of `--config`: a configuration's name or `all`.
+fn config(s: &str) -> std::result::Result<Pick<BenchConfig>, String> {
+    Pick::parse(s, |name| {
+        BenchConfig::by_name(name).map_err(|_| {
+            let names: Vec<&str> = CONFIGS.iter().map(|c| c.name).collect();
+            format!(
+                "unknown configuration '{name}' (expected one of: {}, all)",
+                names.join(", ")
+            )
+        })
+    })
 }
 
-fn parse_list<T: Copy>(
-    flag: &str,
-    s: &str,
-    all: &[T],
-    name: impl Fn(&T) -> &'static str,
-) -> Result<Vec<T>> {
-    if s == "all" {
-        return Ok(all.to_vec());
-    }
-    s.split(',')
-        .map(|part| {
-            let part = part.trim();
-            all.iter()
-                .copied()
-                .find(|x| name(x) == part)
-                .ok_or_else(|| {
-                    let names: Vec<&str> = all.iter().map(&name).collect();
-                    Error::Parse(format!(
-                        "{flag}: unknown value '{part}' (expected one of: {}, all)",
-                        names.join(", ")
-                    ))
-                })
-        })
-        .collect()
+/// One item of `--op`: an operation's name or `all`.
+fn op(s: &str) -> std::result::Result<Pick<Op>, String> {
+    Pick::parse(s, |name| {
+        Op::ALL
+            .into_iter()
+            .find(|o| o.name() == name)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Op::ALL.iter().map(|o| o.name()).collect();
+                format!(
+                    "unknown operation '{name}' (expected one of: {}, all)",
+                    names.join(", ")
+                )
+            })
+    })
 }
 
 /// Runs `bplab bench`; returns stdout and the exit status.
 pub fn run(a: BenchArgs) -> Result<(String, u8)> {
-    let format = parse_format(&a.format)?;
-    let engines = engines::select(&a.engine)?;
-    let configs: Vec<BenchConfig> = parse_list("--config", &a.config, &CONFIGS, |c| c.name)?;
-    let ops = parse_list("--op", &a.op, &Op::ALL, |o| o.name())?;
+    let format = a.format;
+    let engines = engines::select(a.engine.as_str())?;
+    let configs = flags::picks(&a.config, &CONFIGS);
+    let ops = flags::picks(&a.op, &Op::ALL);
     let budget = if a.quick { Budget::QUICK } else { Budget::FULL };
     if a.sweep {
         let s = sweep::run(&engines, budget, &a.out)?;

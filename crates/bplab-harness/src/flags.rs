@@ -6,8 +6,12 @@
 //! the binary prints clap's message whole on one line and exits 2.
 //!
 //! Names parsed from text that the library already knows (`DType`, `Init`, `Activation`,
-//! `Loss`, `Clip`, `Preset`, `Fault`) use their `FromStr` directly as the value parser
-//! (`#[arg(value_parser = Init::from_str)]`), so the accepted spellings exist once.
+//! `Loss`, `Clip`, `Preset`, `Fault`) use their `FromStr` through [`parsed`]
+//! (`#[arg(value_parser = flags::parsed::<Init>)]`), so the accepted spellings exist once and
+//! clap's "invalid value 'x' for '--init <NAME>': …" does not name the flag twice. A list of
+//! names with `all` is a [`Pick`] per item, expanded by [`picks`].
+//!
+//! [`one_line`] renders any clap error as the one line the binary prints.
 
 use crate::engines::ENGINE_NAMES;
 use bplab_core::{DType, Error};
@@ -39,6 +43,77 @@ pub fn non_negative(s: &str) -> Result<f64, String> {
     match s.trim().parse::<f64>() {
         Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
         _ => Err(format!("'{s}' is not a finite number ≥ 0")),
+    }
+}
+
+/// `T`'s own `FromStr` as a clap value parser. Library messages that begin with a flag name
+/// (`--init: unknown scheme 'x' …`) lose it, since clap names the flag already.
+pub fn parsed<T: FromStr<Err = Error>>(s: &str) -> Result<T, String> {
+    s.parse::<T>()
+        .map_err(|e| without_flag(&e.to_string()).to_string())
+}
+
+/// `"--dtype: unknown dtype 'f16'"` → `"unknown dtype 'f16'"`; other messages unchanged.
+pub fn without_flag(message: &str) -> &str {
+    match message.split_once(": ") {
+        Some((flag, rest))
+            if flag.starts_with("--")
+                && flag.len() > 2
+                && flag[2..]
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c == '-') =>
+        {
+            rest
+        }
+        _ => message,
+    }
+}
+
+/// One item of a comma-separated list that may also say `all` (`--config seed-b1,wide-b256`,
+/// `--op all`): `#[arg(value_delimiter = ',', value_parser = …)] config: Vec<Pick<T>>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pick<T> {
+    All,
+    One(T),
+}
+
+impl<T> Pick<T> {
+    /// `all`, or whatever `one` makes of the item.
+    pub fn parse(s: &str, one: impl FnOnce(&str) -> Result<T, String>) -> Result<Self, String> {
+        match s.trim() {
+            "all" => Ok(Pick::All),
+            item => one(item).map(Pick::One),
+        }
+    }
+}
+
+/// The picked items in the order given, or every one of `all` if any item is `all`.
+pub fn picks<T: Copy>(picked: &[Pick<T>], all: &[T]) -> Vec<T> {
+    let mut out = Vec::with_capacity(picked.len());
+    for p in picked {
+        match p {
+            Pick::All => return all.to_vec(),
+            Pick::One(t) => out.push(*t),
+        }
+    }
+    out
+}
+
+/// A clap error as one line: every line of its message before the `Usage:` block and the
+/// `For more information` hint, trimmed and joined by spaces (`error: the argument '--batch
+/// <FILE.json>' cannot be used with: --input <ROWS>`).
+pub fn one_line(e: &clap::Error) -> String {
+    let text = e.to_string();
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .take_while(|l| !l.starts_with("Usage:") && !l.starts_with("For more information"))
+        .filter(|l| !l.is_empty())
+        .collect();
+    if lines.is_empty() {
+        "error: invalid arguments".to_string()
+    } else {
+        lines.join(" ")
     }
 }
 
@@ -98,9 +173,42 @@ pub struct EngineArgs {
     #[arg(long, default_value = "all", value_name = "NAME", value_parser = EngineSelection::from_str)]
     pub engine: EngineSelection,
     /// f64 (default) or f32.
-    #[arg(long, default_value = "f64", value_name = "DTYPE", value_parser = DType::from_str)]
+    #[arg(long, default_value = "f64", value_name = "DTYPE", value_parser = parsed::<DType>)]
     pub dtype: DType,
     /// table (default) or json.
     #[arg(long, value_enum, default_value_t = Format::Table, value_name = "FORMAT")]
     pub format: Format,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_leading_flag_name_is_dropped_once() {
+        assert_eq!(
+            without_flag("--dtype: unknown dtype 'f16'"),
+            "unknown dtype 'f16'"
+        );
+        assert_eq!(
+            without_flag("--input needs --target"),
+            "--input needs --target"
+        );
+        assert_eq!(without_flag("unknown loss 'x': y"), "unknown loss 'x': y");
+        let e = parsed::<DType>("f16").unwrap_err();
+        assert!(e.starts_with("unknown dtype 'f16'"), "{e}");
+    }
+
+    #[test]
+    fn all_anywhere_picks_everything() {
+        let one = |s: &str| s.parse::<u8>().map_err(|e| e.to_string());
+        let p: Vec<Pick<u8>> = ["2", "1"]
+            .iter()
+            .map(|s| Pick::parse(s, one).unwrap())
+            .collect();
+        assert_eq!(picks(&p, &[1, 2, 3]), vec![2, 1]);
+        let p = vec![Pick::One(2), Pick::parse(" all", one).unwrap()];
+        assert_eq!(picks(&p, &[1, 2, 3]), vec![1, 2, 3]);
+        assert!(Pick::parse("x", one).is_err());
+    }
 }

@@ -8,7 +8,9 @@
 //! scheme (`--init`, else the preset's default, else `xavier-normal`; `--seed`, else 42).
 //! The preset's example applies while it fits the network's input and output widths.
 
+use crate::flags;
 use bplab_core::presets::Preset;
+use bplab_core::spec::MAX_WIDTH;
 use bplab_core::{Activation, Batch, Error, Init, Loss, NetSpec, Network, ParamSet, Result};
 use clap::Args;
 use std::path::PathBuf;
@@ -17,17 +19,18 @@ use std::path::PathBuf;
 #[derive(Args, Debug, Clone, Default)]
 pub struct NetArgs {
     /// A named network with its default weights and example: assignment, seed-example.
-    #[arg(long, value_name = "NAME")]
-    pub preset: Option<String>,
+    #[arg(long, value_name = "NAME", value_parser = flags::parsed::<Preset>)]
+    pub preset: Option<Preset>,
     /// Widths, input first, e.g. 4,5,3,2.
-    #[arg(long, value_name = "W,W,...")]
-    pub layers: Option<String>,
+    // `::std::vec::Vec`: one value holding the list, not one value per occurrence.
+    #[arg(long, value_name = "W,W,...", value_parser = widths)]
+    pub layers: Option<::std::vec::Vec<usize>>,
     /// One per Linear layer: identity, relu, leaky-relu, sigmoid, tanh, gelu, softmax (last only).
-    #[arg(long, value_name = "A,A,...")]
-    pub activations: Option<String>,
+    #[arg(long, value_name = "A,A,...", value_delimiter = ',', value_parser = flags::parsed::<Activation>)]
+    pub activations: Option<Vec<Activation>>,
     /// cross-entropy (needs a softmax output) or mse.
-    #[arg(long, value_name = "LOSS")]
-    pub loss: Option<String>,
+    #[arg(long, value_name = "LOSS", value_parser = flags::parsed::<Loss>)]
+    pub loss: Option<Loss>,
     /// Hidden layers of equal input and output width compute h = h_prev + act(W h_prev + b).
     #[arg(long)]
     pub residual: bool,
@@ -36,8 +39,8 @@ pub struct NetArgs {
     pub params: Option<PathBuf>,
     /// Init scheme when no --params: zeros, normal:SIGMA, lecun-normal, xavier-normal,
     /// xavier-uniform, he-normal, he-uniform, orthogonal.
-    #[arg(long, value_name = "NAME")]
-    pub init: Option<String>,
+    #[arg(long, value_name = "NAME", value_parser = flags::parsed::<Init>)]
+    pub init: Option<Init>,
     /// Seed of the init scheme (same seed, bit-identical weights everywhere).
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
@@ -52,6 +55,29 @@ pub struct NetArgs {
     pub target: Option<String>,
 }
 
+/// `--layers 4,5,3,2`: at least two widths, each a whole number from 1 to [`MAX_WIDTH`].
+pub fn widths(s: &str) -> std::result::Result<Vec<usize>, String> {
+    let widths = s
+        .split(',')
+        .enumerate()
+        .map(|(i, w)| match w.trim().parse::<usize>() {
+            Ok(w) if (1..=MAX_WIDTH).contains(&w) => Ok(w),
+            Ok(w) => Err(format!(
+                "width {w} at position {} must be between 1 and {MAX_WIDTH}",
+                i + 1
+            )),
+            Err(_) => Err(format!("'{}' is not a width (in '{s}')", w.trim())),
+        })
+        .collect::<std::result::Result<Vec<usize>, String>>()?;
+    if widths.len() < 2 {
+        return Err(format!(
+            "at least two widths are needed (input and output), got {}",
+            widths.len()
+        ));
+    }
+    Ok(widths)
+}
+
 /// A resolved network and batch, with a note of where the weights came from.
 #[derive(Debug, Clone)]
 pub struct Resolved {
@@ -64,19 +90,19 @@ pub struct Resolved {
 impl NetArgs {
     /// Resolves the flags into a validated network and batch.
     pub fn resolve(&self) -> Result<Resolved> {
-        let preset = match (&self.preset, &self.layers) {
-            (Some(p), _) => Some(p.parse::<Preset>()?),
+        let preset = match (self.preset, &self.layers) {
+            (Some(p), _) => Some(p),
             (None, None) => Some(Preset::Assignment),
             (None, Some(_)) => None,
         };
         let parts = preset.map(Preset::parts);
         let widths = match (&self.layers, &parts) {
-            (Some(l), _) => NetSpec::parse_widths(l)?,
+            (Some(l), _) => l.clone(),
             (None, Some(p)) => p.0.clone(),
             (None, None) => unreachable!("no preset means --layers was given"),
         };
         let activations: Vec<Activation> = match (&self.activations, &parts) {
-            (Some(a), _) => NetSpec::parse_activations(a)?,
+            (Some(a), _) => a.clone(),
             (None, Some(p)) => p.1.clone(),
             // Too few widths: let the description's own check name that problem.
             (None, None) if widths.len() < 2 => Vec::new(),
@@ -86,8 +112,8 @@ impl NetArgs {
                 ))
             }
         };
-        let loss = match (&self.loss, &parts) {
-            (Some(l), _) => l.parse::<Loss>()?,
+        let loss = match (self.loss, &parts) {
+            (Some(l), _) => l,
             (None, Some(p)) => p.2,
             (None, None) if activations.last() == Some(&Activation::Softmax) => Loss::CrossEntropy,
             (None, None) => Loss::Mse,
@@ -123,10 +149,7 @@ impl NetArgs {
         let (default_init, default_seed) = preset
             .map(Preset::default_init)
             .unwrap_or((Init::XavierNormal, 42));
-        let init = match &self.init {
-            Some(s) => s.parse::<Init>()?,
-            None => default_init,
-        };
+        let init = self.init.unwrap_or(default_init);
         let seed = self.seed.unwrap_or(default_seed);
         Ok((init.params(spec, seed), format!("{init} seed {seed}")))
     }
@@ -148,5 +171,20 @@ impl NetArgs {
             };
         batch.validate(spec)?;
         Ok(batch)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn widths_name_the_bad_one() {
+        assert_eq!(widths("4, 5,2"), Ok(vec![4, 5, 2]));
+        assert!(widths("4,0,2")
+            .unwrap_err()
+            .contains("width 0 at position 2"));
+        assert!(widths("4,x,2").unwrap_err().contains("'x' is not a width"));
+        assert!(widths("4").unwrap_err().contains("at least two widths"));
     }
 }

@@ -60,6 +60,18 @@ fn default_dtype() -> String {
     "f64".into()
 }
 
+/// A request field's value through the library's parser: a name error speaks of the JSON
+/// field (`"dtype": unknown dtype 'f16' …`), not of the command-line flag.
+pub fn field<T>(name: &str, parsed: Result<T>) -> Result<T> {
+    parsed.map_err(|e| match e {
+        Error::Parse(m) => Error::Parse(format!(
+            "\"{name}\": {}",
+            bplab_harness::flags::without_flag(&m)
+        )),
+        other => other,
+    })
+}
+
 /// Parses a request body (`what` names the endpoint in errors).
 pub fn parse<T: serde::de::DeserializeOwned>(body: &[u8], what: &str) -> Result<T> {
     serde_json::from_slice(body).map_err(|e| Error::Parse(format!("{what}: malformed JSON ({e})")))
@@ -68,7 +80,7 @@ pub fn parse<T: serde::de::DeserializeOwned>(body: &[u8], what: &str) -> Result<
 impl NetRequest {
     /// The dtype asked for.
     pub fn dtype(&self) -> Result<DType> {
-        self.dtype.parse()
+        field("dtype", self.dtype.parse())
     }
 
     /// Checks the limits, then builds the network and batch.
@@ -111,15 +123,18 @@ impl NetRequest {
         let activations: Vec<Activation> = self
             .activations
             .iter()
-            .map(|a| a.parse())
+            .map(|a| field("activations", a.parse()))
             .collect::<Result<_>>()?;
         let loss = match &self.loss {
-            Some(l) => l.parse()?,
+            Some(l) => field("loss", l.parse())?,
             None if activations.last() == Some(&Activation::Softmax) => Loss::CrossEntropy,
             None => Loss::Mse,
         };
         let spec = NetSpec::new(self.layers.clone(), activations, loss, self.residual)?;
-        let init: Init = self.init.as_deref().unwrap_or("xavier-normal").parse()?;
+        let init: Init = field(
+            "init",
+            self.init.as_deref().unwrap_or("xavier-normal").parse(),
+        )?;
         let seed = self.seed.unwrap_or(42);
         let (params, weights_from) = match &self.params {
             Some(map) => {

@@ -5,7 +5,7 @@
 //! steps). A bad request gets 400 with `{"error": one line}`; nothing panics the server.
 
 use crate::http::{self, Request, Response};
-use crate::request::{parse, NetRequest, StepRequest, MAX_STEP_WORK};
+use crate::request::{field, parse, NetRequest, StepRequest, MAX_STEP_WORK};
 use crate::{json, presets, sgd, Trace};
 use bplab_core::{Error, Result};
 use bplab_harness::engines;
@@ -31,18 +31,20 @@ pub fn start(addr: SocketAddr) -> std::io::Result<SocketAddr> {
 
 /// Binds `addr`, prints the URL on stdout, and serves until the process ends.
 pub fn run(addr: SocketAddr) -> Result<()> {
-    let listener = TcpListener::bind(addr)
-        .map_err(|e| Error::Parse(format!("serve: cannot listen on {addr} ({e})")))?;
-    let bound = listener
-        .local_addr()
-        .map_err(|e| Error::Parse(format!("serve: {e}")))?;
+    let io = |reason: String| Error::Io {
+        what: "serve".into(),
+        reason,
+    };
+    let listener =
+        TcpListener::bind(addr).map_err(|e| io(format!("cannot listen on {addr} ({e})")))?;
+    let bound = listener.local_addr().map_err(|e| io(e.to_string()))?;
     {
         use std::io::Write;
         let mut out = std::io::stdout().lock();
         let _ = writeln!(out, "bplab visualizer on http://{bound}/");
         let _ = out.flush();
     }
-    http::serve(listener, Arc::new(handle)).map_err(|e| Error::Parse(format!("serve: {e}")))
+    http::serve(listener, Arc::new(handle)).map_err(|e| io(e.to_string()))
 }
 
 /// Routes one request.
@@ -78,7 +80,7 @@ fn reply(r: Result<Value>) -> Response {
 pub fn trace(body: &[u8]) -> Result<Value> {
     let req: NetRequest = parse(body, "/api/trace")?;
     let dtype = req.dtype()?;
-    let engines = engines::select(&req.engine)?;
+    let engines = field("engine", engines::select(&req.engine))?;
     let resolved = req.resolve()?;
     Ok(json::to_json(&Trace::run(&engines, &resolved, dtype)?))
 }
@@ -87,7 +89,7 @@ pub fn trace(body: &[u8]) -> Result<Value> {
 pub fn step(body: &[u8]) -> Result<Value> {
     let req = StepRequest::parse(body)?;
     let dtype = req.net.dtype()?;
-    let engines = engines::select(&req.net.engine)?;
+    let engines = field("engine", engines::select(&req.net.engine))?;
     let mut resolved = req.net.resolve()?;
     let work = req
         .steps

@@ -7,10 +7,9 @@
 
 use crate::flow::{self, Status, SCALE_HI, SCALE_LO};
 use crate::trace::Trace;
-use bplab_core::{Error, Result, Tensor};
+use bplab_core::Tensor;
 use bplab_harness::agreement::Verdict;
 use bplab_output::table::{sci, Table};
-use std::str::FromStr;
 
 /// Units per layer shown in the tables.
 pub const MAX_UNITS: usize = 16;
@@ -22,26 +21,12 @@ pub const MAX_INPUTS: usize = 8;
 const BAR: usize = 28;
 
 /// `--color auto|always|never`: 24-bit colour for the flow strip.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ColorChoice {
     /// Colour when stdout is a terminal and `NO_COLOR` is unset.
     Auto,
     Always,
     Never,
-}
-
-impl FromStr for ColorChoice {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self> {
-        match s {
-            "auto" => Ok(ColorChoice::Auto),
-            "always" => Ok(ColorChoice::Always),
-            "never" => Ok(ColorChoice::Never),
-            _ => Err(Error::Parse(format!(
-                "--color: unknown choice '{s}' (expected auto, always or never)"
-            ))),
-        }
-    }
 }
 
 impl ColorChoice {
