@@ -1,46 +1,23 @@
-//! The command line of `bplab experiment NAME`: the flags each experiment's `Config`
-//! exposes (a flag left out keeps the documented default, `--quick` starts from the small
-//! setting instead), the common `--engine`, `--dtype`, `--seed` and `--out DIR` (default
-//! `results/NAME/`), and the text printed when an experiment finishes.
+//! The command line of `bplab experiment NAME`: one subcommand per experiment, each built
+//! from its own `Args` (in its `config.rs`, from the shared groups of [`crate::flags`]).
+//! A flag left out keeps the documented default, `--quick` starts from the small setting
+//! instead; the files go under `--out DIR` (default `results/NAME/`).
 
-use super::{clip, default_out, init, residual, train};
-use bplab_core::{Activation, Clip, DType, Error, Init, Result};
+use super::{clip, init, residual, train};
+use bplab_core::Result;
 use bplab_output::Outcome;
 use clap::{Args, Subcommand};
-use std::path::PathBuf;
-use std::str::FromStr;
-
-/// Flags every experiment takes.
-#[derive(Args, Debug, Clone)]
-pub struct Common {
-    /// manual, burn-ndarray, burn-flex, candle, burn-custom, candle-custom, a comma-separated list, or all (the manual
-    /// engine always runs: it is every comparison's reference).
-    #[arg(long, default_value = "all", value_name = "NAME")]
-    pub engine: String,
-    /// f64 (default) or f32.
-    #[arg(long, default_value = "f64", value_name = "DTYPE")]
-    pub dtype: String,
-    /// Seed of the weights and the data order.
-    #[arg(long, value_name = "N")]
-    pub seed: Option<u64>,
-    /// Output directory (default results/NAME/).
-    #[arg(long, value_name = "DIR")]
-    pub out: Option<PathBuf>,
-    /// The small setting the report uses.
-    #[arg(long)]
-    pub quick: bool,
-}
 
 #[derive(Subcommand, Debug)]
 pub enum ExperimentCommand {
     /// Gradient flow at initialisation: schemes × activations × depths.
-    Init(InitArgs),
+    Init(init::InitArgs),
     /// Plain vs residual networks: gradients at init and training loss.
-    Residual(ResidualArgs),
+    Residual(residual::ResidualArgs),
     /// Exploding gradients trained with each clipping rule.
-    Clip(ClipArgs),
+    Clip(clip::ClipArgs),
     /// The assignment network trained on Iris; loss trajectories compared across engines.
-    Train(TrainArgs),
+    Train(train::TrainArgs),
 }
 
 #[derive(Args, Debug)]
@@ -49,282 +26,189 @@ pub struct ExperimentArgs {
     pub command: ExperimentCommand,
 }
 
-#[derive(Args, Debug)]
-pub struct InitArgs {
-    #[command(flatten)]
-    pub common: Common,
-    /// Init schemes, comma-separated (e.g. normal:1,he-normal,zeros).
-    #[arg(long, value_name = "S,S,...")]
-    pub schemes: Option<String>,
-    /// Hidden activations, comma-separated.
-    #[arg(long, value_name = "A,A,...")]
-    pub activations: Option<String>,
-    /// Numbers of hidden layers, comma-separated.
-    #[arg(long, value_name = "D,D,...")]
-    pub depths: Option<String>,
-    /// Input and hidden width.
-    #[arg(long, value_name = "N")]
-    pub width: Option<usize>,
-    /// SGD steps of the symmetry measurement.
-    #[arg(long, value_name = "N")]
-    pub symmetry_steps: Option<usize>,
-}
-
-#[derive(Args, Debug)]
-pub struct ResidualArgs {
-    #[command(flatten)]
-    pub common: Common,
-    /// Numbers of hidden layers, comma-separated.
-    #[arg(long, value_name = "D,D,...")]
-    pub depths: Option<String>,
-    /// Hidden activations, comma-separated.
-    #[arg(long, value_name = "A,A,...")]
-    pub activations: Option<String>,
-    /// Hidden width.
-    #[arg(long, value_name = "N")]
-    pub width: Option<usize>,
-    /// Init scheme.
-    #[arg(long, value_name = "NAME")]
-    pub init: Option<String>,
-    /// SGD steps.
-    #[arg(long, value_name = "N")]
-    pub steps: Option<usize>,
-    /// Learning rate.
-    #[arg(long, value_name = "X")]
-    pub lr: Option<f64>,
-}
-
-#[derive(Args, Debug)]
-pub struct ClipArgs {
-    #[command(flatten)]
-    pub common: Common,
-    /// Clipping rules, comma-separated: none, value:C, global-norm:C, per-tensor-norm:C.
-    #[arg(long, value_name = "R,R,...")]
-    pub rules: Option<String>,
-    /// Hidden layers.
-    #[arg(long, value_name = "N")]
-    pub depth: Option<usize>,
-    /// Hidden width.
-    #[arg(long, value_name = "N")]
-    pub width: Option<usize>,
-    /// Hidden activation.
-    #[arg(long, value_name = "A")]
-    pub activation: Option<String>,
-    /// Init scheme.
-    #[arg(long, value_name = "NAME")]
-    pub init: Option<String>,
-    /// SGD steps.
-    #[arg(long, value_name = "N")]
-    pub steps: Option<usize>,
-    /// Learning rate.
-    #[arg(long, value_name = "X")]
-    pub lr: Option<f64>,
-}
-
-#[derive(Args, Debug)]
-pub struct TrainArgs {
-    #[command(flatten)]
-    pub common: Common,
-    /// Epochs.
-    #[arg(long, value_name = "N")]
-    pub epochs: Option<usize>,
-    /// Minibatch size.
-    #[arg(long, value_name = "N")]
-    pub batch_size: Option<usize>,
-    /// Learning rate.
-    #[arg(long, value_name = "X")]
-    pub lr: Option<f64>,
-    /// Init scheme.
-    #[arg(long, value_name = "NAME")]
-    pub init: Option<String>,
-}
-
-/// A comma-separated list of `T`.
-fn list<T: FromStr<Err = Error>>(s: &str) -> Result<Vec<T>> {
-    s.split(',').map(|x| x.trim().parse()).collect()
-}
-
-/// A comma-separated list of counts, each in `1..=max`.
-fn counts(flag: &str, s: &str, max: usize) -> Result<Vec<usize>> {
-    s.split(',')
-        .map(|x| match x.trim().parse::<usize>() {
-            Ok(n) if (1..=max).contains(&n) => Ok(n),
-            _ => Err(Error::Parse(format!(
-                "{flag}: '{x}' is not a whole number from 1 to {max}"
-            ))),
-        })
-        .collect()
-}
-
-/// `n` within `1..=max`.
-fn count(flag: &str, n: usize, max: usize) -> Result<usize> {
-    if (1..=max).contains(&n) {
-        Ok(n)
-    } else {
-        Err(Error::Parse(format!("{flag}: {n} is not from 1 to {max}")))
-    }
-}
-
-/// A learning rate: finite and > 0.
-fn lr(v: f64) -> Result<f64> {
-    if v.is_finite() && v > 0.0 {
-        Ok(v)
-    } else {
-        Err(Error::Parse(format!(
-            "--lr: {v} is not a finite number > 0"
-        )))
-    }
-}
-
-/// A hidden activation (softmax is for output layers only).
-fn hidden(a: Activation) -> Result<Activation> {
-    if a == Activation::Softmax {
-        Err(Error::Parse(
-            "--activation(s): softmax is an output activation, not a hidden one".into(),
-        ))
-    } else {
-        Ok(a)
-    }
-}
-
-/// Largest depth and width the experiments accept (larger ones would run for hours).
-const MAX_DEPTH: usize = 200;
-const MAX_WIDTH: usize = 1024;
-const MAX_STEPS: usize = 100_000;
-
 /// Runs the experiment named by `a`; returns its outcome.
 pub fn run(a: ExperimentArgs) -> Result<Outcome> {
     match a.command {
         ExperimentCommand::Init(x) => {
             let c = &x.common;
-            let mut cfg = if c.quick {
-                init::InitConfig::quick()
-            } else {
-                init::InitConfig::default()
-            };
-            cfg.dtype = DType::from_str(&c.dtype)?;
-            if let Some(s) = c.seed {
-                cfg.seed = s;
-            }
-            if let Some(s) = &x.schemes {
-                cfg.schemes = list::<Init>(s)?;
-            }
-            if let Some(s) = &x.activations {
-                cfg.activations = list::<Activation>(s)?
-                    .into_iter()
-                    .map(hidden)
-                    .collect::<Result<_>>()?;
-            }
-            if let Some(s) = &x.depths {
-                cfg.depths = counts("--depths", s, MAX_DEPTH)?;
-            }
-            if let Some(w) = x.width {
-                cfg.width = count("--width", w, MAX_WIDTH)?;
-            }
-            if let Some(n) = x.symmetry_steps {
-                cfg.symmetry_steps = count("--symmetry-steps", n, MAX_STEPS)?;
-            }
-            let out = c.out.clone().unwrap_or_else(|| default_out("init"));
-            init::run(&cfg, &c.engine, &out)
+            init::run(&x.config(), c.engine.as_str(), &c.out_dir("init"))
         }
         ExperimentCommand::Residual(x) => {
             let c = &x.common;
-            let mut cfg = if c.quick {
-                residual::ResidualConfig::quick()
-            } else {
-                residual::ResidualConfig::default()
-            };
-            cfg.dtype = DType::from_str(&c.dtype)?;
-            if let Some(s) = c.seed {
-                cfg.seed = s;
-            }
-            if let Some(s) = &x.depths {
-                cfg.depths = counts("--depths", s, MAX_DEPTH)?;
-            }
-            if let Some(s) = &x.activations {
-                cfg.activations = list::<Activation>(s)?
-                    .into_iter()
-                    .map(hidden)
-                    .collect::<Result<_>>()?;
-            }
-            if let Some(w) = x.width {
-                cfg.width = count("--width", w, MAX_WIDTH)?;
-            }
-            if let Some(s) = &x.init {
-                cfg.init = s.parse()?;
-            }
-            if let Some(n) = x.steps {
-                cfg.steps = count("--steps", n, MAX_STEPS)?;
-            }
-            if let Some(v) = x.lr {
-                cfg.lr = lr(v)?;
-            }
-            let out = c.out.clone().unwrap_or_else(|| default_out("residual"));
-            residual::run(&cfg, &c.engine, &out)
+            residual::run(&x.config(), c.engine.as_str(), &c.out_dir("residual"))
         }
         ExperimentCommand::Clip(x) => {
             let c = &x.common;
-            let mut cfg = if c.quick {
-                clip::ClipConfig::quick()
-            } else {
-                clip::ClipConfig::default()
-            };
-            cfg.dtype = DType::from_str(&c.dtype)?;
-            if let Some(s) = c.seed {
-                cfg.seed = s;
-            }
-            if let Some(s) = &x.rules {
-                cfg.rules = list::<Clip>(s)?;
-            }
-            if let Some(d) = x.depth {
-                cfg.depth = count("--depth", d, MAX_DEPTH)?;
-            }
-            if let Some(w) = x.width {
-                cfg.width = count("--width", w, MAX_WIDTH)?;
-            }
-            if let Some(a) = &x.activation {
-                cfg.activation = hidden(a.parse()?)?;
-            }
-            if let Some(s) = &x.init {
-                cfg.init = s.parse()?;
-            }
-            if let Some(n) = x.steps {
-                cfg.steps = count("--steps", n, MAX_STEPS)?;
-            }
-            if let Some(v) = x.lr {
-                cfg.lr = lr(v)?;
-            }
-            let out = c.out.clone().unwrap_or_else(|| default_out("clip"));
-            clip::run(&cfg, &c.engine, &out)
+            clip::run(&x.config(), c.engine.as_str(), &c.out_dir("clip"))
         }
         ExperimentCommand::Train(x) => {
             let c = &x.common;
-            let mut cfg = if c.quick {
-                train::TrainConfig::quick()
-            } else {
-                train::TrainConfig::default()
-            };
-            cfg.dtype = DType::from_str(&c.dtype)?;
-            if cfg.dtype == DType::F32 {
-                cfg.tolerance = bplab_core::Tolerance::new(1e-5, 1e-3);
+            train::run(&x.config(), c.engine.as_str(), &c.out_dir("train"))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bplab_core::{Activation, Clip, DType, Init, Tolerance};
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        a: ExperimentArgs,
+    }
+
+    fn parse(args: &[&str]) -> std::result::Result<ExperimentCommand, String> {
+        let argv = ["experiment"].iter().chain(args);
+        Cli::try_parse_from(argv)
+            .map(|c| c.a.command)
+            .map_err(|e| e.to_string().lines().next().unwrap_or_default().to_string())
+    }
+
+    #[test]
+    fn no_flags_is_the_documented_run_and_quick_the_small_one() {
+        let ExperimentCommand::Init(a) = parse(&["init"]).unwrap() else {
+            panic!()
+        };
+        assert_eq!(a.config(), init::InitConfig::default());
+        assert_eq!(a.common.out_dir("init"), crate::default_out("init"));
+        let ExperimentCommand::Residual(a) = parse(&["residual", "--quick"]).unwrap() else {
+            panic!()
+        };
+        assert_eq!(a.config(), residual::ResidualConfig::quick());
+        let ExperimentCommand::Clip(a) = parse(&["clip"]).unwrap() else {
+            panic!()
+        };
+        assert_eq!(a.config(), clip::ClipConfig::default());
+        let ExperimentCommand::Train(a) = parse(&["train", "--quick"]).unwrap() else {
+            panic!()
+        };
+        assert_eq!(a.config(), train::TrainConfig::quick());
+        assert_eq!(a.common.engine.as_str(), "all");
+    }
+
+    #[test]
+    fn every_flag_lands_in_its_field() {
+        let ExperimentCommand::Init(a) = parse(&[
+            "init",
+            "--schemes",
+            "normal:1, zeros",
+            "--activations",
+            "relu,tanh",
+            "--depths",
+            "2, 5",
+            "--width",
+            "8",
+            "--symmetry-steps",
+            "3",
+            "--seed",
+            "7",
+            "--dtype",
+            "f32",
+        ])
+        .unwrap() else {
+            panic!()
+        };
+        let want = init::InitConfig {
+            schemes: vec![Init::Normal(1.0), Init::Zeros],
+            activations: vec![Activation::Relu, Activation::Tanh],
+            depths: vec![2, 5],
+            width: 8,
+            symmetry_steps: 3,
+            seed: 7,
+            dtype: DType::F32,
+            ..init::InitConfig::default()
+        };
+        assert_eq!(a.config(), want);
+        let ExperimentCommand::Clip(a) = parse(&[
+            "clip",
+            "--quick",
+            "--rules",
+            "none, value:0.5",
+            "--depth",
+            "3",
+            "--activation",
+            "tanh",
+            "--init",
+            "he-normal",
+            "--steps",
+            "5",
+            "--lr",
+            "0.05",
+            "--width",
+            "4",
+        ])
+        .unwrap() else {
+            panic!()
+        };
+        let want = clip::ClipConfig {
+            rules: vec![Clip::None, Clip::Value(0.5)],
+            depth: 3,
+            width: 4,
+            activation: Activation::Tanh,
+            init: Init::HeNormal,
+            steps: 5,
+            lr: 0.05,
+            ..clip::ClipConfig::quick()
+        };
+        assert_eq!(a.config(), want);
+        let ExperimentCommand::Train(a) = parse(&[
+            "train",
+            "--epochs",
+            "3",
+            "--batch-size",
+            "5",
+            "--dtype",
+            "f32",
+            "--engine",
+            "manual,candle",
+            "--out",
+            "x",
+        ])
+        .unwrap() else {
+            panic!()
+        };
+        let want = train::TrainConfig {
+            epochs: 3,
+            batch_size: 5,
+            dtype: DType::F32,
+            tolerance: Tolerance::new(1e-5, 1e-3),
+            ..train::TrainConfig::default()
+        };
+        assert_eq!(a.config(), want);
+        assert_eq!(a.common.engine.as_str(), "manual,candle");
+        assert_eq!(a.common.out_dir("train"), std::path::PathBuf::from("x"));
+    }
+
+    #[test]
+    fn bad_values_name_the_flag_and_the_rule() {
+        for (args, needles) in [
+            (&["init", "--depths", "2,0"][..], &["--depths", "'0'"][..]),
+            (&["residual", "--width", "1025"], &["--width", "1025"]),
+            (&["clip", "--depth", "201"], &["--depth", "201"]),
+            (&["residual", "--steps", "100001"], &["--steps"]),
+            (&["train", "--lr", "0"], &["--lr", "> 0"]),
+            (
+                &["clip", "--activation", "softmax"],
+                &["--activation", "softmax"],
+            ),
+            (
+                &["init", "--activations", "relu,sofmax"],
+                &["--activations", "sofmax"],
+            ),
+            (&["clip", "--rules", "value:-1"], &["--rules", "--clip"]),
+            (&["init", "--schemes", "kaiming"], &["--schemes", "--init"]),
+            (&["train", "--dtype", "f16"], &["--dtype", "f16"]),
+            (&["train", "--engine", "bogus"], &["--engine", "bogus"]),
+        ] {
+            let e = parse(args)
+                .err()
+                .unwrap_or_else(|| panic!("{args:?} accepted"));
+            for n in needles {
+                assert!(e.contains(n), "{args:?}: '{n}' not in {e}");
             }
-            if let Some(s) = c.seed {
-                cfg.seed = s;
-            }
-            if let Some(n) = x.epochs {
-                cfg.epochs = count("--epochs", n, MAX_STEPS)?;
-            }
-            if let Some(n) = x.batch_size {
-                cfg.batch_size = count("--batch-size", n, MAX_STEPS)?;
-            }
-            if let Some(v) = x.lr {
-                cfg.lr = lr(v)?;
-            }
-            if let Some(s) = &x.init {
-                cfg.init = s.parse()?;
-            }
-            let out = c.out.clone().unwrap_or_else(|| default_out("train"));
-            train::run(&cfg, &c.engine, &out)
         }
     }
 }

@@ -1,18 +1,11 @@
-//! `experiment train`: the assignment network (`4 → relu 5 → tanh 3 → softmax 2`,
-//! cross-entropy) trained with minibatch SGD on Iris, *versicolor* vs *virginica*. Every
-//! engine starts from the same weights and sees the same minibatches in the same order
-//! (shuffled per epoch by the project's seeded RNG), so the loss trajectories must agree
-//! step by step — the strongest cross-check there is.
+//! `experiment train`'s report: the per-engine table, the loss and relative-difference
+//! plots, `train.csv`/`train.json`/SVGs, [`run`] → [`Outcome`], and the report section.
 
-use super::data::{iris_task, minibatches};
-use super::measure::accuracy;
+use super::config::TrainConfig;
+use super::measure::{measure, TrainResults};
 use bplab_core::presets::Preset;
-use bplab_core::rng::Rng;
-use bplab_core::train::{Clip, Sgd};
-use bplab_core::{DType, Engine, Init, Network, Result, Tolerance};
-use bplab_harness::agreement::Agreement;
+use bplab_core::Result;
 use bplab_harness::engines::with_reference;
-use bplab_harness::progress::Progress;
 use bplab_output::files::{num, Csv, OutDir};
 use bplab_output::plot::{LineChart, Scale, Series};
 use bplab_output::report::{outcome_section, Context, ReportSection, Section};
@@ -20,134 +13,6 @@ use bplab_output::table::{sci, Table};
 use bplab_output::{Outcome, Plot};
 use serde_json::json;
 use std::path::Path;
-
-/// What `experiment train` runs.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TrainConfig {
-    pub epochs: usize,
-    pub batch_size: usize,
-    pub lr: f64,
-    pub init: Init,
-    pub seed: u64,
-    pub test_fraction: f64,
-    pub dtype: DType,
-    /// Loss trajectories vs the manual engine (f64 default: `1e-12 + 1e-9·|b|`).
-    pub tolerance: Tolerance,
-}
-
-impl Default for TrainConfig {
-    fn default() -> Self {
-        TrainConfig {
-            epochs: 60,
-            batch_size: 10,
-            lr: 0.1,
-            init: Init::XavierNormal,
-            seed: 42,
-            test_fraction: 0.3,
-            dtype: DType::F64,
-            tolerance: Tolerance::EXACT_F64,
-        }
-    }
-}
-
-impl TrainConfig {
-    /// A small setting for the report and the tests (15 epochs = 105 steps).
-    pub fn quick() -> Self {
-        TrainConfig {
-            epochs: 15,
-            ..Self::default()
-        }
-    }
-}
-
-/// One engine's run.
-#[derive(Debug, Clone)]
-pub struct EngineRun {
-    pub engine: String,
-    /// Minibatch loss before each step.
-    pub losses: Vec<f64>,
-    /// Full training-set loss after each epoch.
-    pub epoch_losses: Vec<f64>,
-    pub train_accuracy: f64,
-    pub test_accuracy: f64,
-    /// Largest `|loss − manual loss| / |manual loss|` over the steps.
-    pub max_rel_diff: f64,
-}
-
-/// Everything measured.
-#[derive(Debug, Clone)]
-pub struct TrainResults {
-    pub runs: Vec<EngineRun>,
-    pub agreement: Agreement,
-    pub steps: usize,
-}
-
-/// Trains on every engine (the manual engine first).
-pub fn measure(cfg: &TrainConfig, engines: &[Box<dyn Engine>]) -> Result<TrainResults> {
-    let task = iris_task(cfg.seed, cfg.test_fraction)?;
-    let spec = Preset::Assignment.spec();
-    let net = Network::new(spec.clone(), cfg.init.params(&spec, cfg.seed))?;
-    // The minibatch schedule, fixed once for every engine.
-    let mut rng = Rng::stream(cfg.seed, 9_000_011);
-    let epochs = (0..cfg.epochs)
-        .map(|_| minibatches(&task.train, cfg.batch_size.max(1), &mut rng))
-        .collect::<Result<Vec<_>>>()?;
-    let steps: usize = epochs.iter().map(Vec::len).sum();
-    let sgd = Sgd {
-        lr: cfg.lr,
-        clip: Clip::None,
-    };
-    let mut agreement = Agreement::new(cfg.tolerance);
-    let mut bar = Progress::new("experiment train", engines.len() * cfg.epochs);
-    let mut runs: Vec<EngineRun> = Vec::new();
-    for e in engines {
-        let mut t = e.trainer(&net, &task.train, cfg.dtype)?;
-        let (mut losses, mut epoch_losses) = (Vec::with_capacity(steps), Vec::new());
-        for (i, epoch) in epochs.iter().enumerate() {
-            for b in epoch {
-                t.set_batch(b)?;
-                losses.push(t.step(&sgd)?.loss);
-            }
-            t.set_batch(&task.train)?;
-            epoch_losses.push(t.forward()?);
-            bar.tick(&format!("{} epoch {}", e.name(), i + 1));
-        }
-        let params = t.params()?;
-        let max_rel_diff = match runs.first() {
-            Some(m) => losses
-                .iter()
-                .zip(&m.losses)
-                .map(|(a, b)| (a - b).abs() / b.abs())
-                .fold(0.0, f64::max),
-            None => 0.0,
-        };
-        if let Some(m) = runs.first() {
-            agreement.compare_all(e.name(), &spec, cfg.dtype, "step loss", &losses, &m.losses);
-            agreement.compare_all(
-                e.name(),
-                &spec,
-                cfg.dtype,
-                "epoch loss",
-                &epoch_losses,
-                &m.epoch_losses,
-            );
-        }
-        runs.push(EngineRun {
-            engine: e.name().to_string(),
-            train_accuracy: accuracy(e.as_ref(), &spec, &params, &task.train, cfg.dtype)?,
-            test_accuracy: accuracy(e.as_ref(), &spec, &params, &task.test, cfg.dtype)?,
-            losses,
-            epoch_losses,
-            max_rel_diff,
-        });
-    }
-    bar.finish();
-    Ok(TrainResults {
-        runs,
-        agreement,
-        steps,
-    })
-}
 
 /// Headline table: one row per engine.
 pub fn table(r: &TrainResults) -> Table {

@@ -1,0 +1,147 @@
+//! The flag groups the experiments share, each flag declared once and flattened into every
+//! experiment that takes it: [`Common`] (all four), [`Width`] (init, residual, clip),
+//! [`Sweep`] (init and residual: hidden activations × depths), [`Sgd`] (residual, clip,
+//! train: init scheme and learning rate) and [`Steps`] (residual, clip). A flag left out is
+//! `None` and keeps the `Config`'s documented default ([`set`]). Values are checked by clap
+//! with the limits below, through `bplab_harness::flags`; a rejection is one line.
+
+use crate::default_out;
+use bplab_core::{Activation, DType, Init};
+use bplab_harness::flags::{self, EngineSelection};
+use clap::builder::TypedValueParser;
+use clap::Args;
+use std::ffi::OsStr;
+use std::path::PathBuf;
+use std::str::FromStr;
+
+/// Largest depth and width the experiments accept (larger ones would run for hours), and
+/// the most SGD steps, epochs or rows per minibatch.
+pub const MAX_DEPTH: u64 = 200;
+pub const MAX_WIDTH: u64 = 1024;
+pub const MAX_STEPS: u64 = 100_000;
+
+/// Flags every experiment takes.
+#[derive(Args, Debug, Clone)]
+pub struct Common {
+    /// manual, burn-ndarray, burn-flex, candle, burn-custom, candle-custom, a comma-separated
+    /// list, or all (the manual engine always runs: it is every comparison's reference).
+    #[arg(
+        long,
+        default_value = "all",
+        value_name = "NAME",
+        value_parser = EngineSelection::from_str
+    )]
+    pub engine: EngineSelection,
+    /// f64 (default) or f32.
+    #[arg(long, default_value = "f64", value_name = "DTYPE", value_parser = DType::from_str)]
+    pub dtype: DType,
+    /// Seed of the weights and the data order.
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+    /// Output directory (default results/NAME/).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// The small setting the report uses.
+    #[arg(long)]
+    pub quick: bool,
+}
+
+impl Common {
+    /// `--out`, or `results/NAME/`.
+    pub fn out_dir(&self, name: &str) -> PathBuf {
+        self.out.clone().unwrap_or_else(|| default_out(name))
+    }
+
+    /// The setting a run starts from: `quick` with `--quick`, else `full` (the documented
+    /// default).
+    pub fn start<C>(&self, quick: fn() -> C, full: fn() -> C) -> C {
+        if self.quick {
+            quick()
+        } else {
+            full()
+        }
+    }
+}
+
+/// `--width`: the hidden width (in `init` also the input width).
+#[derive(Args, Debug, Clone)]
+pub struct Width {
+    /// Hidden width (init: also the input width).
+    #[arg(long, value_name = "N", value_parser = flags::count(MAX_WIDTH))]
+    pub width: Option<usize>,
+}
+
+/// `--activations` × `--depths`: the grid of networks an experiment sweeps.
+#[derive(Args, Debug, Clone)]
+pub struct Sweep {
+    /// Hidden activations, comma-separated.
+    #[arg(long, value_name = "A,A,...", value_delimiter = ',', value_parser = hidden_activation)]
+    pub activations: Option<Vec<Activation>>,
+    /// Numbers of hidden layers, comma-separated.
+    #[arg(
+        long,
+        value_name = "D,D,...",
+        value_delimiter = ',',
+        value_parser = trimmed(flags::count(MAX_DEPTH))
+    )]
+    pub depths: Option<Vec<usize>>,
+}
+
+/// `--init` and `--lr`: where SGD starts and how fast it moves.
+#[derive(Args, Debug, Clone)]
+pub struct Sgd {
+    /// Init scheme.
+    #[arg(long, value_name = "NAME", value_parser = Init::from_str)]
+    pub init: Option<Init>,
+    /// Learning rate.
+    #[arg(long, value_name = "X", value_parser = flags::positive)]
+    pub lr: Option<f64>,
+}
+
+/// `--steps`: how long SGD runs.
+#[derive(Args, Debug, Clone)]
+pub struct Steps {
+    /// SGD steps.
+    #[arg(long, value_name = "N", value_parser = flags::count(MAX_STEPS))]
+    pub steps: Option<usize>,
+}
+
+/// `field` takes the flag's value if it was given.
+pub fn set<T: Clone>(field: &mut T, flag: &Option<T>) {
+    if let Some(v) = flag {
+        *field = v.clone();
+    }
+}
+
+/// A hidden layer's activation: any [`Activation`] but softmax, which is for output layers.
+pub fn hidden_activation(s: &str) -> Result<Activation, String> {
+    match Activation::from_str(s).map_err(|e| e.to_string())? {
+        Activation::Softmax => Err("softmax is an output activation, not a hidden one".into()),
+        a => Ok(a),
+    }
+}
+
+/// `p` applied to a list item with its surrounding spaces removed (`--depths "2, 5"`).
+pub fn trimmed<P: TypedValueParser>(p: P) -> Trimmed<P> {
+    Trimmed(p)
+}
+
+/// The value parser of [`trimmed`].
+#[derive(Debug, Clone)]
+pub struct Trimmed<P>(P);
+
+impl<P: TypedValueParser> TypedValueParser for Trimmed<P> {
+    type Value = P::Value;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &OsStr,
+    ) -> Result<P::Value, clap::Error> {
+        match value.to_str() {
+            Some(s) => self.0.parse_ref(cmd, arg, OsStr::new(s.trim())),
+            None => self.0.parse_ref(cmd, arg, value),
+        }
+    }
+}
