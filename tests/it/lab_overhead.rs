@@ -3,8 +3,7 @@
 //! at every batch size — and the intercept fit reproduces a synthetic line exactly.
 
 use crate::common::cli::assert_usage_error;
-use bplab_lab::fit::LineFit;
-use bplab_lab::overhead::{measure_all, OverheadConfig};
+use bplab_lab::overhead::{measure_all, LineFit, OverheadConfig};
 
 #[test]
 fn the_table_invariants_hold() {

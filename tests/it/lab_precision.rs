@@ -5,11 +5,9 @@
 use crate::common::cli::assert_usage_error;
 use bplab_core::tolerance::assert_close;
 use bplab_lab::precision::{
-    half_grads, measure, network, truth, HalfEngine, HalfType, Net, PrecisionConfig, Scaling,
-    F16_ASSIGNMENT_TOL,
+    best_static, cell, half_grads, measure, network, truth, HalfEngine, HalfType, Net,
+    PrecisionConfig, ScalerAction, Scaling, F16_ASSIGNMENT_TOL,
 };
-use bplab_lab::precision_out::{best_static, cell};
-use bplab_lab::scaler::Verdict;
 
 #[test]
 fn loss_scaling_reduces_underflow_and_the_scaler_backs_off_and_grows() {
@@ -37,7 +35,7 @@ fn loss_scaling_reduces_underflow_and_the_scaler_backs_off_and_grows() {
     for t in &r.trajectories {
         assert_eq!(t.steps[0].scale, 65536.0);
         for w in t.steps.windows(2) {
-            if w[0].verdict == Verdict::Skip {
+            if w[0].action == ScalerAction::Skip {
                 assert_eq!(w[1].scale, w[0].scale * 0.5, "backoff after a skipped step");
             } else {
                 assert!(w[1].scale == w[0].scale || w[1].scale == w[0].scale * 2.0);

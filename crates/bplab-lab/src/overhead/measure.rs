@@ -1,58 +1,19 @@
-//! `bplab lab overhead`: where a training step's time goes in each engine, on `seed-b1` and
+//! `lab overhead`'s measurement: where a training step's time goes in each engine, on `seed-b1` and
 //! `mnist-b64` (`src/bench/configs.rs`): forward alone, backward (grads − forward), the SGD
 //! update (step − grads, through each engine's [`Trainer`]), heap allocations per step (the
 //! counting allocator), the tensor ops the framework records per step where it can be
 //! counted, allocations per op, and the fixed cost per step from the intercept of
 //! `time = a + b · FLOPs` fitted over a batch-size sweep ([`super::fit`]), divided by the ops.
+//! One plain [`Row`] per engine × configuration.
 
+use super::config::OverheadConfig;
 use super::fit::LineFit;
 use bplab_core::train::Trainer;
 use bplab_core::{Batch, DType, Engine, Network, Result};
 use bplab_harness::alloc;
-use bplab_harness::timing::{measure, Budget};
+use bplab_harness::timing::measure;
 use bplab_harness::workload::BENCH_SGD;
 use bplab_harness::workload::{flops, workload, BenchConfig, Op};
-use std::time::Duration;
-
-pub use super::overhead_out::{run, run_args, OverheadArgs};
-
-/// Everything `lab overhead` runs.
-#[derive(Debug, Clone, PartialEq)]
-pub struct OverheadConfig {
-    /// `--engine` (`all`, or a list).
-    pub engines: String,
-    /// Benchmark configurations (`seed-b1`, `mnist-b64`).
-    pub configs: Vec<&'static str>,
-    /// Batch sizes of the sweep the line is fitted over (each config's network).
-    pub sweep: Vec<usize>,
-    /// Timing of each cell.
-    pub budget: Budget,
-}
-
-impl Default for OverheadConfig {
-    fn default() -> Self {
-        OverheadConfig {
-            engines: "all".into(),
-            configs: vec!["seed-b1", "mnist-b64"],
-            sweep: vec![1, 4, 16, 64, 256],
-            budget: Budget::FULL,
-        }
-    }
-}
-
-impl OverheadConfig {
-    /// A few seconds.
-    pub fn quick() -> Self {
-        OverheadConfig {
-            sweep: vec![1, 8, 64],
-            budget: Budget {
-                time: Duration::from_millis(40),
-                samples: 3,
-            },
-            ..Self::default()
-        }
-    }
-}
 
 /// How the ops of one step were counted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,10 +1,14 @@
-//! The plots and the JSON document of `bplab lab precision`: underflow and relative error per
-//! layer of the deep network, the dynamic scaler's scale per step, and every cell, tensor and
-//! scaler step with non-finite values as `bplab_core::json` writes them.
+//! The files of `bplab lab precision`: the plots (underflow and relative error per layer of
+//! the deep network, the dynamic scaler's scale per step), the JSON document (every cell,
+//! tensor and scaler step, non-finite values as `bplab_core::json` writes them), and the two
+//! CSV tables (`precision.csv`, one line per tensor; `precision-scaler.csv`, one per step).
 
-use super::precision::{Cell, HalfType, Net, PrecisionResults, Scaling, TensorError};
-use super::scaler::Verdict;
+use super::compare::TensorError;
+use super::config::{HalfType, Net, Scaling};
+use super::measure::{Cell, PrecisionResults};
+use super::scaler::ScalerAction;
 use bplab_core::json::number;
+use bplab_output::files::{num, Csv};
 use bplab_output::plot::{LineChart, Scale, Series};
 use bplab_output::Plot;
 use serde_json::{json, Value};
@@ -105,11 +109,69 @@ pub fn to_json(r: &PrecisionResults) -> Value {
             json!({
                 "engine": t.engine.name(), "dtype": t.half.name(),
                 "steps": t.steps.iter().map(|s| json!({
-                    "scale": number(s.scale), "skipped": s.verdict == Verdict::Skip,
+                    "scale": number(s.scale), "skipped": s.action == ScalerAction::Skip,
                     "loss": number(s.loss), "underflow_fraction": number(s.underflow),
                 })).collect::<Vec<_>>(),
             })
         })
         .collect();
     json!({ "lab": "precision", "deep_network": r.deep_summary, "cells": cells, "scaler": trajectories })
+}
+
+/// `precision.csv`: one line per network × engine × format × scaling × tensor.
+pub fn tensors_csv(r: &PrecisionResults) -> Csv {
+    let mut csv = Csv::new(&[
+        "network",
+        "engine",
+        "dtype",
+        "scale",
+        "tensor",
+        "rel_error",
+        "zeroed",
+        "nonzero",
+        "nonfinite",
+    ]);
+    for c in &r.cells {
+        for t in &c.tensors {
+            csv.row(vec![
+                c.net.name().into(),
+                c.engine.name().into(),
+                c.half.name().into(),
+                num(c.scaling.factor()),
+                t.name.clone(),
+                num(t.rel),
+                t.underflow.zeroed.to_string(),
+                t.underflow.nonzero.to_string(),
+                t.nonfinite.to_string(),
+            ]);
+        }
+    }
+    csv
+}
+
+/// `precision-scaler.csv`: one line per step of each dynamic-scaler run.
+pub fn scaler_csv(r: &PrecisionResults) -> Csv {
+    let mut sc = Csv::new(&[
+        "engine",
+        "dtype",
+        "step",
+        "scale",
+        "skipped",
+        "loss",
+        "underflow",
+    ]);
+    for t in &r.trajectories {
+        for (i, s) in t.steps.iter().enumerate() {
+            sc.row(vec![
+                t.engine.name().into(),
+                t.half.name().into(),
+                i.to_string(),
+                num(s.scale),
+                (s.action == ScalerAction::Skip).to_string(),
+                num(s.loss),
+                num(s.underflow),
+            ]);
+        }
+    }
+    sc
 }

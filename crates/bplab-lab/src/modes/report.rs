@@ -1,15 +1,16 @@
-//! `lab modes` output: the two tables, the findings (each with its number), CSV/JSON/SVG
-//! files, and the HTML report section.
+//! What `lab modes` shows: the sweep and sensitivity tables, the findings (each with its
+//! number), the outcome with its files (written by [`super::files`]), [`run`] (measure, then
+//! report), and the HTML report section.
 
-use super::modes::{FmTiming, ModesConfig, ModesResult, SweepRow};
-use bplab_core::json::number;
+use super::config::ModesConfig;
+use super::files::{plots, sensitivity_csv, to_csv, to_json};
+use super::measure::{measure_all, FmTiming, ModesResult, Sweep, SweepRow};
+use crate::common::{body, loglog_slope, median};
 use bplab_core::Result;
-use bplab_output::files::{num, Csv, OutDir};
-use bplab_output::plot::{LineChart, Scale, Series};
+use bplab_output::files::OutDir;
 use bplab_output::report::outcome_section;
 use bplab_output::table::{sci, Table};
-use bplab_output::{Outcome, Plot};
-use serde_json::json;
+use bplab_output::Outcome;
 use std::path::Path;
 
 /// A duration in seconds as a short string in the given unit (`1e-6` → µs).
@@ -40,23 +41,6 @@ fn timing(row: &SweepRow) -> String {
         FmTiming::Measured => "measured".into(),
         FmTiming::Scaled => format!("scaled ({} of {} JVPs)", row.jvps, row.params),
     }
-}
-
-/// Least-squares slope of `log y` against `log x`.
-pub fn loglog_slope(points: &[(f64, f64)]) -> f64 {
-    let pts: Vec<(f64, f64)> = points
-        .iter()
-        .filter(|(x, y)| *x > 0.0 && *y > 0.0)
-        .map(|(x, y)| (x.ln(), y.ln()))
-        .collect();
-    let n = pts.len() as f64;
-    let (mx, my) = pts
-        .iter()
-        .fold((0.0, 0.0), |(a, b), (x, y)| (a + x / n, b + y / n));
-    let (sxy, sxx) = pts.iter().fold((0.0, 0.0), |(a, b), (x, y)| {
-        (a + (x - mx) * (y - my), b + (x - mx) * (x - mx))
-    });
-    sxy / sxx
 }
 
 /// The sweep table.
@@ -140,13 +124,13 @@ pub fn findings(res: &ModesResult) -> Vec<String> {
     ) {
         out.push(format!(
             "reverse mode (forward + backward) costs {}× a forward pass (median; range {}–{}) whatever the parameter count; one JVP costs {}×",
-            r(super::median(&mut rev)),
+            r(median(&mut rev)),
             r(lo),
             r(hi),
-            r(super::median(&mut jvp))
+            r(median(&mut jvp))
         ));
     }
-    for sweep in [super::modes::Sweep::Width, super::modes::Sweep::Depth] {
+    for sweep in [Sweep::Width, Sweep::Depth] {
         let rows: Vec<&SweepRow> = res.sweep.iter().filter(|s| s.sweep == sweep).collect();
         if let (Some(a), Some(b)) = (rows.first(), rows.last()) {
             let pts: Vec<(f64, f64)> = rows
@@ -180,142 +164,6 @@ pub fn findings(res: &ModesResult) -> Vec<String> {
     out
 }
 
-fn plots(res: &ModesResult) -> Vec<Plot> {
-    let series = |sweep, name: &str, f: &dyn Fn(&SweepRow) -> f64| {
-        Series::new(
-            name,
-            res.sweep
-                .iter()
-                .filter(|s| s.sweep == sweep)
-                .map(|s| (s.params as f64, f(s)))
-                .collect(),
-        )
-    };
-    use super::modes::Sweep::{Depth, Width};
-    let mut out = Vec::new();
-    for (sweep, stem) in [(Width, "modes-width"), (Depth, "modes-depth")] {
-        let chart = LineChart::new(format!("Full gradient cost, {} sweep", sweep.name()))
-            .x("parameters", Scale::Log10)
-            .y("seconds", Scale::Log10)
-            .series(series(sweep, "forward pass", &|s: &SweepRow| s.forward))
-            .series(series(
-                sweep,
-                "reverse mode (fwd + bwd)",
-                &|s: &SweepRow| s.reverse,
-            ))
-            .series(series(sweep, "one JVP", &|s: &SweepRow| s.jvp))
-            .series(series(
-                sweep,
-                "forward mode (one JVP per parameter)",
-                &|s: &SweepRow| s.forward_mode,
-            ));
-        out.push(Plot {
-            name: stem.into(),
-            caption: format!(
-                "{} sweep: time of the full gradient by forward mode grows with the parameter count; reverse mode stays a small multiple of one forward pass",
-                sweep.name()
-            ),
-            svg: chart.to_svg(),
-        });
-    }
-    let sens = LineChart::new("One input direction, M outputs")
-        .x("outputs M", Scale::Log10)
-        .y("seconds", Scale::Log10)
-        .series(Series::new(
-            "forward mode: one JVP",
-            res.sensitivity
-                .iter()
-                .map(|s| (s.outputs as f64, s.jvp))
-                .collect(),
-        ))
-        .series(Series::new(
-            "reverse mode: M backward passes",
-            res.sensitivity
-                .iter()
-                .map(|s| (s.outputs as f64, s.reverse))
-                .collect(),
-        ));
-    out.push(Plot {
-        name: "modes-sensitivity".into(),
-        caption: "Sensitivity of every output to one input direction: one JVP against one backward pass per output".into(),
-        svg: sens.to_svg(),
-    });
-    out
-}
-
-fn to_json(cfg: &ModesConfig, res: &ModesResult) -> serde_json::Value {
-    json!({
-        "lab": "modes",
-        "config": {
-            "widths": cfg.widths, "width_depth": cfg.width_depth, "depths": cfg.depths,
-            "depth_width": cfg.depth_width, "batch": cfg.batch, "outputs": cfg.outputs,
-            "forward_mode_budget_s": cfg.forward_mode_budget.as_secs_f64(), "dtype": "f64",
-        },
-        "agreement": res.agreement.iter().map(|c| json!({
-            "tensor": c.name, "passed": c.passed(), "max_abs": number(c.max_abs),
-            "max_rel": number(c.max_rel), "atol": c.tolerance.atol, "rtol": c.tolerance.rtol,
-        })).collect::<Vec<_>>(),
-        "sweep": res.sweep.iter().map(|s| json!({
-            "sweep": s.sweep.name(), "width": s.width, "depth": s.depth, "params": s.params,
-            "forward_s": number(s.forward), "reverse_s": number(s.reverse),
-            "jvp_s": number(s.jvp), "forward_mode_s": number(s.forward_mode),
-            "forward_mode_jvps_timed": s.jvps,
-            "forward_mode_timing": match s.fm_timing { FmTiming::Measured => "measured", FmTiming::Scaled => "scaled" },
-        })).collect::<Vec<_>>(),
-        "sensitivity": res.sensitivity.iter().map(|s| json!({
-            "outputs": s.outputs, "forward_s": number(s.forward), "jvp_s": number(s.jvp),
-            "reverse_s": number(s.reverse), "excess": number(s.excess),
-        })).collect::<Vec<_>>(),
-    })
-}
-
-fn to_csv(res: &ModesResult) -> Csv {
-    let mut csv = Csv::new(&[
-        "sweep",
-        "width",
-        "depth",
-        "params",
-        "forward_s",
-        "reverse_s",
-        "jvp_s",
-        "forward_mode_s",
-        "forward_mode_jvps_timed",
-        "forward_mode_timing",
-    ]);
-    for s in &res.sweep {
-        csv.row(vec![
-            s.sweep.name().into(),
-            s.width.to_string(),
-            s.depth.to_string(),
-            s.params.to_string(),
-            num(s.forward),
-            num(s.reverse),
-            num(s.jvp),
-            num(s.forward_mode),
-            s.jvps.to_string(),
-            match s.fm_timing {
-                FmTiming::Measured => "measured".into(),
-                FmTiming::Scaled => "scaled".into(),
-            },
-        ]);
-    }
-    csv
-}
-
-fn sensitivity_csv(res: &ModesResult) -> Csv {
-    let mut csv = Csv::new(&["outputs", "forward_s", "jvp_s", "reverse_s", "excess"]);
-    for s in &res.sensitivity {
-        csv.row(vec![
-            s.outputs.to_string(),
-            num(s.forward),
-            num(s.jvp),
-            num(s.reverse),
-            num(s.excess),
-        ]);
-    }
-    csv
-}
-
 /// The outcome, with `modes.csv`, `modes-sensitivity.csv`, `modes.json` and the plots
 /// written under `out`.
 pub fn outcome(cfg: &ModesConfig, res: &ModesResult, out: &Path) -> Result<Outcome> {
@@ -325,7 +173,7 @@ pub fn outcome(cfg: &ModesConfig, res: &ModesResult, out: &Path) -> Result<Outco
         "Forward vs reverse mode (manual engine, f64, batch {}): widths at depth {}, depths at width {}; sensitivity n_in = {} → 64 → 64 → M",
         cfg.batch, cfg.width_depth, cfg.depth_width, cfg.sensitivity_inputs
     );
-    let (text, markdown) = super::body(&title, &[&sweep, &sens], &facts);
+    let (text, markdown) = body(&title, &[&sweep, &sens], &facts);
     let plots = plots(res);
     let mut dir = OutDir::new(out);
     dir.csv("modes", &to_csv(res))?;
@@ -343,6 +191,12 @@ pub fn outcome(cfg: &ModesConfig, res: &ModesResult, out: &Path) -> Result<Outco
     })
 }
 
+/// Runs the lab and writes its files under `out`.
+pub fn run(cfg: &ModesConfig, out: &Path) -> Result<Outcome> {
+    let result = measure_all(cfg)?;
+    outcome(cfg, &result, out)
+}
+
 /// The report section (quick setting).
 pub struct ModesSection;
 
@@ -352,7 +206,7 @@ impl bplab_output::report::ReportSection for ModesSection {
     }
 
     fn build(&self, ctx: &bplab_output::report::Context) -> Result<bplab_output::report::Section> {
-        let o = super::modes::run(&ModesConfig::quick(), &ctx.dir.join("data").join("modes"))?;
+        let o = run(&ModesConfig::quick(), &ctx.dir.join("data").join("modes"))?;
         let mut s = outcome_section(&o, 3);
         s.title = "Lab: forward mode vs reverse mode".into();
         Ok(s)

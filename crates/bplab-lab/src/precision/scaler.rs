@@ -4,7 +4,10 @@
 //! and the scale is multiplied by the backoff factor (½); after `interval` clean steps in a
 //! row it is multiplied by the growth factor (2). The scale thus settles just below the
 //! largest value at which the half-precision backward pass does not overflow.
+//! [`train`] runs such a scaler over SGD steps and records each step's scale, its
+//! [`ScalerAction`] and its underflow against the `f64` gradients.
 
+use super::compare::underflow;
 use bplab_core::{ParamSet, Result};
 
 /// The scaler's constants (PyTorch's defaults except `interval`, 2000 there).
@@ -41,9 +44,9 @@ pub struct GradScaler {
     clean: usize,
 }
 
-/// What the scaler decided about one step.
+/// What the scaler did with one step's update.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verdict {
+pub enum ScalerAction {
     /// Gradients finite: apply the update.
     Apply,
     /// Gradients held inf/NaN: skip the update.
@@ -61,7 +64,7 @@ impl GradScaler {
     }
 
     /// Records one step's unscaled gradients and updates the scale.
-    pub fn update(&mut self, grads: &ParamSet) -> Verdict {
+    pub fn update(&mut self, grads: &ParamSet) -> ScalerAction {
         let finite = grads
             .iter()
             .all(|(_, t)| t.data.iter().all(|v| v.is_finite()));
@@ -71,11 +74,11 @@ impl GradScaler {
                 self.scale *= self.cfg.growth;
                 self.clean = 0;
             }
-            Verdict::Apply
+            ScalerAction::Apply
         } else {
             self.scale *= self.cfg.backoff;
             self.clean = 0;
-            Verdict::Skip
+            ScalerAction::Skip
         }
     }
 }
@@ -85,7 +88,7 @@ impl GradScaler {
 pub struct ScalerStep {
     /// The scale this step's backward pass used.
     pub scale: f64,
-    pub verdict: Verdict,
+    pub action: ScalerAction,
     /// The loss at this step's parameters.
     pub loss: f64,
     /// Fraction of the gradient elements that are nonzero in `f64` but exactly 0 here.
@@ -109,9 +112,9 @@ pub fn train(
         let scale = scaler.scale;
         let (loss, g) = grads(&params, scale)?;
         let g64 = truth(&params)?;
-        let underflow = crate::precision::underflow(&g, &g64).fraction();
-        let verdict = scaler.update(&g);
-        if verdict == Verdict::Apply {
+        let underflow = underflow(&g, &g64).fraction();
+        let action = scaler.update(&g);
+        if action == ScalerAction::Apply {
             for ((_, p), (_, d)) in params.iter_mut().zip(g.iter()) {
                 for (p, &d) in p.data.iter_mut().zip(&d.data) {
                     *p = (*p - lr * d) as f32 as f64; // f32 master weights
@@ -120,7 +123,7 @@ pub fn train(
         }
         out.push(ScalerStep {
             scale,
-            verdict,
+            action,
             loss,
             underflow,
         });
@@ -143,12 +146,12 @@ mod tests {
             interval: 3,
             ..ScalerConfig::default()
         });
-        assert_eq!(s.update(&grads(f64::INFINITY)), Verdict::Skip);
+        assert_eq!(s.update(&grads(f64::INFINITY)), ScalerAction::Skip);
         assert_eq!(s.scale, 32768.0);
-        assert_eq!(s.update(&grads(f64::NAN)), Verdict::Skip);
+        assert_eq!(s.update(&grads(f64::NAN)), ScalerAction::Skip);
         assert_eq!(s.scale, 16384.0);
         for _ in 0..2 {
-            assert_eq!(s.update(&grads(1.0)), Verdict::Apply);
+            assert_eq!(s.update(&grads(1.0)), ScalerAction::Apply);
             assert_eq!(s.scale, 16384.0);
         }
         s.update(&grads(1.0));

@@ -1,4 +1,4 @@
-//! `lab checkpoint`: memory against compute. Deep networks (`depth` Linear layers, every
+//! `lab checkpoint`'s measurement: memory against compute. Deep networks (`depth` Linear layers, every
 //! width `w`, tanh hidden, identity output, mse, batch `B`) differentiated by:
 //!
 //! - the manual engine's plain pass (`Model::forward_into` + `backward_into`: every `z`, `a`,
@@ -16,19 +16,22 @@
 //! it while gradients accumulate, so its peak is not activations plus gradients). And the
 //! median time per step (buffers reused). Before timing, checkpointed gradients are
 //! checked bit-identical to plain ones and burn's `Balanced` gradients compared with
-//! `Disabled` ones, in f64.
+//! `Disabled` ones, in f64 (the gradients and the comparison are in [`super::grads`]).
+//! Everything is returned as a plain [`CheckpointResult`].
 
-pub use super::checkpoint_config::*;
+use super::config::{CheckpointConfig, Method, Segment};
+use super::grads::{
+    burn_grads, checkpointed_grads, guarded, identity_check, narrow, plain_grads, Check,
+};
+use crate::modes::{random_batch, sweep_spec};
 use bplab_burn::checkpointing::{Checkpointing, DeepNet};
 use bplab_burn::BurnBackend;
-use bplab_core::{DType, Error, Init, NetSpec, ParamSet, Result, Tensor};
+use bplab_core::{DType, Init, NetSpec, ParamSet, Result, Tensor};
 use bplab_harness::alloc;
 use bplab_harness::progress::Progress;
 use bplab_harness::timing::{measure, Budget};
 use bplab_manual::checkpoint::Checkpointed;
 use bplab_manual::{Backward, Cache, Model, Real};
-use bplab_output::Outcome;
-use std::path::Path;
 
 /// One (depth, method) measurement.
 #[derive(Debug, Clone)]
@@ -52,17 +55,6 @@ pub struct Row {
     pub forward_time: f64,
 }
 
-/// One gradient check.
-#[derive(Debug, Clone)]
-pub struct Check {
-    pub depth: usize,
-    pub what: String,
-    /// Elements compared and elements not bit-identical.
-    pub elements: usize,
-    pub differing: usize,
-    pub max_abs: f64,
-}
-
 /// Everything `lab checkpoint` measured.
 #[derive(Debug, Clone)]
 pub struct CheckpointResult {
@@ -72,96 +64,33 @@ pub struct CheckpointResult {
     pub counted: bool,
 }
 
-/// The gradients as flat `f64` vectors, `dW_0, db_0, dW_1, …`.
-type Flat = Vec<Vec<f64>>;
-
-fn widen<T: Real>(v: &[T]) -> Vec<f64> {
-    v.iter().map(|x| x.to_f64()).collect()
-}
-
-fn narrow<T: Real>(v: &[f64]) -> Vec<T> {
-    v.iter().map(|&x| T::from_f64(x)).collect()
-}
-
-/// Plain manual gradients (`backward_into` without `∂L/∂x`).
-pub fn plain_grads<T: Real>(model: &Model<T>, x: &[T], y: &[T]) -> (T, Flat) {
-    let spec = model.spec();
-    let mut c = Cache::new(spec, x.len() / spec.n_in());
-    c.set_batch(x, y);
-    let mut g = Backward::new(spec, c.batch);
-    model.forward_into(&mut c);
-    model.backward_into(&c, &mut g, false);
-    let flat =
-        g.dw.iter()
-            .zip(&g.db)
-            .flat_map(|(w, b)| [widen(w), widen(b)])
-            .collect();
-    (c.loss, flat)
-}
-
-/// Checkpointed manual gradients with segments of `k` layers.
-pub fn checkpointed_grads<T: Real>(model: &Model<T>, x: &[T], y: &[T], k: usize) -> (T, Flat) {
-    let spec = model.spec();
-    let mut ck = Checkpointed::new(spec, x.len() / spec.n_in(), k);
-    ck.step(model, x, y);
-    let flat = ck
-        .dw
-        .iter()
-        .zip(&ck.db)
-        .flat_map(|(w, b)| [widen(w), widen(b)])
-        .collect();
-    (ck.loss, flat)
-}
-
-/// burn-flex gradients with `strategy`, in `dtype`.
-pub fn burn_grads(
-    spec: &NetSpec,
-    params: &ParamSet,
-    x: &Tensor,
-    y: &Tensor,
-    strategy: Checkpointing,
-    dtype: DType,
-) -> Result<(f64, Flat)> {
-    guarded(strategy, || {
-        let net = DeepNet::new(spec, params, BurnBackend::Flex, strategy, dtype)?;
-        let (loss, g) = net.grads(x, y)?;
-        Ok((loss, g.iter().map(|(_, t)| t.data.clone()).collect()))
-    })
-}
-
-/// Runs burn code, turning a framework panic into an error.
-fn guarded<R>(strategy: Checkpointing, f: impl FnOnce() -> Result<R>) -> Result<R> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|p| {
-        let msg = p
-            .downcast_ref::<String>()
-            .cloned()
-            .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
-            .unwrap_or_else(|| "panic".into());
-        Err(Error::engine(
-            &format!("burn-flex ({})", strategy.name()),
-            msg,
-        ))
-    })
-}
-
-/// Compares two flat gradient sets element by element (bit identity).
-pub fn identity_check(depth: usize, what: String, got: &Flat, want: &Flat) -> Check {
-    let (mut elements, mut differing, mut max_abs) = (0, 0, 0.0f64);
-    for (a, b) in got.iter().zip(want) {
-        for (&a, &b) in a.iter().zip(b) {
-            elements += 1;
-            if a.to_bits() != b.to_bits() {
-                differing += 1;
-                max_abs = max_abs.max((a - b).abs());
-            }
+impl Row {
+    /// Manual methods: the peak less the gradients (allocated up front), i.e. what the step
+    /// held besides its result.
+    pub fn held(&self) -> Option<u64> {
+        match self.method {
+            Method::Burn(_) => None,
+            _ => Some(self.peak_bytes.saturating_sub(self.grad_bytes)),
         }
     }
-    Check {
-        depth,
-        what,
-        elements,
-        differing,
-        max_abs,
+}
+
+impl CheckpointResult {
+    /// The rows of method `m`, by depth.
+    pub fn rows_of(&self, m: Method) -> Vec<&Row> {
+        self.rows.iter().filter(|r| r.method == m).collect()
+    }
+
+    /// The bytes `row` held for backward: with the counting allocator, the peak less the
+    /// gradients (manual) or what burn's graph holds after forward; without it, the
+    /// activations by construction (0 where none apply).
+    pub fn memory(&self, row: &Row) -> u64 {
+        let v = match (self.counted, row.method) {
+            (true, Method::Burn(_)) => row.after_forward,
+            (true, _) => row.held(),
+            (false, _) => row.analytic_bytes,
+        };
+        v.unwrap_or(0)
     }
 }
 
@@ -174,9 +103,9 @@ struct Setup {
 }
 
 fn setup(cfg: &CheckpointConfig, depth: usize, width: usize, batch: usize) -> Result<Setup> {
-    let spec = super::modes::sweep_spec(width, depth)?;
+    let spec = sweep_spec(width, depth)?;
     let params = Init::XavierUniform.params(&spec, cfg.seed);
-    let (x, y) = super::modes::random_batch(&spec, batch, cfg.seed);
+    let (x, y) = random_batch(&spec, batch, cfg.seed);
     Ok(Setup { spec, params, x, y })
 }
 
@@ -339,10 +268,4 @@ pub fn measure_all(cfg: &CheckpointConfig) -> Result<CheckpointResult> {
         checks: checks_out,
         counted: alloc::installed(),
     })
-}
-
-/// Runs the lab and writes its files under `out`.
-pub fn run(cfg: &CheckpointConfig, out: &Path) -> Result<Outcome> {
-    let result = measure_all(cfg)?;
-    super::checkpoint_report::outcome(cfg, &result, out)
 }

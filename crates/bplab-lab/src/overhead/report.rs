@@ -1,32 +1,16 @@
-//! What `bplab lab overhead` shows and writes: the one table (time split, allocations, ops,
-//! fixed cost per op, the break-even size), the findings, `overhead.csv`, `overhead.json`,
-//! the sweep with its fitted lines as `overhead-sweep.svg`; and the command-line flags.
+//! What `bplab lab overhead` shows: the one table (time split, allocations, ops, fixed cost
+//! per op, the break-even size), the findings, the outcome with its files (written by
+//! [`super::files`]), [`run`] (measure, then report), and the report section.
 
-use super::overhead::{measure_all, OpCount, OverheadConfig, Row};
-use super::{out_dir, LabCommon};
-use bplab_core::json::number;
-use bplab_core::{Error, Result};
-use bplab_output::files::{num, Csv, OutDir};
-use bplab_output::plot::{LineChart, Scale, Series};
+use super::config::OverheadConfig;
+use super::files::{plot, to_csv, to_json};
+use super::measure::{measure_all, OpCount, Row};
+use bplab_core::Result;
+use bplab_output::files::OutDir;
 use bplab_output::table::Table;
-use bplab_output::{Outcome, Plot};
-use clap::Args;
-use serde_json::{json, Value};
+use bplab_output::Outcome;
 use std::fmt::Write as _;
 use std::path::Path;
-
-/// `bplab lab overhead` flags.
-#[derive(Args, Debug)]
-pub struct OverheadArgs {
-    #[command(flatten)]
-    pub common: LabCommon,
-    /// manual, burn-ndarray, burn-flex, candle, a comma-separated list, or all.
-    #[arg(long, default_value = "all", value_name = "NAME")]
-    pub engine: String,
-    /// Configurations, comma-separated (default seed-b1,mnist-b64).
-    #[arg(long, value_name = "LIST")]
-    pub config: Option<String>,
-}
 
 fn us(ns: f64) -> String {
     format!("{:.1}", ns / 1e3)
@@ -142,94 +126,13 @@ pub fn findings(rows: &[Row]) -> Vec<String> {
     out
 }
 
-fn plot(rows: &[Row]) -> Plot {
-    let mut c = LineChart::new("grads time against FLOPs (batch sweep) and the fitted line")
-        .x("FLOPs per grads call", Scale::Log10)
-        .y("time (ns)", Scale::Log10);
-    for r in rows {
-        c = c.series(Series::new(
-            format!("{} {}", r.engine, r.config),
-            r.sweep.clone(),
-        ));
-        if let Some(f) = r.fit {
-            let pts = r
-                .sweep
-                .iter()
-                .map(|&(x, _)| (x, f.intercept + f.slope * x))
-                .collect();
-            let mut s = Series::new(format!("{} {} fit", r.engine, r.config), pts);
-            s.dashed = true;
-            c = c.series(s);
-        }
-    }
-    Plot {
-        name: "overhead-sweep".into(),
-        caption: "grads time per call over the batch sweep (solid) and time = a + b·FLOPs (dashed): the flat part is fixed overhead".into(),
-        svg: c.to_svg(),
-    }
-}
-
-fn to_json(rows: &[Row]) -> Value {
-    let opt = |v: Option<f64>| v.map_or(Value::Null, number);
-    let list: Vec<Value> = rows
-        .iter()
-        .map(|r| {
-            json!({
-                "engine": r.engine, "config": r.config,
-                "forward_ns": number(r.forward_ns), "backward_ns": number(r.backward_ns()),
-                "update_ns": number(r.update_ns()), "step_ns": number(r.step_ns),
-                "allocs_per_step": opt(r.allocs_per_step), "ops_per_step": r.ops.ops(),
-                "allocs_per_op": opt(r.allocs_per_op()),
-                "intercept_ns": opt(r.fit.map(|f| f.intercept)),
-                "slope_ns_per_flop": opt(r.fit.map(|f| f.slope)),
-                "per_op_ns": opt(r.per_op_ns()),
-                "breakeven_flops": opt(r.fit.map(|f| f.breakeven())),
-                "step_flops": number(r.step_flops),
-                "sweep": r.sweep.iter().zip(&r.ops_by_batch).map(|(&(f, t), &(b, o))| json!({
-                    "batch": b, "flops": number(f), "grads_ns": number(t), "ops": o,
-                })).collect::<Vec<_>>(),
-            })
-        })
-        .collect();
-    json!({ "lab": "overhead", "machine": bplab_harness::timing::machine(), "rows": list })
-}
-
 /// Measures, writes `overhead.csv`, `overhead.json`, `overhead-sweep.svg` under `out`.
 pub fn run(cfg: &OverheadConfig, out: &Path) -> Result<Outcome> {
     let rows = measure_all(cfg)?;
-    let mut csv = Csv::new(&[
-        "engine",
-        "config",
-        "forward_ns",
-        "backward_ns",
-        "update_ns",
-        "step_ns",
-        "allocs_per_step",
-        "ops_per_step",
-        "intercept_ns",
-        "slope_ns_per_flop",
-        "breakeven_flops",
-    ]);
-    let cell = |v: Option<f64>| v.map_or(String::new(), num);
-    for r in &rows {
-        csv.row(vec![
-            r.engine.clone(),
-            r.config.into(),
-            num(r.forward_ns),
-            num(r.backward_ns()),
-            num(r.update_ns()),
-            num(r.step_ns),
-            cell(r.allocs_per_step),
-            cell(r.ops.ops().map(|o| o as f64)),
-            cell(r.fit.map(|f| f.intercept)),
-            cell(r.fit.map(|f| f.slope)),
-            cell(r.fit.map(|f| f.breakeven())),
-        ]);
-    }
     let plots = vec![plot(&rows)];
     let mut dir = OutDir::new(out);
     dir.json("overhead", &to_json(&rows))?;
-    dir.csv("overhead", &csv)?;
+    dir.csv("overhead", &to_csv(&rows))?;
     dir.plots(&plots)?;
     let t = table(&rows);
     let mut text = format!("{}\n", t.render());
@@ -252,27 +155,6 @@ pub fn run(cfg: &OverheadConfig, out: &Path) -> Result<Outcome> {
         files: dir.files(),
         engines_agree: true,
     })
-}
-
-/// `bplab lab overhead` from its flags.
-pub fn run_args(a: OverheadArgs) -> Result<Outcome> {
-    let mut cfg = if a.common.quick {
-        OverheadConfig::quick()
-    } else {
-        OverheadConfig::default()
-    };
-    cfg.engines = a.engine.clone();
-    if let Some(s) = &a.config {
-        cfg.configs = s
-            .split(',')
-            .map(|c| bplab_harness::workload::BenchConfig::by_name(c.trim()).map(|b| b.name))
-            .collect::<Result<_>>()?;
-        if cfg.configs.is_empty() {
-            return Err(Error::Parse("--config: no configuration given".into()));
-        }
-    }
-    a.common.format.parse::<bplab_output::table::Format>()?;
-    run(&cfg, &out_dir(&a.common, "overhead"))
 }
 
 /// The report's section (quick setting).

@@ -1,19 +1,18 @@
-//! `lab checkpoint` output: the table, the findings (each with its number), CSV/JSON/SVG
-//! files, and the HTML report section.
+//! What `lab checkpoint` shows: the main table and the gradient-check table, the findings
+//! (each with its number), the outcome with its files (written by [`super::files`]),
+//! [`run`] (measure, then report), and the HTML report section.
 
-use super::checkpoint::{CheckpointConfig, CheckpointResult, Method, Row, Segment};
+use super::config::{CheckpointConfig, Method, Segment};
+use super::files::{plots, to_csv, to_json, MIB};
+use super::measure::{measure_all, CheckpointResult, Row};
+use crate::common::{body, loglog_slope};
 use bplab_burn::checkpointing::Checkpointing;
-use bplab_core::json::number;
 use bplab_core::Result;
-use bplab_output::files::{num, Csv, OutDir};
-use bplab_output::plot::{LineChart, Scale, Series};
+use bplab_output::files::OutDir;
 use bplab_output::report::outcome_section;
 use bplab_output::table::{sci, Table};
-use bplab_output::{Outcome, Plot};
-use serde_json::json;
+use bplab_output::Outcome;
 use std::path::Path;
-
-const MIB: f64 = 1024.0 * 1024.0;
 
 fn mib(b: u64) -> String {
     let v = b as f64 / MIB;
@@ -45,15 +44,6 @@ fn extra_forwards(res: &CheckpointResult, row: &Row) -> Option<f64> {
     }
 }
 
-/// Manual methods: the peak less the gradients (allocated up front), i.e. what the step held
-/// besides its result.
-fn held(row: &Row) -> Option<u64> {
-    match row.method {
-        Method::Burn(_) => None,
-        _ => Some(row.peak_bytes.saturating_sub(row.grad_bytes)),
-    }
-}
-
 /// The main table.
 pub fn table(res: &CheckpointResult) -> Table {
     let mut tab = Table::new(&[
@@ -80,7 +70,7 @@ pub fn table(res: &CheckpointResult) -> Table {
             row.k.map(|k| k.to_string()).unwrap_or_else(|| "-".into()),
             row.analytic_bytes.map(mib).unwrap_or_else(|| "-".into()),
             counted(Some(row.peak_bytes)),
-            counted(held(row)),
+            counted(row.held()),
             counted(row.after_forward),
             format!("{:.2}", row.time * 1e3),
             baseline(res, row)
@@ -123,10 +113,6 @@ pub fn agrees(res: &CheckpointResult) -> bool {
         .all(|c| c.differing == 0)
 }
 
-fn rows_of(res: &CheckpointResult, m: Method) -> Vec<&Row> {
-    res.rows.iter().filter(|r| r.method == m).collect()
-}
-
 /// The findings, each with its number.
 pub fn findings(res: &CheckpointResult) -> Vec<String> {
     let mut out = Vec::new();
@@ -152,14 +138,7 @@ pub fn findings(res: &CheckpointResult) -> Vec<String> {
     }
     // Manual: peak less gradients (allocator) or activations by construction; burn: what
     // its graph holds after forward.
-    let metric = |r: &Row| {
-        let v = match (res.counted, r.method) {
-            (true, Method::Burn(_)) => r.after_forward,
-            (true, _) => held(r),
-            (false, _) => r.analytic_bytes,
-        };
-        v.unwrap_or(0) as f64
-    };
+    let metric = |r: &Row| res.memory(r) as f64;
     let source = if res.counted {
         "held besides the gradients (allocator; burn: its graph after forward)"
     } else {
@@ -171,13 +150,13 @@ pub fn findings(res: &CheckpointResult) -> Vec<String> {
         Method::Burn(Checkpointing::Disabled),
         Method::Burn(Checkpointing::Balanced),
     ] {
-        let rows = rows_of(res, m);
+        let rows = res.rows_of(m);
         if rows.len() >= 2 {
             let pts: Vec<(f64, f64)> = rows.iter().map(|r| (r.depth as f64, metric(r))).collect();
             out.push(format!(
                 "{}: {source} grows as depth^{:.2} ({} MiB at L = {}, {} MiB at L = {})",
                 m.name(),
-                super::modes_report::loglog_slope(&pts),
+                loglog_slope(&pts),
                 mib(metric(rows[0]) as u64),
                 rows[0].depth,
                 mib(metric(rows[rows.len() - 1]) as u64),
@@ -217,112 +196,6 @@ pub fn findings(res: &CheckpointResult) -> Vec<String> {
     out
 }
 
-fn plots(res: &CheckpointResult, cfg: &CheckpointConfig) -> Vec<Plot> {
-    let series = |f: &dyn Fn(&Row) -> f64| {
-        cfg.methods
-            .iter()
-            .map(|&m| {
-                Series::new(
-                    m.name(),
-                    rows_of(res, m)
-                        .iter()
-                        .map(|r| (r.depth as f64, f(r)))
-                        .collect(),
-                )
-            })
-            .collect::<Vec<_>>()
-    };
-    let mut mem = LineChart::new(if res.counted {
-        "Bytes held for backward (manual: peak less gradients; burn: graph after forward)"
-    } else {
-        "Activation bytes held"
-    })
-    .x("depth L", Scale::Log10)
-    .y("MiB", Scale::Log10);
-    for s in series(&|r: &Row| {
-        let v = match (res.counted, r.method) {
-            (true, Method::Burn(_)) => r.after_forward,
-            (true, _) => held(r),
-            (false, _) => r.analytic_bytes,
-        };
-        v.unwrap_or(0) as f64 / MIB
-    }) {
-        mem = mem.series(s);
-    }
-    let mut time = LineChart::new("Time per step")
-        .x("depth L", Scale::Log10)
-        .y("seconds", Scale::Log10);
-    for s in series(&|r: &Row| r.time) {
-        time = time.series(s);
-    }
-    vec![
-        Plot {
-            name: "checkpoint-memory".into(),
-            caption: format!(
-                "Memory held for the backward pass against depth (width {}, batch {}): √L checkpointing grows as √L, the plain pass as L",
-                cfg.width, cfg.batch
-            ),
-            svg: mem.to_svg(),
-        },
-        Plot {
-            name: "checkpoint-time".into(),
-            caption: "Time per step against depth: checkpointing adds about one forward pass".into(),
-            svg: time.to_svg(),
-        },
-    ]
-}
-
-fn to_json(cfg: &CheckpointConfig, res: &CheckpointResult) -> serde_json::Value {
-    json!({
-        "lab": "checkpoint",
-        "config": {
-            "depths": cfg.depths, "width": cfg.width, "batch": cfg.batch,
-            "methods": cfg.methods.iter().map(|m| m.name()).collect::<Vec<_>>(),
-            "dtype": cfg.dtype.to_string(),
-        },
-        "allocator_counted": res.counted,
-        "rows": res.rows.iter().map(|r| json!({
-            "depth": r.depth, "method": r.method.name(), "k": r.k,
-            "activation_bytes": r.analytic_bytes, "peak_bytes": r.peak_bytes,
-            "burn_graph_bytes_after_forward": r.after_forward,
-            "gradient_bytes": r.grad_bytes, "time_s": number(r.time),
-            "forward_time_s": number(r.forward_time),
-        })).collect::<Vec<_>>(),
-        "checks": res.checks.iter().map(|c| json!({
-            "depth": c.depth, "comparison": c.what, "elements": c.elements,
-            "not_bit_identical": c.differing, "max_abs": number(c.max_abs),
-        })).collect::<Vec<_>>(),
-    })
-}
-
-fn to_csv(res: &CheckpointResult) -> Csv {
-    let mut csv = Csv::new(&[
-        "depth",
-        "method",
-        "k",
-        "activation_bytes",
-        "peak_bytes",
-        "burn_graph_bytes_after_forward",
-        "gradient_bytes",
-        "time_s",
-        "forward_time_s",
-    ]);
-    for r in &res.rows {
-        csv.row(vec![
-            r.depth.to_string(),
-            r.method.name().into(),
-            r.k.map(|k| k.to_string()).unwrap_or_default(),
-            r.analytic_bytes.map(|b| b.to_string()).unwrap_or_default(),
-            r.peak_bytes.to_string(),
-            r.after_forward.map(|b| b.to_string()).unwrap_or_default(),
-            r.grad_bytes.to_string(),
-            num(r.time),
-            num(r.forward_time),
-        ]);
-    }
-    csv
-}
-
 /// The outcome, with `checkpoint.csv`, `checkpoint.json` and the plots written under `out`.
 pub fn outcome(cfg: &CheckpointConfig, res: &CheckpointResult, out: &Path) -> Result<Outcome> {
     let (tab, checks) = (table(res), checks_table(res));
@@ -331,7 +204,7 @@ pub fn outcome(cfg: &CheckpointConfig, res: &CheckpointResult, out: &Path) -> Re
         "Gradient checkpointing: depth {:?}, width {}, batch {}, {} (tanh, mse); burn-flex for burn's strategies",
         cfg.depths, cfg.width, cfg.batch, cfg.dtype
     );
-    let (text, markdown) = super::body(&title, &[&tab, &checks], &facts);
+    let (text, markdown) = body(&title, &[&tab, &checks], &facts);
     let plots = plots(res, cfg);
     let mut dir = OutDir::new(out);
     dir.csv("checkpoint", &to_csv(res))?;
@@ -348,6 +221,12 @@ pub fn outcome(cfg: &CheckpointConfig, res: &CheckpointResult, out: &Path) -> Re
     })
 }
 
+/// Runs the lab and writes its files under `out`.
+pub fn run(cfg: &CheckpointConfig, out: &Path) -> Result<Outcome> {
+    let result = measure_all(cfg)?;
+    outcome(cfg, &result, out)
+}
+
 /// The report section (quick setting).
 pub struct CheckpointSection;
 
@@ -357,7 +236,7 @@ impl bplab_output::report::ReportSection for CheckpointSection {
     }
 
     fn build(&self, ctx: &bplab_output::report::Context) -> Result<bplab_output::report::Section> {
-        let o = super::checkpoint::run(
+        let o = run(
             &CheckpointConfig::quick(),
             &ctx.dir.join("data").join("checkpoint"),
         )?;

@@ -7,7 +7,7 @@
 //!   is `S·δ_L` (exact for a power of two; `S·y` itself is a half-precision value);
 //! - candle's graph in `F16`/`BF16` ([`bplab_candle::low_precision`]), loss and scale in `f32`.
 
-use super::precision::{HalfEngine, HalfType};
+use super::config::{HalfEngine, HalfType};
 use bplab_core::{Batch, DType, Engine, Error, GradRequest, Loss, Network, ParamSet, Result};
 use bplab_manual::{Model, Real};
 

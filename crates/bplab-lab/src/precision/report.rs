@@ -1,46 +1,18 @@
-//! What `bplab lab precision` shows and writes: the headline table (worst relative error,
-//! underflow, non-finite elements per network × engine × format × scaling), the deep
-//! network's per-layer table, the dynamic scaler's summary, the findings, three SVG plots,
-//! `precision.csv` (one line per tensor), `precision-scaler.csv` and `precision.json`; and
-//! the command-line flags.
+//! What `bplab lab precision` shows: the headline table (worst relative error, underflow,
+//! non-finite elements per network × engine × format × scaling), the deep network's
+//! per-layer table, the dynamic scaler's summary, the findings, the outcome with its files
+//! (written by [`super::files`]), [`run`] (measure, then report), and the report section.
 
-use super::precision::{
-    measure, Cell, HalfEngine, HalfType, Net, PrecisionConfig, PrecisionResults, Scaling,
-};
-use super::scaler::Verdict;
-use super::{in_range, out_dir, LabCommon};
-use bplab_core::{Error, Result};
-use bplab_output::files::{num, Csv, OutDir};
+use super::config::{HalfType, Net, PrecisionConfig, Scaling};
+use super::files::{plots, scaler_csv, tensors_csv, to_json};
+use super::measure::{best_static, cell, measure, Cell, PrecisionResults};
+use super::scaler::ScalerAction;
+use bplab_core::Result;
+use bplab_output::files::OutDir;
 use bplab_output::table::{sci, Table};
 use bplab_output::Outcome;
-use clap::Args;
 use std::fmt::Write as _;
 use std::path::Path;
-
-/// `bplab lab precision` flags.
-#[derive(Args, Debug)]
-pub struct PrecisionArgs {
-    #[command(flatten)]
-    pub common: LabCommon,
-    /// manual, candle, or both (comma-separated).
-    #[arg(long, value_name = "LIST")]
-    pub engine: Option<String>,
-    /// Static loss scales as powers of two, e.g. 10,13,16 (no scaling is always measured).
-    #[arg(long, value_name = "K,K,...")]
-    pub scales: Option<String>,
-    /// Hidden layers of the deep network.
-    #[arg(long, value_name = "N")]
-    pub depth: Option<usize>,
-    /// Width of the deep network.
-    #[arg(long, value_name = "N")]
-    pub width: Option<usize>,
-    /// Standard deviation of the deep network's N(0, σ²) weights.
-    #[arg(long, value_name = "X")]
-    pub init_std: Option<f64>,
-    /// Steps of the dynamic-scaler run.
-    #[arg(long, value_name = "N")]
-    pub steps: Option<usize>,
-}
 
 fn pct(v: f64) -> String {
     format!("{:.2}", 100.0 * v)
@@ -69,33 +41,6 @@ pub fn headline(r: &PrecisionResults) -> Table {
         ]);
     }
     t
-}
-
-/// The cell for these coordinates.
-pub fn cell(
-    r: &PrecisionResults,
-    net: Net,
-    engine: HalfEngine,
-    half: HalfType,
-    scaling: Scaling,
-) -> Option<&Cell> {
-    r.cells
-        .iter()
-        .find(|c| c.net == net && c.engine == engine && c.half == half && c.scaling == scaling)
-}
-
-/// The largest static scale whose gradients stayed finite, per engine and format.
-pub fn best_static(
-    r: &PrecisionResults,
-    net: Net,
-    engine: HalfEngine,
-    half: HalfType,
-) -> Option<&Cell> {
-    r.cells
-        .iter()
-        .filter(|c| c.net == net && c.engine == engine && c.half == half)
-        .filter(|c| matches!(c.scaling, Scaling::Static(_)) && c.nonfinite() == 0)
-        .max_by(|a, b| a.scaling.factor().total_cmp(&b.scaling.factor()))
 }
 
 /// Per layer of the deep network, in f16: weight relative error and underflow without
@@ -154,7 +99,7 @@ fn scaler_table(r: &PrecisionResults) -> Table {
         let skipped = tr
             .steps
             .iter()
-            .filter(|s| s.verdict == Verdict::Skip)
+            .filter(|s| s.action == ScalerAction::Skip)
             .count();
         let (first, last) = (tr.steps.first(), tr.steps.last());
         t.row(vec![
@@ -232,7 +177,7 @@ pub fn findings(r: &PrecisionResults, cfg: &PrecisionConfig) -> Vec<String> {
         let skipped = tr
             .steps
             .iter()
-            .filter(|s| s.verdict == Verdict::Skip)
+            .filter(|s| s.action == ScalerAction::Skip)
             .count();
         if let (Some(first), Some(last)) = (tr.steps.first(), tr.steps.last()) {
             out.push(format!(
@@ -255,59 +200,11 @@ pub fn findings(r: &PrecisionResults, cfg: &PrecisionConfig) -> Vec<String> {
 /// under `out`, and returns the outcome.
 pub fn run(cfg: &PrecisionConfig, out: &Path) -> Result<Outcome> {
     let r = measure(cfg)?;
-    let mut csv = Csv::new(&[
-        "network",
-        "engine",
-        "dtype",
-        "scale",
-        "tensor",
-        "rel_error",
-        "zeroed",
-        "nonzero",
-        "nonfinite",
-    ]);
-    for c in &r.cells {
-        for t in &c.tensors {
-            csv.row(vec![
-                c.net.name().into(),
-                c.engine.name().into(),
-                c.half.name().into(),
-                num(c.scaling.factor()),
-                t.name.clone(),
-                num(t.rel),
-                t.underflow.zeroed.to_string(),
-                t.underflow.nonzero.to_string(),
-                t.nonfinite.to_string(),
-            ]);
-        }
-    }
-    let mut sc = Csv::new(&[
-        "engine",
-        "dtype",
-        "step",
-        "scale",
-        "skipped",
-        "loss",
-        "underflow",
-    ]);
-    for t in &r.trajectories {
-        for (i, s) in t.steps.iter().enumerate() {
-            sc.row(vec![
-                t.engine.name().into(),
-                t.half.name().into(),
-                i.to_string(),
-                num(s.scale),
-                (s.verdict == Verdict::Skip).to_string(),
-                num(s.loss),
-                num(s.underflow),
-            ]);
-        }
-    }
-    let plots = super::precision_files::plots(&r);
+    let plots = plots(&r);
     let mut dir = OutDir::new(out);
-    dir.json("precision", &super::precision_files::to_json(&r))?;
-    dir.csv("precision", &csv)?;
-    dir.csv("precision-scaler", &sc)?;
+    dir.json("precision", &to_json(&r))?;
+    dir.csv("precision", &tensors_csv(&r))?;
+    dir.csv("precision-scaler", &scaler_csv(&r))?;
     dir.plots(&plots)?;
     let (head, layers, scaler) = (headline(&r), per_layer(&r, cfg), scaler_table(&r));
     let found = findings(&r, cfg);
@@ -342,60 +239,6 @@ pub fn run(cfg: &PrecisionConfig, out: &Path) -> Result<Outcome> {
         files: dir.files(),
         engines_agree: true,
     })
-}
-
-/// `bplab lab precision` from its flags.
-pub fn run_args(a: PrecisionArgs) -> Result<Outcome> {
-    let mut cfg = if a.common.quick {
-        PrecisionConfig::quick()
-    } else {
-        PrecisionConfig::default()
-    };
-    if let Some(s) = &a.engine {
-        cfg.engines = s
-            .split(',')
-            .map(|e| match e.trim() {
-                "manual" => Ok(HalfEngine::Manual),
-                "candle" => Ok(HalfEngine::Candle),
-                other => Err(Error::Parse(format!(
-                    "--engine: '{other}' has no half-precision path (expected manual or candle)"
-                ))),
-            })
-            .collect::<Result<_>>()?;
-    }
-    if let Some(s) = &a.scales {
-        let mut v = vec![Scaling::None];
-        for k in s.split(',') {
-            match k.trim().parse::<i32>() {
-                Ok(k) if (1..=24).contains(&k) => v.push(Scaling::Static(k)),
-                _ => {
-                    return Err(Error::Parse(format!(
-                        "--scales: '{k}' is not a power of two from 1 to 24"
-                    )))
-                }
-            }
-        }
-        cfg.scalings = v;
-    }
-    if let Some(d) = a.depth {
-        cfg.deep.depth = in_range("--depth", d, 1, 64)?;
-    }
-    if let Some(w) = a.width {
-        cfg.deep.width = in_range("--width", w, 1, 256)?;
-    }
-    if let Some(v) = a.init_std {
-        if !(v.is_finite() && v > 0.0 && v <= 10.0) {
-            return Err(Error::Parse(format!(
-                "--init-std: {v} is not a number in (0, 10]"
-            )));
-        }
-        cfg.deep.std = v;
-    }
-    if let Some(n) = a.steps {
-        cfg.steps = in_range("--steps", n, 1, 10_000)?;
-    }
-    a.common.format.parse::<bplab_output::table::Format>()?;
-    run(&cfg, &out_dir(&a.common, "precision"))
 }
 
 /// The report's section (quick setting).

@@ -1,8 +1,8 @@
 //! `lab modes`' knobs: the [`ModesConfig`] (full default and `quick()`) and the
-//! command-line flags that build it.
+//! command-line flags that build it ([`ModesArgs`]), every value checked by clap.
 
-use super::{count, counts, LabCommon};
-use bplab_core::Result;
+use crate::common::{positive_up_to, LabCommon};
+use bplab_harness::flags;
 use bplab_harness::timing::Budget;
 use clap::Args;
 use std::time::Duration;
@@ -75,44 +75,39 @@ pub struct ModesArgs {
     #[command(flatten)]
     pub common: LabCommon,
     /// Widths of the width sweep, comma-separated.
-    #[arg(long, value_name = "W,W,...")]
-    pub widths: Option<String>,
+    #[arg(long, value_name = "W,W,...", value_delimiter = ',', value_parser = flags::count(1024))]
+    pub widths: Option<Vec<usize>>,
     /// Linear layers of the depth sweep, comma-separated.
-    #[arg(long, value_name = "D,D,...")]
-    pub depths: Option<String>,
+    #[arg(long, value_name = "D,D,...", value_delimiter = ',', value_parser = flags::count(256))]
+    pub depths: Option<Vec<usize>>,
     /// Batch size.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = flags::count(4096))]
     pub batch: Option<usize>,
     /// Seconds the full forward-mode gradient may run per point before it is scaled.
-    #[arg(long, value_name = "SECONDS", allow_negative_numbers = true)]
+    #[arg(long, value_name = "SECONDS", allow_negative_numbers = true, value_parser = positive_up_to(3600.0))]
     pub fm_budget: Option<f64>,
 }
 
 impl ModesArgs {
     /// The configuration these flags describe.
-    pub fn config(&self) -> Result<ModesConfig> {
+    pub fn config(&self) -> ModesConfig {
         let mut cfg = if self.common.quick {
             ModesConfig::quick()
         } else {
             ModesConfig::default()
         };
-        if let Some(s) = &self.widths {
-            cfg.widths = counts("--widths", s, 1024)?;
+        if let Some(w) = &self.widths {
+            cfg.widths.clone_from(w);
         }
-        if let Some(s) = &self.depths {
-            cfg.depths = counts("--depths", s, 256)?;
+        if let Some(d) = &self.depths {
+            cfg.depths.clone_from(d);
         }
         if let Some(n) = self.batch {
-            cfg.batch = count("--batch", n, 4096)?;
+            cfg.batch = n;
         }
         if let Some(s) = self.fm_budget {
-            if !(s.is_finite() && s > 0.0 && s <= 3600.0) {
-                return Err(bplab_core::Error::Parse(format!(
-                    "--fm-budget: {s} is not a number of seconds in (0, 3600]"
-                )));
-            }
             cfg.forward_mode_budget = Duration::from_secs_f64(s);
         }
-        Ok(cfg)
+        cfg
     }
 }

@@ -1,4 +1,4 @@
-//! `bplab lab precision`: gradients in `f16` and `bf16` against the `f64` truth (the manual
+//! `lab precision`'s measurement: gradients in `f16` and `bf16` against the `f64` truth (the manual
 //! engine in `f64`), on the assignment network and on a deep, small-init network whose
 //! gradients are tiny. Per parameter tensor: the relative error `‖g − g₆₄‖ / ‖g₆₄‖` and the
 //! fraction of elements that underflow (nonzero in `f64`, exactly 0 in half precision), with
@@ -12,203 +12,21 @@
 //! applies the loss scale through its cross-entropy seed: `CE(z, S·y) = S·CE(z, y)` and its
 //! seed gradient is `S·δ_L`, exact for a power of two — but `S·y` is a half-precision value,
 //! so in `f16` a scale above 65504 overflows at the seed itself.
+//!
+//! The gradients come from [`super::half_grads`], their comparison from [`super::compare`];
+//! every cell and scaler trajectory is returned as plain [`PrecisionResults`], with lookups
+//! by coordinates ([`cell`], [`best_static`]).
 
-pub use super::half_grads::{half_grads, truth};
-pub use super::precision_out::{run, run_args, PrecisionArgs};
-use super::scaler::{self, ScalerConfig, ScalerStep};
-use bplab_core::{Activation, Batch, Init, Loss, NetSpec, Network, ParamSet, Result, Tolerance};
+use super::compare::{compare, TensorError, Underflow};
+use super::config::{HalfEngine, HalfType, Net, PrecisionConfig, Scaling};
+use super::half_grads::{half_grads, truth};
+use super::scaler::{self, ScalerStep};
+use bplab_core::{Activation, Batch, Init, Loss, NetSpec, Network, Result, Tolerance};
 
 /// The stated agreement of `f16` gradients of the assignment network with `f64`, element by
 /// element (`|a−b| ≤ atol + rtol·|b|`): a few units of f16's rounding `2⁻¹¹ ≈ 4.9e-4`,
 /// relative, and an absolute floor for elements near 0.
 pub const F16_ASSIGNMENT_TOL: Tolerance = Tolerance::new(1e-3, 1e-2);
-
-/// The half-precision engines.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum HalfEngine {
-    Manual,
-    Candle,
-}
-
-/// The 16-bit formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum HalfType {
-    F16,
-    Bf16,
-}
-
-/// How the loss is scaled before backward.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Scaling {
-    None,
-    /// `S = 2^k`.
-    Static(i32),
-}
-
-/// Which network.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Net {
-    /// The lesson's 4-5-3-2 network, its preset weights and example.
-    Assignment,
-    /// `depth` tanh layers of `width`, softmax output, N(0, σ²) weights.
-    Deep,
-}
-
-/// The deep network and its batch.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct DeepNet {
-    pub depth: usize,
-    pub width: usize,
-    /// Weight standard deviation (small: each layer shrinks the signal).
-    pub std: f64,
-    pub batch: usize,
-}
-
-/// Everything `lab precision` runs.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PrecisionConfig {
-    pub engines: Vec<HalfEngine>,
-    pub halves: Vec<HalfType>,
-    pub scalings: Vec<Scaling>,
-    pub deep: DeepNet,
-    pub scaler: ScalerConfig,
-    /// Steps of the dynamic-scaler run (on the deep network).
-    pub steps: usize,
-    pub lr: f64,
-    pub seed: u64,
-}
-
-impl Default for PrecisionConfig {
-    fn default() -> Self {
-        PrecisionConfig {
-            engines: vec![HalfEngine::Manual, HalfEngine::Candle],
-            halves: vec![HalfType::F16, HalfType::Bf16],
-            scalings: vec![
-                Scaling::None,
-                Scaling::Static(10),
-                Scaling::Static(13),
-                Scaling::Static(16),
-            ],
-            deep: DeepNet {
-                depth: 16,
-                width: 32,
-                std: 0.07,
-                batch: 32,
-            },
-            scaler: ScalerConfig::default(),
-            steps: 120,
-            lr: 0.5,
-            seed: 7,
-        }
-    }
-}
-
-impl PrecisionConfig {
-    /// A few seconds in a debug build.
-    pub fn quick() -> Self {
-        PrecisionConfig {
-            deep: DeepNet {
-                depth: 12,
-                width: 16,
-                std: 0.08,
-                batch: 8,
-            },
-            steps: 30,
-            scaler: ScalerConfig {
-                interval: 5,
-                ..ScalerConfig::default()
-            },
-            ..Self::default()
-        }
-    }
-}
-
-impl HalfEngine {
-    pub fn name(self) -> &'static str {
-        match self {
-            HalfEngine::Manual => "manual",
-            HalfEngine::Candle => "candle",
-        }
-    }
-}
-
-impl HalfType {
-    pub fn name(self) -> &'static str {
-        match self {
-            HalfType::F16 => "f16",
-            HalfType::Bf16 => "bf16",
-        }
-    }
-}
-
-impl Scaling {
-    /// `S` (1 without scaling).
-    pub fn factor(self) -> f64 {
-        match self {
-            Scaling::None => 1.0,
-            Scaling::Static(k) => 2f64.powi(k),
-        }
-    }
-    pub fn name(self) -> String {
-        match self {
-            Scaling::None => "none".into(),
-            Scaling::Static(k) => format!("2^{k}"),
-        }
-    }
-}
-
-impl Net {
-    pub fn name(self) -> &'static str {
-        match self {
-            Net::Assignment => "assignment",
-            Net::Deep => "deep",
-        }
-    }
-}
-
-/// Elements nonzero in `f64` and exactly zero in low precision, over every tensor.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct Underflow {
-    pub zeroed: usize,
-    /// Elements nonzero in `f64`.
-    pub nonzero: usize,
-}
-
-impl Underflow {
-    /// `zeroed / nonzero` (0 when nothing is nonzero).
-    pub fn fraction(self) -> f64 {
-        if self.nonzero == 0 {
-            0.0
-        } else {
-            self.zeroed as f64 / self.nonzero as f64
-        }
-    }
-}
-
-/// Underflow of `g` against `g64` (same names and shapes).
-pub fn underflow(g: &ParamSet, g64: &ParamSet) -> Underflow {
-    let mut u = Underflow::default();
-    for ((_, a), (_, b)) in g.iter().zip(g64.iter()) {
-        for (&x, &y) in a.data.iter().zip(&b.data) {
-            if y != 0.0 {
-                u.nonzero += 1;
-                u.zeroed += usize::from(x == 0.0);
-            }
-        }
-    }
-    u
-}
-
-/// `‖g − g₆₄‖ / ‖g₆₄‖` of one tensor (NaN if `g` is not finite; `‖g‖` if `g₆₄ = 0`).
-pub fn rel_error(g: &[f64], g64: &[f64]) -> f64 {
-    let diff: f64 = g.iter().zip(g64).map(|(a, b)| (a - b) * (a - b)).sum();
-    let norm: f64 = g64.iter().map(|b| b * b).sum();
-    if norm == 0.0 {
-        diff.sqrt()
-    } else {
-        (diff / norm).sqrt()
-    }
-}
 
 /// The network and batch of `net`.
 pub fn network(net: Net, cfg: &PrecisionConfig) -> Result<(Network, Batch)> {
@@ -229,18 +47,6 @@ pub fn network(net: Net, cfg: &PrecisionConfig) -> Result<(Network, Batch)> {
             Ok((Network::new(spec, params)?, batch))
         }
     }
-}
-
-/// One parameter tensor's error in one setting.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TensorError {
-    pub name: String,
-    /// Layer index (0-based).
-    pub layer: usize,
-    pub rel: f64,
-    pub underflow: Underflow,
-    /// Elements that are inf or NaN.
-    pub nonfinite: usize,
 }
 
 /// One network × engine × format × scaling.
@@ -294,25 +100,6 @@ pub struct PrecisionResults {
     pub trajectories: Vec<Trajectory>,
     /// The deep network's description.
     pub deep_summary: String,
-}
-
-/// Compares `g` with `g64` tensor by tensor.
-pub fn compare(g: &ParamSet, g64: &ParamSet) -> Vec<TensorError> {
-    g.iter()
-        .zip(g64.iter())
-        .enumerate()
-        .map(|(i, ((name, a), (_, b)))| {
-            let one_a = ParamSet::from_entries(vec![(name.to_string(), a.clone())]);
-            let one_b = ParamSet::from_entries(vec![(name.to_string(), b.clone())]);
-            TensorError {
-                name: name.to_string(),
-                layer: i / 2,
-                rel: rel_error(&a.data, &b.data),
-                underflow: underflow(&one_a, &one_b),
-                nonfinite: a.data.iter().filter(|v| !v.is_finite()).count(),
-            }
-        })
-        .collect()
 }
 
 /// Runs every cell and every scaler trajectory.
@@ -383,4 +170,31 @@ pub fn measure(cfg: &PrecisionConfig) -> Result<PrecisionResults> {
         trajectories,
         deep_summary,
     })
+}
+
+/// The cell for these coordinates.
+pub fn cell(
+    r: &PrecisionResults,
+    net: Net,
+    engine: HalfEngine,
+    half: HalfType,
+    scaling: Scaling,
+) -> Option<&Cell> {
+    r.cells
+        .iter()
+        .find(|c| c.net == net && c.engine == engine && c.half == half && c.scaling == scaling)
+}
+
+/// The largest static scale whose gradients stayed finite, per engine and format.
+pub fn best_static(
+    r: &PrecisionResults,
+    net: Net,
+    engine: HalfEngine,
+    half: HalfType,
+) -> Option<&Cell> {
+    r.cells
+        .iter()
+        .filter(|c| c.net == net && c.engine == engine && c.half == half)
+        .filter(|c| matches!(c.scaling, Scaling::Static(_)) && c.nonfinite() == 0)
+        .max_by(|a, b| a.scaling.factor().total_cmp(&b.scaling.factor()))
 }

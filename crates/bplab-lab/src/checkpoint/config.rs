@@ -1,9 +1,11 @@
 //! `lab checkpoint`'s knobs: the [`Method`]s compared, the segment length, the
-//! [`CheckpointConfig`] (full default and `quick()`) and the command-line flags that build it.
+//! [`CheckpointConfig`] (full default and `quick()`) and the command-line flags that build it
+//! ([`CheckpointArgs`]: every value checked by clap, the size limit when the flags are read).
 
-use super::{count, counts, LabCommon};
+use crate::common::LabCommon;
 use bplab_burn::checkpointing::Checkpointing;
 use bplab_core::{DType, Error, Result};
+use bplab_harness::flags;
 use bplab_harness::timing::Budget;
 use bplab_manual::checkpoint::sqrt_segment;
 use clap::Args;
@@ -76,7 +78,7 @@ impl FromStr for Method {
             .ok_or_else(|| {
                 let names: Vec<&str> = Method::ALL.iter().map(|m| m.name()).collect();
                 Error::Parse(format!(
-                    "--methods: unknown method '{}' (expected {})",
+                    "unknown method '{}' (expected {})",
                     s.trim(),
                     names.join(", ")
                 ))
@@ -132,56 +134,59 @@ impl CheckpointConfig {
     }
 }
 
+/// The most weights (`depth × width²`) `lab checkpoint` builds.
+pub const MAX_WEIGHTS: usize = 1 << 26;
+
 /// `bplab lab checkpoint` flags.
 #[derive(Args, Debug)]
 pub struct CheckpointArgs {
     #[command(flatten)]
     pub common: LabCommon,
     /// Numbers of Linear layers, comma-separated.
-    #[arg(long, value_name = "L,L,...")]
-    pub depths: Option<String>,
+    #[arg(long, value_name = "L,L,...", value_delimiter = ',', value_parser = flags::count(1024))]
+    pub depths: Option<Vec<usize>>,
     /// Width of every layer.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = flags::count(2048))]
     pub width: Option<usize>,
     /// Batch size.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = flags::count(4096))]
     pub batch: Option<usize>,
     /// Methods, comma-separated: plain, k=1, k=sqrt, k=L, burn-disabled, burn-balanced.
-    #[arg(long, value_name = "M,M,...")]
-    pub methods: Option<String>,
+    #[arg(long, value_name = "M,M,...", value_delimiter = ',', value_parser = Method::from_str)]
+    pub methods: Option<Vec<Method>>,
     /// f32 (default) or f64 for the timed steps.
-    #[arg(long, value_name = "DTYPE")]
-    pub dtype: Option<String>,
+    #[arg(long, value_name = "DTYPE", value_parser = DType::from_str)]
+    pub dtype: Option<DType>,
 }
 
 impl CheckpointArgs {
-    /// The configuration these flags describe.
+    /// The configuration these flags describe; an error when the deepest network would hold
+    /// more than [`MAX_WEIGHTS`] weights.
     pub fn config(&self) -> Result<CheckpointConfig> {
         let mut cfg = if self.common.quick {
             CheckpointConfig::quick()
         } else {
             CheckpointConfig::default()
         };
-        if let Some(s) = &self.depths {
-            cfg.depths = counts("--depths", s, 1024)?;
+        if let Some(d) = &self.depths {
+            cfg.depths.clone_from(d);
         }
         if let Some(n) = self.width {
-            cfg.width = count("--width", n, 2048)?;
+            cfg.width = n;
         }
         if let Some(n) = self.batch {
-            cfg.batch = count("--batch", n, 4096)?;
+            cfg.batch = n;
         }
-        if let Some(s) = &self.methods {
-            cfg.methods = s.split(',').map(str::parse).collect::<Result<_>>()?;
+        if let Some(m) = &self.methods {
+            cfg.methods.clone_from(m);
         }
-        if let Some(s) = &self.dtype {
-            cfg.dtype = s.parse()?;
+        if let Some(d) = self.dtype {
+            cfg.dtype = d;
         }
         let values = cfg.depths.iter().max().copied().unwrap_or(0) * cfg.width * cfg.width;
-        if values > 1 << 26 {
+        if values > MAX_WEIGHTS {
             return Err(Error::Parse(format!(
-                "lab checkpoint: depth × width² = {values} weights is more than the limit of {}",
-                1 << 26
+                "lab checkpoint: depth × width² = {values} weights is more than the limit of {MAX_WEIGHTS}"
             )));
         }
         Ok(cfg)

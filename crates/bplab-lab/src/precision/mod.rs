@@ -1,0 +1,22 @@
+//! `bplab lab precision`: gradients in `f16` and `bf16` (candle and the manual engine) against
+//! the `f64` truth, with static and dynamic loss scaling. `config` holds the engines, formats,
+//! scalings, networks and flags, `half_grads` the half-precision gradients and the truth,
+//! `compare` their distance, [`scaler`] the dynamic loss scaler, `measure` every cell and
+//! scaler run, `report` the tables, findings and report section, `files` the CSV/JSON/SVG.
+
+mod compare;
+mod config;
+mod files;
+mod half_grads;
+mod measure;
+mod report;
+pub mod scaler;
+
+pub use compare::{compare, rel_error, underflow, TensorError, Underflow};
+pub use config::{DeepNet, HalfEngine, HalfType, Net, PrecisionArgs, PrecisionConfig, Scaling};
+pub use half_grads::{half_grads, truth};
+pub use measure::{
+    best_static, cell, measure, network, Cell, PrecisionResults, Trajectory, F16_ASSIGNMENT_TOL,
+};
+pub use report::{findings, headline, run, PrecisionSection};
+pub use scaler::{GradScaler, ScalerAction, ScalerConfig, ScalerStep};
