@@ -9,8 +9,7 @@
 
 use bplab_candle::CandleEngine;
 use bplab_core::gradcheck::{finite_differences, FdConfig};
-use bplab_core::rng::Rng;
-use bplab_core::spec::bias_name;
+use bplab_core::testing::{exact_tol, fd, Draw};
 use bplab_core::tolerance::Comparison;
 use bplab_core::{
     Activation, Batch, DType, Engine, GradRequest, Init, Loss, NetSpec, Network, Tensor, Tolerance,
@@ -22,40 +21,14 @@ use bplab_core::{
 /// bound (rtol 1e-5, atol 1e-7) is what the gelu f64 checks use instead.
 const GELU_F64: Tolerance = Tolerance::new(1e-7, 1e-5);
 
-fn batch(spec: &NetSpec, b: usize, seed: u64) -> Batch {
-    let mut rng = Rng::new(seed);
-    let x = (0..b)
-        .map(|_| {
-            (0..spec.n_in())
-                .map(|_| rng.uniform_in(-2.0, 2.0))
-                .collect()
-        })
-        .collect();
-    let y = (0..b)
-        .map(|_| match spec.loss() {
-            // A probability row: random non-negative weights normalised.
-            Loss::CrossEntropy => {
-                let r: Vec<f64> = (0..spec.n_out()).map(|_| rng.uniform()).collect();
-                let s: f64 = r.iter().sum();
-                r.into_iter().map(|v| v / s).collect()
-            }
-            Loss::Mse => (0..spec.n_out())
-                .map(|_| rng.uniform_in(-1.0, 1.0))
-                .collect(),
-        })
-        .collect();
-    Batch::from_rows(x, y).unwrap()
+/// candle's inputs: Xavier-normal weights, `U(−0.5, 0.5)` biases, `U(−2, 2)` inputs and
+/// uniform targets ([`Draw::Uniform`]), on which the gelu figures below were measured.
+fn network(spec: &NetSpec, seed: u64) -> Network {
+    Draw::Uniform.network(spec, Init::XavierNormal, seed)
 }
 
-fn network(spec: &NetSpec, seed: u64) -> Network {
-    let mut p = Init::XavierNormal.params(spec, seed);
-    let mut rng = Rng::new(seed ^ 0xb1a5);
-    for l in 0..spec.n_layers() {
-        for v in &mut p.get_mut(&bias_name(l)).unwrap().data {
-            *v = rng.uniform_in(-0.5, 0.5);
-        }
-    }
-    Network::new(spec.clone(), p).unwrap()
+fn batch(spec: &NetSpec, b: usize, seed: u64) -> Batch {
+    Draw::Uniform.batch(spec, b, seed)
 }
 
 /// `(hidden activation, output activation, loss)` of every case: each non-softmax activation
@@ -104,11 +77,7 @@ fn outer_sum(d: &Tensor, h: &Tensor) -> Tensor {
 fn check(net: &Network, batch: &Batch, dtype: DType, fd_tol: Tolerance) -> Vec<Comparison> {
     let e = CandleEngine::new();
     let spec = net.spec();
-    let cfg = FdConfig {
-        inputs: true,
-        ..Default::default()
-    };
-    let fd = finite_differences(&e, net, batch, &cfg).unwrap();
+    let fd = fd(&e, net, batch);
     let g = e
         .grads(net, batch, dtype, GradRequest { input_grad: true })
         .unwrap();
@@ -117,10 +86,7 @@ fn check(net: &Network, batch: &Batch, dtype: DType, fd_tol: Tolerance) -> Vec<C
     let deltas = g.deltas.as_ref().expect("candle exposes deltas");
     assert_eq!(deltas.len(), spec.n_layers());
     // Consistency of the deltas with the parameter gradients, in the engine's precision.
-    let exact = match dtype {
-        DType::F64 => Tolerance::EXACT_F64,
-        DType::F32 => Tolerance::EXACT_F32,
-    };
+    let exact = exact_tol(dtype);
     let trace = e.forward(net, batch, dtype).unwrap();
     for (l, d) in deltas.iter().enumerate() {
         assert_eq!(d.shape, [batch.len(), spec.layer_dims(l).1]);

@@ -12,9 +12,10 @@
 //! `δ_out = (ŷ − y)·act'(0) / B` with `ŷ = act(0) = 0`.
 
 use bplab_candle::CandleEngine;
+use bplab_core::testing::exact_tol;
 use bplab_core::tolerance::assert_close;
 use bplab_core::{
-    Activation, Batch, DType, Engine, GradRequest, Init, Loss, NetSpec, Network, Tensor, Tolerance,
+    Activation, Batch, DType, Engine, GradRequest, Init, Loss, NetSpec, Network, Tensor,
 };
 use candle_core::{Device, Var};
 
@@ -99,10 +100,7 @@ fn engine_on_an_all_zero_network() {
                 (DType::F32, Activation::LeakyRelu) => (0.5f32 + 0.5f32 * 0.01f32) as f64,
                 _ => at0,
             };
-            let tol = match dtype {
-                DType::F64 => Tolerance::EXACT_F64,
-                DType::F32 => Tolerance::EXACT_F32,
-            };
+            let tol = exact_tol(dtype);
             // δ_out = (0 − y)·act'(0)/B, B = 2.
             let want = Tensor::new(
                 vec![2, 2],

@@ -8,22 +8,11 @@
 //!   `mask_where(x < 0, x·slope, x)`, and `0 < 0` is false, so the gradient at 0 takes the
 //!   identity branch.
 
-mod common;
-
+use crate::common::*;
 use bplab_core::tolerance::assert_close;
-use bplab_core::{
-    Activation, DType, Engine, GradRequest, Init, Loss, Network, ParamSet, Tensor, Tolerance,
-};
-use common::*;
+use bplab_core::{Activation, DType, Engine, GradRequest, Init, Loss, Network, ParamSet, Tensor};
 
 const REQ: GradRequest = GradRequest { input_grad: true };
-
-fn tol(dtype: DType) -> Tolerance {
-    match dtype {
-        DType::F64 => Tolerance::EXACT_F64,
-        DType::F32 => Tolerance::EXACT_F32,
-    }
-}
 
 /// Init::Zeros: every pre-activation is exactly 0; only fc2.bias gets a gradient,
 /// `∂L/∂b2 = Σ_b (0 − y_b)/B`, since `h1 = relu(0) = 0` and `W2 = 0`.
@@ -66,7 +55,7 @@ fn all_zero_network() {
                 &format!("{ctx} fc2.bias"),
                 g.params.get("fc2.bias").unwrap(),
                 &want,
-                tol(dtype),
+                exact_tol(dtype),
             );
         }
     }
@@ -124,7 +113,7 @@ fn derivative_at_exactly_zero() {
                     &format!("{ctx} fc1.bias"),
                     g.params.get("fc1.bias").unwrap(),
                     &want,
-                    tol(dtype),
+                    exact_tol(dtype),
                 );
             }
         }

@@ -10,11 +10,10 @@
 //! 1e-4), `|a − b| / (atol + rtol·|b|)`, with its input: above 1 the op misses the tolerance.
 //! Exact zero is left out of the relu and leaky-relu derivatives (the kink: `relu_at_zero.rs`).
 //!
-//! Run `cargo test -p bplab-candle --test precision -- --nocapture` to print the table.
+//! Run `cargo test -p bplab-candle --test it precision::print_table -- --nocapture` to print
+//! the table (the filter keeps other tests' output out of it).
 
-#[path = "precision/bounds.rs"]
 mod bounds;
-#[path = "precision/measure.rs"]
 mod measure;
 
 use bounds::PINNED;

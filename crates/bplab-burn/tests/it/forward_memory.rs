@@ -1,13 +1,11 @@
 //! `forward` must not grow memory: on an autodiff device burn-autodiff registers even
 //! untracked operations in its graph and frees them only in a later `backward()`, about 32 KB
 //! per forward pass of this network (measured), which is why the engine runs `forward` on the
-//! plain device. Linux only (reads `VmRSS`); its own binary, so no other test allocates
-//! concurrently.
+//! plain device. Linux only (reads `VmRSS`); in a fresh process of its own, so no other test
+//! allocates concurrently.
 
-mod common;
-
+use crate::common::*;
 use bplab_core::{Activation, DType, Engine, Loss};
-use common::*;
 
 #[cfg(target_os = "linux")]
 fn rss_kb() -> u64 {
@@ -19,6 +17,15 @@ fn rss_kb() -> u64 {
 #[cfg(target_os = "linux")]
 #[test]
 fn many_forward_passes_do_not_grow_memory() {
+    in_own_process(
+        "forward_memory::many_forward_passes_do_not_grow_memory",
+        fresh_process,
+    );
+}
+
+/// The test's body, run in a process of its own.
+#[cfg(target_os = "linux")]
+fn fresh_process() {
     let s = spec(
         &[3, 4, 4, 2],
         Activation::Tanh,

@@ -2,15 +2,13 @@
 //! on load and on gradient export (non-square layers), leaf-only gradients (so no deltas), and
 //! the dtype check on read-back.
 
-mod common;
-
+use crate::common::*;
 use bplab_burn::convert::{burn_tensor, linear_from_params, read, transpose};
 use bplab_burn::{BurnBackend, BurnEngine};
 use bplab_core::tolerance::assert_close;
 use bplab_core::{Activation, DType, Engine, Error, GradRequest, Loss, Tolerance};
 use burn::nn::LinearConfig;
 use burn::tensor::Tensor as BurnTensor;
-use common::*;
 
 /// burn-nn 0.22's `Linear` (default `LinearLayout::Row`) stores `weight` as `[d_input,
 /// d_output]`, the transpose of PyTorch's `[out, in]`.

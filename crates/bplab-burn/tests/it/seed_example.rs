@@ -2,13 +2,11 @@
 //! target 0.5, zero biases and NumPy's seed-42 weights. Expected to four decimals:
 //! ŷ ≈ 0.6572, L ≈ 0.0124, Σ ∂L/∂W2 ≈ 0.0639, Σ ∂L/∂W1 ≈ 0.0197.
 
-mod common;
-
+use crate::common::*;
 use bplab_burn::BurnEngine;
 use bplab_core::presets::{Preset, SEED_EXAMPLE_W1, SEED_EXAMPLE_W2};
 use bplab_core::tolerance::assert_close_scalar;
 use bplab_core::{DType, Engine, GradRequest, Network, Tolerance};
-use common::*;
 
 const REQ: GradRequest = GradRequest { input_grad: true };
 

@@ -1,6 +1,6 @@
-//! The measurements of `precision.rs`: the input grid, f64 truth `(f, f')` for each op, candle's
-//! forward value and `GradStore` derivative in f32/f64, and the error figures of one `(op, dtype,
-//! pass)`; row-wise ops (softmax, softmax_last_dim, log_softmax) on random rows.
+//! The measurements of `precision/mod.rs`: the input grid, f64 truth `(f, f')` for each op,
+//! candle's forward value and `GradStore` derivative in f32/f64, and the error figures of one
+//! `(op, dtype, pass)`; row-wise ops (softmax, softmax_last_dim, log_softmax) on random rows.
 
 use candle_core::{DType, Device, Tensor, Var, D};
 use std::f64::consts::{FRAC_1_SQRT_2, PI};

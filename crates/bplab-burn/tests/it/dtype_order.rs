@@ -2,14 +2,13 @@
 //! f64 forward passes of finite differences and an f64 gradient, then f32 again, interleaving
 //! the backends. Each result is checked for the precision it claims: f32 results are f32
 //! values (every element survives a round trip through `f32`) within `FD_F32` of the f64
-//! differences; f64 results are within `FD_F64` and are not f32-rounded. (This file is its
-//! own test binary, hence its own process.)
+//! differences; f64 results are within `FD_F64` and are not f32-rounded. (The test runs in a
+//! fresh process of its own, so that its first f32 gradient is the process's first
+//! computation.)
 
-mod common;
-
+use crate::common::*;
 use bplab_burn::BurnEngine;
 use bplab_core::{Activation, DType, Engine, GradRequest, Gradients, Loss, Tensor, Tolerance};
-use common::*;
 
 fn all_values(g: &Gradients) -> Vec<f64> {
     let mut v: Vec<f64> = g.params.iter().flat_map(|(_, t)| t.data.clone()).collect();
@@ -42,6 +41,14 @@ fn assert_is_f64(ctx: &str, g: &Gradients) {
 
 #[test]
 fn f32_then_f64_then_f32_in_one_process() {
+    in_own_process(
+        "dtype_order::f32_then_f64_then_f32_in_one_process",
+        fresh_process,
+    );
+}
+
+/// The test's body, run in a process where no tensor has been created yet.
+fn fresh_process() {
     // tanh hidden layers, softmax + cross-entropy: ops both backends compute at full precision.
     let s = spec(
         &[3, 4, 4, 2],

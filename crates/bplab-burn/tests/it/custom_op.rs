@@ -7,15 +7,13 @@
 //!   op is compute-bound and keeps its own state, so nothing is recomputed);
 //! - `z` is a read-out: equal to `h`'s pre-activation and carrying no graph.
 
-mod common;
-
+use crate::common::*;
 use bplab_burn::custom::dense;
 use bplab_burn::{BurnBackend, BurnEngine};
 use bplab_core::tolerance::assert_close;
 use bplab_core::{Activation, DType, Engine, GradRequest, Loss, Tensor, Tolerance};
 use bplab_manual::{CustomOps, Dense, ManualEngine};
 use burn::tensor::{Device, Tensor as BurnTensor, TensorData};
-use common::*;
 
 const REQ: GradRequest = GradRequest { input_grad: true };
 

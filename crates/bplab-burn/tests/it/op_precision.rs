@@ -3,12 +3,12 @@
 //! (its comment gives the measured figure), and whether it is within the global tolerance
 //! (f64 `1e-12 + 1e-9·|b|`, f32 `1e-5 + 1e-4·|b|`) may not change silently. The table test
 //! asserts the plain and autodiff paths agree bit for bit and prints the full table
-//! (`-- --nocapture`); `docs/frameworks-burn.md` reproduces it.
+//! (`cargo test -p bplab-burn --test it op_precision::op_precision_table -- --nocapture`, the
+//! filter keeping other tests' output out of it); `docs/frameworks-burn.md` reproduces it.
 
-mod precision;
+use crate::precision::*;
 use bplab_burn::BurnBackend;
 use bplab_core::DType;
-use precision::*;
 
 #[test]
 fn op_precision_table() {

@@ -4,8 +4,8 @@
 //! engine's own f64 forward pass.
 
 use bplab_candle::CandleEngine;
-use bplab_core::gradcheck::{finite_differences, FdConfig};
 use bplab_core::presets::Preset;
+use bplab_core::testing::fd;
 use bplab_core::tolerance::{assert_close, assert_close_scalar};
 use bplab_core::{DType, Engine, GradRequest, Network, Tolerance};
 
@@ -45,11 +45,7 @@ fn matches_the_lessons_four_decimals() {
 fn agrees_with_finite_differences_to_full_precision() {
     let (net, batch) = (net(), Preset::SeedExample.batch());
     let e = CandleEngine::new();
-    let cfg = FdConfig {
-        inputs: true,
-        ..Default::default()
-    };
-    let fd = finite_differences(&e, &net, &batch, &cfg).unwrap();
+    let fd = fd(&e, &net, &batch);
     let req = GradRequest { input_grad: true };
     for (dtype, tol) in [
         (DType::F64, Tolerance::FD_F64),

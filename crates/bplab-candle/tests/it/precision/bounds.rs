@@ -1,4 +1,4 @@
-//! The pinned bounds of `precision.rs`: for every `(op, dtype, pass)` one named constant,
+//! The pinned bounds of `precision/mod.rs`: for every `(op, dtype, pass)` one named constant,
 //! about 1.5–2.5× the figure measured with candle 0.11.1 on x86-64 (given in its comment), so
 //! a candle upgrade that changes an op's accuracy fails, naming the pair.
 

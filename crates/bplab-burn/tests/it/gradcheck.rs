@@ -15,12 +15,10 @@
 //!   by up to 1.5e-4 absolute (16% relative on small elements), pinned by
 //!   [`NDARRAY_GELU_MAX_ABS`].
 
-mod common;
-
+use crate::common::*;
 use bplab_burn::{BurnBackend, BurnEngine};
 use bplab_core::gradcheck::FdGradients;
 use bplab_core::{Activation, Batch, DType, Engine, GradRequest, Loss, Network, Tolerance};
-use common::*;
 
 const WIDTHS: [usize; 4] = [3, 4, 4, 2];
 const REQ: GradRequest = GradRequest { input_grad: true };
@@ -50,13 +48,6 @@ fn cases(hidden: Activation) -> Vec<(String, Network, Batch)> {
     out
 }
 
-fn tol(dtype: DType) -> Tolerance {
-    match dtype {
-        DType::F64 => Tolerance::FD_F64,
-        DType::F32 => Tolerance::FD_F32,
-    }
-}
-
 /// Compares `engine`'s gradients in both dtypes with `reference`, all must pass.
 fn assert_agrees(
     engine: &BurnEngine,
@@ -70,7 +61,7 @@ fn assert_agrees(
         assert!(g.input.is_some(), "{ctx}: no input gradient");
         assert_passed(
             &format!("{} {dtype} {ctx}", engine.name()),
-            &reference.compare(&g, tol(dtype)),
+            &reference.compare(&g, fd_tol(dtype)),
         );
     }
 }
@@ -96,7 +87,7 @@ fn check(hidden: Activation) {
                 let own = fd(&ndarray, &net, &batch);
                 for dtype in [DType::F64, DType::F32] {
                     let g = ndarray.grads(&net, &batch, dtype, REQ).unwrap();
-                    let c = own.compare(&g, tol(dtype));
+                    let c = own.compare(&g, fd_tol(dtype));
                     assert!(
                         c.iter().any(|c| !c.passed()),
                         "{ctx} {dtype}: burn-ndarray gelu now passes; update the docs"

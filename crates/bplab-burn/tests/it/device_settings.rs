@@ -1,19 +1,26 @@
 //! Why the engine names a dtype on every tensor instead of configuring the device: burn's
 //! default dtype is set once per device and process (`Device::configure`), locked by the first
 //! tensor created on the device, and shared by the plain and the autodiff device. The engine
-//! gives correct f32 and f64 results whatever the defaults are. (One sequential test in its
-//! own binary, so that nothing else touches the devices first.)
+//! gives correct f32 and f64 results whatever the defaults are. (One sequential test in a
+//! fresh process of its own, so that nothing else touches the devices first, and its
+//! configuration reaches no other test.)
 
-mod common;
-
+use crate::common::*;
 use bplab_burn::BurnBackend;
 use bplab_burn::BurnEngine;
 use bplab_core::{Activation, DType, Engine, GradRequest, Loss, Tolerance};
 use burn::tensor::{DeviceError, FloatDType};
-use common::*;
 
 #[test]
 fn defaults_are_once_per_device_and_the_engine_does_not_depend_on_them() {
+    in_own_process(
+        "device_settings::defaults_are_once_per_device_and_the_engine_does_not_depend_on_them",
+        fresh_process,
+    );
+}
+
+/// The test's body, run in a process where no tensor has been created yet.
+fn fresh_process() {
     // flex: the first configuration wins, and the autodiff device shares it.
     let mut flex = BurnBackend::Flex.plain_device();
     flex.configure(FloatDType::F64).unwrap();
