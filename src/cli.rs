@@ -30,7 +30,7 @@ pub enum Command {
     /// Every engine's gradients against finite differences and against the manual engine.
     Check(CheckArgs),
     /// Times forward, grads and train_step (f32) for every engine × configuration.
-    Bench(bplab_bench::cli::BenchArgs),
+    Bench(bplab_bench::BenchArgs),
     /// Every forward value and gradient of one pass, layer by layer, with the gradient flow.
     Viz(VizArgs),
     /// The interactive visualizer in the browser, with a JSON API (blocks until stopped).
@@ -158,11 +158,11 @@ fn run(cli: Cli) -> Result<Outcome, Error> {
         Some(Command::Grads(a)) => run_grads(a),
         Some(Command::Check(a)) => run_check(a),
         Some(Command::Bench(a)) => {
-            bplab_bench::cli::run(a).map(|(stdout, code)| Outcome { stdout, code })
+            bplab_bench::run(a).map(|(stdout, code)| Outcome { stdout, code })
         }
         Some(Command::Viz(a)) => run_viz(a),
         Some(Command::Serve(a)) => {
-            bplab_viz::serve::run(std::net::SocketAddr::new(a.host, a.port))?;
+            bplab_viz::server::run(std::net::SocketAddr::new(a.host, a.port))?;
             Ok(Outcome {
                 stdout: String::new(),
                 code: 0,

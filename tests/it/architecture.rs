@@ -305,7 +305,10 @@ fn no_file_imports_another_in_a_cycle() {
     let mut found = Vec::new();
     let mut sources = vec![("backprop-lab".to_string(), root().join("src"))];
     for krate in LAYERS {
-        sources.push((krate.to_string(), root().join("crates").join(krate).join("src")));
+        sources.push((
+            krate.to_string(),
+            root().join("crates").join(krate).join("src"),
+        ));
     }
     for (name, src) in sources {
         for c in cycles(&src) {
@@ -322,7 +325,11 @@ fn the_cycle_finder_sees_a_cycle() {
     std::fs::write(dir.join("lib.rs"), "//! x\nmod a;\nmod b;\n").unwrap();
     std::fs::write(dir.join("a/mod.rs"), "//! a\nmod c;\nuse crate::b::B;\n").unwrap();
     std::fs::write(dir.join("a/c.rs"), "//! c\nuse super::super::b;\n").unwrap();
-    std::fs::write(dir.join("b.rs"), "//! b\nuse crate::{a::{self, c::C}, x};\n").unwrap();
+    std::fs::write(
+        dir.join("b.rs"),
+        "//! b\nuse crate::{a::{self, c::C}, x};\n",
+    )
+    .unwrap();
     let found = cycles(&dir);
     std::fs::remove_dir_all(&dir).unwrap();
     assert_eq!(found, vec![vec!["a", "a::c", "b"]]);

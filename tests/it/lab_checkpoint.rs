@@ -5,18 +5,15 @@
 
 use crate::common::cli::{assert_usage_error, bplab};
 use bplab_burn::checkpointing::Checkpointing;
+use bplab_core::testing::in_own_process;
 use bplab_core::{Activation, DType, Init, Loss, NetSpec, Tensor};
 use bplab_lab::checkpoint::{
     burn_grads, checkpointed_grads, measure_all, plain_grads, CheckpointConfig, Method, Row,
     Segment,
 };
 use bplab_lab::modes::random_batch;
-use bplab_manual::checkpoint::sqrt_segment;
+use bplab_manual::schedules::checkpoint::sqrt_segment;
 use bplab_manual::{Model, Real};
-use std::sync::Mutex;
-
-/// The peak-memory test must not share the process's allocations with a concurrent test.
-static SERIAL: Mutex<()> = Mutex::new(());
 
 fn deep(depth: usize, width: usize, act: Activation, loss: Loss, residual: bool) -> NetSpec {
     let mut acts = vec![act; depth];
@@ -71,7 +68,6 @@ fn bit_identical<T: Real>(spec: &NetSpec, seed: u64) {
 
 #[test]
 fn checkpointed_gradients_are_bit_identical_to_plain_ones() {
-    let _guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     for depth in [1, 2, 3, 5, 9, 16, 17] {
         bit_identical::<f64>(
             &deep(depth, 6, Activation::Tanh, Loss::Mse, false),
@@ -94,7 +90,6 @@ fn checkpointed_gradients_are_bit_identical_to_plain_ones() {
 
 #[test]
 fn burn_balanced_gradients_equal_disabled_ones() {
-    let _guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let spec = deep(12, 8, Activation::Tanh, Loss::Mse, false);
     let params = Init::XavierUniform.params(&spec, 3);
     let (x, y) = random_batch(&spec, 4, 3);
@@ -117,58 +112,63 @@ fn burn_balanced_gradients_equal_disabled_ones() {
 
 #[test]
 fn sqrt_checkpointing_holds_far_less_than_the_plain_pass() {
-    let _guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let cfg = CheckpointConfig {
-        depths: vec![16, 64],
-        width: 32,
-        batch: 16,
-        methods: vec![
-            Method::Plain,
-            Method::Segments(Segment::One),
-            Method::Segments(Segment::SqrtL),
-            Method::Segments(Segment::Whole),
-        ],
-        ..CheckpointConfig::quick()
-    };
-    let res = measure_all(&cfg).unwrap();
-    assert!(
-        res.counted,
-        "the counting allocator is installed in this test binary"
+    // The allocation counter is process-wide: measure with no other test running.
+    in_own_process(
+        "lab_checkpoint::sqrt_checkpointing_holds_far_less_than_the_plain_pass",
+        || {
+            let cfg = CheckpointConfig {
+                depths: vec![16, 64],
+                width: 32,
+                batch: 16,
+                methods: vec![
+                    Method::Plain,
+                    Method::Segments(Segment::One),
+                    Method::Segments(Segment::SqrtL),
+                    Method::Segments(Segment::Whole),
+                ],
+                ..CheckpointConfig::quick()
+            };
+            let res = measure_all(&cfg).unwrap();
+            assert!(
+                res.counted,
+                "the counting allocator is installed in this test binary"
+            );
+            assert!(
+                res.checks.iter().all(|c| c.differing == 0),
+                "{:?}",
+                res.checks
+            );
+            let at = |d, m| {
+                res.rows
+                    .iter()
+                    .find(|r| r.depth == d && r.method == m)
+                    .unwrap()
+            };
+            let (plain, sqrt) = (
+                at(64, Method::Plain),
+                at(64, Method::Segments(Segment::SqrtL)),
+            );
+            // By construction: plain keeps 4 buffers per layer (z, a, h, δ); k = 8 keeps 7 checkpoints
+            // and one segment's 3·8 buffers.
+            assert!(
+                plain.analytic_bytes.unwrap() > 4 * sqrt.analytic_bytes.unwrap(),
+                "{plain:?} {sqrt:?}"
+            );
+            // Measured: the peak less the gradients (allocated up front) tracks the construction.
+            let held = |r: &Row| r.peak_bytes - r.grad_bytes;
+            assert!(held(plain) > 3 * held(sqrt), "{plain:?} {sqrt:?}");
+            assert!(held(sqrt) >= sqrt.analytic_bytes.unwrap() / 2, "{sqrt:?}");
+            // O(√L): quadrupling the depth at most about doubles what √L checkpointing holds, while
+            // the plain pass's grows about fourfold.
+            let (p16, s16) = (
+                at(16, Method::Plain),
+                at(16, Method::Segments(Segment::SqrtL)),
+            );
+            let growth = |a: u64, b: u64| b as f64 / a as f64;
+            assert!(growth(held(s16), held(sqrt)) < 2.6, "{s16:?} {sqrt:?}");
+            assert!(growth(held(p16), held(plain)) > 3.2, "{p16:?} {plain:?}");
+        },
     );
-    assert!(
-        res.checks.iter().all(|c| c.differing == 0),
-        "{:?}",
-        res.checks
-    );
-    let at = |d, m| {
-        res.rows
-            .iter()
-            .find(|r| r.depth == d && r.method == m)
-            .unwrap()
-    };
-    let (plain, sqrt) = (
-        at(64, Method::Plain),
-        at(64, Method::Segments(Segment::SqrtL)),
-    );
-    // By construction: plain keeps 4 buffers per layer (z, a, h, δ); k = 8 keeps 7 checkpoints
-    // and one segment's 3·8 buffers.
-    assert!(
-        plain.analytic_bytes.unwrap() > 4 * sqrt.analytic_bytes.unwrap(),
-        "{plain:?} {sqrt:?}"
-    );
-    // Measured: the peak less the gradients (allocated up front) tracks the construction.
-    let held = |r: &Row| r.peak_bytes - r.grad_bytes;
-    assert!(held(plain) > 3 * held(sqrt), "{plain:?} {sqrt:?}");
-    assert!(held(sqrt) >= sqrt.analytic_bytes.unwrap() / 2, "{sqrt:?}");
-    // O(√L): quadrupling the depth at most about doubles what √L checkpointing holds, while
-    // the plain pass's grows about fourfold.
-    let (p16, s16) = (
-        at(16, Method::Plain),
-        at(16, Method::Segments(Segment::SqrtL)),
-    );
-    let growth = |a: u64, b: u64| b as f64 / a as f64;
-    assert!(growth(held(s16), held(sqrt)) < 2.6, "{s16:?} {sqrt:?}");
-    assert!(growth(held(p16), held(plain)) > 3.2, "{p16:?} {plain:?}");
 }
 
 #[test]

@@ -6,7 +6,9 @@ use crate::common::cli::{assert_usage_error, bplab};
 use bplab_core::presets::Preset;
 use bplab_core::{Activation, Loss, NetSpec};
 use bplab_lab::modes::{compare_gradients, model, random_batch, sweep_spec, AGREEMENT};
-use bplab_manual::jvp::{forward_mode_gradient, reverse_output_directional, Direction, Jvp};
+use bplab_manual::schedules::jvp::{
+    forward_mode_gradient, reverse_output_directional, Direction, Jvp,
+};
 use bplab_manual::{Backward, Cache, Model};
 use std::time::Instant;
 

@@ -8,13 +8,13 @@
 #[global_allocator]
 static ALLOC: bplab_harness::alloc::CountingAlloc = bplab_harness::alloc::CountingAlloc;
 
-#[allow(dead_code)]
-mod common;
 mod architecture;
 mod assignment;
 mod bench_cli;
 mod check_all;
 mod cli_errors;
+#[allow(dead_code)]
+mod common;
 mod custom_ops;
 mod engines;
 mod experiment_cli;

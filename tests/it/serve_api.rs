@@ -8,7 +8,7 @@ use bplab_core::json::{parse_number, parse_tensor};
 use bplab_core::presets::Preset;
 use bplab_core::{Comparison, DType, Engine, GradRequest, Network, Tolerance};
 use bplab_manual::ManualEngine;
-use bplab_viz::serve;
+use bplab_viz::server;
 use serde_json::{json, Value};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -19,7 +19,7 @@ const SAME: Tolerance = Tolerance::EXACT_F64;
 
 fn server() -> SocketAddr {
     static ADDR: OnceLock<SocketAddr> = OnceLock::new();
-    *ADDR.get_or_init(|| serve::start("127.0.0.1:0".parse().unwrap()).unwrap())
+    *ADDR.get_or_init(|| server::start("127.0.0.1:0".parse().unwrap()).unwrap())
 }
 
 /// Sends raw bytes; returns (status, body).

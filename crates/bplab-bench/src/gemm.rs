@@ -1,5 +1,5 @@
 //! The machine's f32 matrix-product throughput, measured through the very kernel the manual
-//! engine's Linear layers use ([`bplab_manual::matmul::matmul`]), so every configuration's
+//! engine's Linear layers use ([`bplab_manual::kernels::matmul::matmul`]), so every configuration's
 //! GFLOP/s can be read as a fraction of what this machine's GEMM does on one large product.
 
 use bplab_core::Result;

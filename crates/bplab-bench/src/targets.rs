@@ -6,7 +6,7 @@
 //! - zero heap allocations per training step after the first;
 //! - `wide-b256` grads at ≥ [`WIDE_GEMM_FRACTION`] of the measured GEMM throughput.
 
-use crate::run::BenchReport;
+use crate::measure::BenchReport;
 use bplab_harness::workload::{BenchConfig, Op};
 
 /// Relative margin that counts as a tie at GEMM-bound configurations.

@@ -8,9 +8,7 @@
 use crate::default_out;
 use bplab_core::{Activation, DType, Init};
 use bplab_harness::flags::{self, EngineSelection};
-use clap::builder::TypedValueParser;
 use clap::Args;
-use std::ffi::OsStr;
 use std::path::PathBuf;
 use std::str::FromStr;
 
@@ -75,14 +73,14 @@ pub struct Width {
 #[derive(Args, Debug, Clone)]
 pub struct Sweep {
     /// Hidden activations, comma-separated.
-    #[arg(long, value_name = "A,A,...", value_delimiter = ',', value_parser = hidden_activation)]
+    #[arg(long, value_name = "A,A,...", value_delimiter = ',', value_parser = flags::trimmed(flags::hidden_activation))]
     pub activations: Option<Vec<Activation>>,
     /// Numbers of hidden layers, comma-separated.
     #[arg(
         long,
         value_name = "D,D,...",
         value_delimiter = ',',
-        value_parser = trimmed(flags::count(MAX_DEPTH))
+        value_parser = flags::trimmed(flags::count(MAX_DEPTH))
     )]
     pub depths: Option<Vec<usize>>,
 }
@@ -110,38 +108,5 @@ pub struct Steps {
 pub fn set<T: Clone>(field: &mut T, flag: &Option<T>) {
     if let Some(v) = flag {
         *field = v.clone();
-    }
-}
-
-/// A hidden layer's activation: any [`Activation`] but softmax, which is for output layers.
-pub fn hidden_activation(s: &str) -> Result<Activation, String> {
-    match Activation::from_str(s).map_err(|e| e.to_string())? {
-        Activation::Softmax => Err("softmax is an output activation, not a hidden one".into()),
-        a => Ok(a),
-    }
-}
-
-/// `p` applied to a list item with its surrounding spaces removed (`--depths "2, 5"`).
-pub fn trimmed<P: TypedValueParser>(p: P) -> Trimmed<P> {
-    Trimmed(p)
-}
-
-/// The value parser of [`trimmed`].
-#[derive(Debug, Clone)]
-pub struct Trimmed<P>(P);
-
-impl<P: TypedValueParser> TypedValueParser for Trimmed<P> {
-    type Value = P::Value;
-
-    fn parse_ref(
-        &self,
-        cmd: &clap::Command,
-        arg: Option<&clap::Arg>,
-        value: &OsStr,
-    ) -> Result<P::Value, clap::Error> {
-        match value.to_str() {
-            Some(s) => self.0.parse_ref(cmd, arg, OsStr::new(s.trim())),
-            None => self.0.parse_ref(cmd, arg, value),
-        }
     }
 }

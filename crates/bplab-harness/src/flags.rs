@@ -14,10 +14,11 @@
 //! [`one_line`] renders any clap error as the one line the binary prints.
 
 use crate::engines::ENGINE_NAMES;
-use bplab_core::{DType, Error};
+use bplab_core::{Activation, DType, Error};
 use bplab_output::table::Format;
-use clap::builder::RangedU64ValueParser;
+use clap::builder::{RangedU64ValueParser, TypedValueParser};
 use clap::Args;
+use std::ffi::OsStr;
 use std::str::FromStr;
 
 /// A whole number from 1 to `max`: `#[arg(value_parser = flags::count(4096))]`.
@@ -210,5 +211,47 @@ mod tests {
         let p = vec![Pick::One(2), Pick::parse(" all", one).unwrap()];
         assert_eq!(picks(&p, &[1, 2, 3]), vec![1, 2, 3]);
         assert!(Pick::parse("x", one).is_err());
+    }
+}
+
+/// A finite number in `(0, max]` as a clap value parser (a time budget, a standard
+/// deviation): `#[arg(value_parser = positive_up_to(3600.0))]`.
+pub fn positive_up_to(max: f64) -> impl Fn(&str) -> Result<f64, String> + Clone + Send + Sync {
+    move |s: &str| match s.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 && v <= max => Ok(v),
+        _ => Err(format!("'{s}' is not a number in (0, {max}]")),
+    }
+}
+
+/// A hidden layer's activation: any [`Activation`] but softmax, which is for output layers.
+pub fn hidden_activation(s: &str) -> Result<Activation, String> {
+    match Activation::from_str(s).map_err(|e| e.to_string())? {
+        Activation::Softmax => Err("softmax is an output activation, not a hidden one".into()),
+        a => Ok(a),
+    }
+}
+
+/// `p` applied to a list item with its surrounding spaces removed (`--depths "2, 5"`).
+pub fn trimmed<P: TypedValueParser>(p: P) -> Trimmed<P> {
+    Trimmed(p)
+}
+
+/// The value parser of [`trimmed`].
+#[derive(Debug, Clone)]
+pub struct Trimmed<P>(P);
+
+impl<P: TypedValueParser> TypedValueParser for Trimmed<P> {
+    type Value = P::Value;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &OsStr,
+    ) -> Result<P::Value, clap::Error> {
+        match value.to_str() {
+            Some(s) => self.0.parse_ref(cmd, arg, OsStr::new(s.trim())),
+            None => self.0.parse_ref(cmd, arg, value),
+        }
     }
 }

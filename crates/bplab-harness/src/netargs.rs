@@ -26,7 +26,7 @@ pub struct NetArgs {
     #[arg(long, value_name = "W,W,...", value_parser = widths)]
     pub layers: Option<::std::vec::Vec<usize>>,
     /// One per Linear layer: identity, relu, leaky-relu, sigmoid, tanh, gelu, softmax (last only).
-    #[arg(long, value_name = "A,A,...", value_delimiter = ',', value_parser = flags::parsed::<Activation>)]
+    #[arg(long, value_name = "A,A,...", value_delimiter = ',', value_parser = flags::trimmed(flags::parsed::<Activation>))]
     pub activations: Option<Vec<Activation>>,
     /// cross-entropy (needs a softmax output) or mse.
     #[arg(long, value_name = "LOSS", value_parser = flags::parsed::<Loss>)]

@@ -1,6 +1,5 @@
 //! What every lab shares: the flag group of every `bplab lab` command ([`LabCommon`]: `--out`,
-//! `--format`, `--quick`) and its default output directory, a bounded number of seconds or a
-//! scale as a clap value ([`positive_up_to`]), the printed text and Markdown of
+//! `--format`, `--quick`) and its default output directory, the printed text and Markdown of
 //! a lab ([`body`]), and two small statistics of measured series ([`median`],
 //! [`loglog_slope`]).
 
@@ -32,15 +31,6 @@ impl LabCommon {
 /// The default output directory of lab `name`: `results/lab/NAME/`.
 pub fn default_out(name: &str) -> PathBuf {
     PathBuf::from("results").join("lab").join(name)
-}
-
-/// A finite number in `(0, max]` as a clap value parser (a time budget, a standard
-/// deviation): `#[arg(value_parser = positive_up_to(3600.0))]`.
-pub fn positive_up_to(max: f64) -> impl Fn(&str) -> Result<f64, String> + Clone + Send + Sync {
-    move |s: &str| match s.trim().parse::<f64>() {
-        Ok(v) if v.is_finite() && v > 0.0 && v <= max => Ok(v),
-        _ => Err(format!("'{s}' is not a number in (0, {max}]")),
-    }
 }
 
 /// Median of `values` (sorted in place); NaN for none.

@@ -34,13 +34,6 @@ pub mod kernels;
 pub mod real;
 pub mod schedules;
 
-// The paths of the former flat layout (`bplab_manual::jvp`, `bplab_manual::matmul`, …).
-pub use kernels::{fastmath, matmul, packed};
-pub use layers::{activation, linear, loss};
-pub use model::{dense, engine, trainer};
-pub use real::half_real;
-pub use schedules::{checkpoint, jvp};
-
 pub use fault::{Fault, Planted};
 pub use layers::{BackwardKernels, Exact};
 pub use model::dense::{CustomOps, Dense, DenseGrads};

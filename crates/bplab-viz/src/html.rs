@@ -2,7 +2,7 @@
 //! its style sheet and script inlined and the trace JSON embedded as `window.BPLAB_TRACE`, so
 //! the same drawing code shows it with no server and no network access (controls hidden).
 
-use crate::serve::{APP_CSS, APP_JS, INDEX_HTML};
+use crate::assets::{APP_CSS, APP_JS, INDEX_HTML};
 use serde_json::Value;
 
 /// The page for `trace` (the JSON of [`crate::json::to_json`]).

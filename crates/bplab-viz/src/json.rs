@@ -15,7 +15,7 @@
 //! row-major with the contract's number rules (`"NaN"`, `"inf"`). `grad_h` is `∂L/∂h_l`
 //! derived from the reference engine's `δ`s (first result only).
 
-use crate::flow::{self, hex};
+use crate::trace::flow::{self, hex};
 use crate::trace::Trace;
 use bplab_core::json::{number, tensor};
 use bplab_harness::agreement::Verdict;

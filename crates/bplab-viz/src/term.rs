@@ -5,7 +5,7 @@
 //! Tables show at most [`MAX_UNITS`] units, [`MAX_EXAMPLES`] examples and [`MAX_INPUTS`]
 //! weight columns; `--format json` has every value.
 
-use crate::flow::{self, Status, SCALE_HI, SCALE_LO};
+use crate::trace::flow::{self, Status, SCALE_HI, SCALE_LO};
 use crate::trace::Trace;
 use bplab_core::Tensor;
 use bplab_harness::agreement::Verdict;

@@ -1,10 +1,11 @@
 //! What `experiment clip` runs: [`ClipConfig`] (the documented default and the quick
 //! setting) with the network it implies, and the flags ([`ClipArgs`]) that change it.
 
-use crate::flags::{hidden_activation, set, trimmed, Common, Sgd, Steps, Width, MAX_DEPTH};
+use crate::flags::{set, Common, Sgd, Steps, Width, MAX_DEPTH};
 use bplab_core::train::Clip;
 use bplab_core::{Activation, DType, Init, Loss, NetSpec, Result, Tolerance};
 use bplab_harness::flags;
+use bplab_harness::flags::{hidden_activation, trimmed};
 use clap::Args;
 use std::str::FromStr;
 

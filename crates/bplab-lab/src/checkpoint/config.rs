@@ -7,7 +7,7 @@ use bplab_burn::checkpointing::Checkpointing;
 use bplab_core::{DType, Error, Result};
 use bplab_harness::flags;
 use bplab_harness::timing::Budget;
-use bplab_manual::checkpoint::sqrt_segment;
+use bplab_manual::schedules::checkpoint::sqrt_segment;
 use clap::Args;
 use std::str::FromStr;
 use std::time::Duration;
@@ -143,7 +143,7 @@ pub struct CheckpointArgs {
     #[command(flatten)]
     pub common: LabCommon,
     /// Numbers of Linear layers, comma-separated.
-    #[arg(long, value_name = "L,L,...", value_delimiter = ',', value_parser = flags::count(1024))]
+    #[arg(long, value_name = "L,L,...", value_delimiter = ',', value_parser = flags::trimmed(flags::count(1024)))]
     pub depths: Option<Vec<usize>>,
     /// Width of every layer.
     #[arg(long, value_name = "N", value_parser = flags::count(2048))]
@@ -152,10 +152,10 @@ pub struct CheckpointArgs {
     #[arg(long, value_name = "N", value_parser = flags::count(4096))]
     pub batch: Option<usize>,
     /// Methods, comma-separated: plain, k=1, k=sqrt, k=L, burn-disabled, burn-balanced.
-    #[arg(long, value_name = "M,M,...", value_delimiter = ',', value_parser = Method::from_str)]
+    #[arg(long, value_name = "M,M,...", value_delimiter = ',', value_parser = flags::trimmed(Method::from_str))]
     pub methods: Option<Vec<Method>>,
     /// f32 (default) or f64 for the timed steps.
-    #[arg(long, value_name = "DTYPE", value_parser = DType::from_str)]
+    #[arg(long, value_name = "DTYPE", value_parser = flags::parsed::<DType>)]
     pub dtype: Option<DType>,
 }
 

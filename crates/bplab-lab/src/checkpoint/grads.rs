@@ -6,7 +6,7 @@
 use bplab_burn::checkpointing::{Checkpointing, DeepNet};
 use bplab_burn::BurnBackend;
 use bplab_core::{DType, Error, NetSpec, ParamSet, Result, Tensor};
-use bplab_manual::checkpoint::Checkpointed;
+use bplab_manual::schedules::checkpoint::Checkpointed;
 use bplab_manual::{Backward, Cache, Model, Real};
 
 /// One gradient check.

@@ -3,7 +3,7 @@
 //!
 //! - the manual engine's plain pass (`Model::forward_into` + `backward_into`: every `z`, `a`,
 //!   `h` and `δ` kept);
-//! - the manual engine with gradient checkpointing (`bplab_manual::checkpoint`): segments of
+//! - the manual engine with gradient checkpointing (`bplab_manual::schedules::checkpoint`): segments of
 //!   `k = 1`, `k = ⌈√L⌉` and `k = L` layers;
 //! - burn-flex with `GradientCheckpointingStrategy::Disabled` and `Balanced`
 //!   (`bplab_burn::checkpointing`).
@@ -30,7 +30,7 @@ use bplab_core::{DType, Init, NetSpec, ParamSet, Result, Tensor};
 use bplab_harness::alloc;
 use bplab_harness::progress::Progress;
 use bplab_harness::timing::{measure, Budget};
-use bplab_manual::checkpoint::Checkpointed;
+use bplab_manual::schedules::checkpoint::Checkpointed;
 use bplab_manual::{Backward, Cache, Model, Real};
 
 /// One (depth, method) measurement.

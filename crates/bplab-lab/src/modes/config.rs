@@ -1,8 +1,9 @@
 //! `lab modes`' knobs: the [`ModesConfig`] (full default and `quick()`) and the
 //! command-line flags that build it ([`ModesArgs`]), every value checked by clap.
 
-use crate::common::{positive_up_to, LabCommon};
+use crate::common::LabCommon;
 use bplab_harness::flags;
+use bplab_harness::flags::positive_up_to;
 use bplab_harness::timing::Budget;
 use clap::Args;
 use std::time::Duration;
@@ -75,10 +76,10 @@ pub struct ModesArgs {
     #[command(flatten)]
     pub common: LabCommon,
     /// Widths of the width sweep, comma-separated.
-    #[arg(long, value_name = "W,W,...", value_delimiter = ',', value_parser = flags::count(1024))]
+    #[arg(long, value_name = "W,W,...", value_delimiter = ',', value_parser = flags::trimmed(flags::count(1024)))]
     pub widths: Option<Vec<usize>>,
     /// Linear layers of the depth sweep, comma-separated.
-    #[arg(long, value_name = "D,D,...", value_delimiter = ',', value_parser = flags::count(256))]
+    #[arg(long, value_name = "D,D,...", value_delimiter = ',', value_parser = flags::trimmed(flags::count(256)))]
     pub depths: Option<Vec<usize>>,
     /// Batch size.
     #[arg(long, value_name = "N", value_parser = flags::count(4096))]

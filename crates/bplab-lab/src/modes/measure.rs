@@ -1,5 +1,5 @@
 //! `lab modes`' measurement: forward-mode against reverse-mode differentiation in the manual engine
-//! (`bplab_manual::jvp`), in f64. Networks of `depth` Linear layers, every width `w`, tanh
+//! (`bplab_manual::schedules::jvp`), in f64. Networks of `depth` Linear layers, every width `w`, tanh
 //! hidden layers, identity output, mse loss, batch `B`:
 //!
 //! - **sweep** (widths at a fixed depth, depths at a fixed width): the median time of a plain
@@ -21,7 +21,9 @@ use super::nets::{
 use bplab_core::{Comparison, Result};
 use bplab_harness::progress::Progress;
 use bplab_harness::timing::{measure, Budget};
-use bplab_manual::jvp::{param_indices, reverse_output_directional, unit_jvp, Direction, Jvp};
+use bplab_manual::schedules::jvp::{
+    param_indices, reverse_output_directional, unit_jvp, Direction, Jvp,
+};
 use bplab_manual::{Backward, Cache};
 use std::time::Instant;
 

@@ -41,7 +41,7 @@ pub fn model(spec: &NetSpec, seed: u64) -> Model<f64> {
 /// Forward-mode and reverse-mode gradients of `model` on `(x, y)`, compared per tensor.
 pub fn compare_gradients(model: &Model<f64>, x: &[f64], y: &[f64]) -> Result<Vec<Comparison>> {
     let spec = model.spec();
-    let (fw, fb) = bplab_manual::jvp::forward_mode_gradient(model, x, y);
+    let (fw, fb) = bplab_manual::schedules::jvp::forward_mode_gradient(model, x, y);
     let g = model.backward(&model.forward(x.to_vec(), y.to_vec()));
     let mut out = Vec::new();
     for l in 0..spec.n_layers() {

@@ -3,6 +3,7 @@
 //! ([`OverheadArgs`], every value checked by clap).
 
 use crate::common::LabCommon;
+use bplab_harness::flags;
 use bplab_harness::flags::EngineSelection;
 use bplab_harness::timing::Budget;
 use bplab_harness::workload::BenchConfig;
@@ -52,7 +53,7 @@ impl OverheadConfig {
 fn bench_config(s: &str) -> Result<&'static str, String> {
     BenchConfig::by_name(s.trim())
         .map(|b| b.name)
-        .map_err(|e| e.to_string())
+        .map_err(|e| flags::without_flag(&e.to_string()).to_string())
 }
 
 /// `bplab lab overhead` flags.
@@ -64,7 +65,7 @@ pub struct OverheadArgs {
     #[arg(long, default_value = "all", value_name = "NAME", value_parser = EngineSelection::from_str)]
     pub engine: EngineSelection,
     /// Configurations, comma-separated (default seed-b1,mnist-b64).
-    #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = bench_config)]
+    #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = flags::trimmed(bench_config))]
     pub config: Option<Vec<&'static str>>,
 }
 

@@ -3,8 +3,9 @@
 //! that build it ([`PrecisionArgs`], every value checked by clap).
 
 use super::scaler::ScalerConfig;
-use crate::common::{positive_up_to, LabCommon};
+use crate::common::LabCommon;
 use bplab_harness::flags;
+use bplab_harness::flags::positive_up_to;
 use clap::Args;
 
 /// The half-precision engines (`--engine manual,candle`).
@@ -159,7 +160,7 @@ pub struct PrecisionArgs {
     #[arg(long, value_name = "LIST", value_enum, value_delimiter = ',')]
     pub engine: Option<Vec<HalfEngine>>,
     /// Static loss scales as powers of two, e.g. 10,13,16 (no scaling is always measured).
-    #[arg(long, value_name = "K,K,...", value_delimiter = ',', value_parser = flags::whole(1, 24))]
+    #[arg(long, value_name = "K,K,...", value_delimiter = ',', value_parser = flags::trimmed(flags::whole(1, 24)))]
     pub scales: Option<Vec<usize>>,
     /// Hidden layers of the deep network.
     #[arg(long, value_name = "N", value_parser = flags::whole(1, 64))]

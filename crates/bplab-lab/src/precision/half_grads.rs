@@ -2,7 +2,7 @@
 //! in `f16`/`bf16`, and the `f64` truth they are compared with. Both return the loss and the
 //! gradients of `S · L` divided by `S` in `f32` (loss scaling; `S = 1` for none).
 //!
-//! - the manual engine at `half::f16`/`half::bf16` ([`bplab_manual::half_real`]): the scale
+//! - the manual engine at `half::f16`/`half::bf16` ([`bplab_manual::real::half_real`]): the scale
 //!   enters through the cross-entropy target, `CE(z, S·y) = S·CE(z, y)`, whose seed gradient
 //!   is `S·δ_L` (exact for a power of two; `S·y` itself is a half-precision value);
 //! - candle's graph in `F16`/`BF16` ([`bplab_candle::low_precision`]), loss and scale in `f32`.
@@ -66,8 +66,8 @@ pub fn half_grads(
 ) -> Result<(f64, ParamSet)> {
     match engine {
         HalfEngine::Manual => match half {
-            HalfType::F16 => manual_half::<bplab_manual::half_real::f16>(net, batch, scale),
-            HalfType::Bf16 => manual_half::<bplab_manual::half_real::bf16>(net, batch, scale),
+            HalfType::F16 => manual_half::<bplab_manual::real::half_real::f16>(net, batch, scale),
+            HalfType::Bf16 => manual_half::<bplab_manual::real::half_real::bf16>(net, batch, scale),
         },
         HalfEngine::Candle => candle_half(half, net, batch, scale),
     }

@@ -7,7 +7,7 @@
 //!
 //! Two half-precision engines: candle's graph in `F16`/`BF16`
 //! ([`bplab_candle::low_precision`]: loss in `f32`, matmuls accumulating in `f32`), and the
-//! manual engine instantiated at `half::f16`/`half::bf16` (`bplab_manual::half_real`: every
+//! manual engine instantiated at `half::f16`/`half::bf16` (`bplab_manual::real::half_real`: every
 //! operation, every partial sum included, rounded to the half type). The manual engine
 //! applies the loss scale through its cross-entropy seed: `CE(z, S·y) = S·CE(z, y)` and its
 //! seed gradient is `S·δ_L`, exact for a power of two — but `S·y` is a half-precision value,

@@ -1,24 +1,23 @@
 //! `bplab serve`: the interactive visualizer. Routes: `GET /` (the page), `GET /app.js`,
-//! `GET /app.css` (embedded in the binary from `src/viz/web/`), `GET /api/presets`,
+//! `GET /app.css` (embedded in the binary: [`crate::assets`]), `GET /api/presets`,
 //! `POST /api/trace` (a [`NetRequest`] → the trace JSON of [`crate::json`]) and
 //! `POST /api/step` (a [`StepRequest`] → `{"losses", "stopped", "trace"}` after that many SGD
 //! steps). A bad request gets 400 with `{"error": one line}`; nothing panics the server.
 
-use crate::http::{self, Request, Response};
-use crate::request::{field, parse, NetRequest, StepRequest, MAX_STEP_WORK};
-use crate::{json, presets, sgd, Trace};
+mod http;
+pub mod presets;
+pub mod request;
+mod sgd;
+
+use crate::assets::{APP_CSS, APP_JS, INDEX_HTML};
+use crate::{json, Trace};
 use bplab_core::{Error, Result};
 use bplab_harness::engines;
+use http::{Request, Response};
+use request::{field, parse, NetRequest, StepRequest, MAX_STEP_WORK};
 use serde_json::{json as j, Value};
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
-
-/// The page.
-pub const INDEX_HTML: &str = include_str!("web/index.html");
-/// The page's script.
-pub const APP_JS: &str = include_str!("web/app.js");
-/// The page's style sheet.
-pub const APP_CSS: &str = include_str!("web/app.css");
 
 /// Binds `addr` and serves from a background thread; returns the bound address (port 0 picks
 /// a free port).

@@ -4,7 +4,7 @@
 //! [`EXPLODING_NORM`]. One definition of the scale and its colours serves the terminal strip,
 //! the HTML export and the served page (which receive the colours in the JSON).
 
-use crate::engine_trace::EngineTrace;
+use super::EngineTrace;
 
 /// A layer whose `‖∂L/∂W‖` is below this fraction of the largest is vanishing.
 pub const VANISHING_RATIO: f64 = 1e-6;

@@ -2,7 +2,7 @@
 //! and parameter gradient, in display order), each judged by the harness's one rule
 //! ([`bplab_harness::agreement::tensor`]) against the first selected engine.
 
-use crate::engine_trace::EngineTrace;
+use super::EngineTrace;
 use bplab_core::{DType, NetSpec, Tensor};
 use bplab_harness::agreement;
 pub use bplab_harness::agreement::Verdict;

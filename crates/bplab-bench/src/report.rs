@@ -1,11 +1,22 @@
-//! `bplab bench` output: a table for people (`table`, `markdown`) and one JSON document for
-//! scripts, `{"gemm_gflops": x, "results": [{"engine", "config", "op", "median_ns", "gflops",
-//! "allocs_per_iter", "bytes_per_iter", …}], …}`.
+//! What `bplab bench` shows: a table for people (`table`, `markdown`) and one JSON document
+//! for scripts, `{"gemm_gflops": x, "results": [{"engine", "config", "op", "median_ns",
+//! "gflops", "allocs_per_iter", "bytes_per_iter", …}], …}`; the command itself ([`run`]:
+//! the matrix or the sweep, then the output); and the report's section ([`BenchSection`]:
+//! `bench --quick` over the whole matrix as tables and `report/data/bench/bench.json`;
+//! timings inform, they never fail the report).
 
-use crate::run::BenchReport;
+use crate::config::{BenchArgs, BenchFormat};
+use crate::measure::{self, BenchConfigSet, BenchReport};
+use crate::sweep;
 use crate::targets::{fmt_ns, judge};
 use bplab_core::json::number;
+use bplab_core::{Error, Result};
+use bplab_harness::engines;
+use bplab_harness::flags;
+use bplab_harness::timing::Budget;
 use bplab_harness::workload::Op;
+use bplab_harness::workload::CONFIGS;
+use bplab_output::report::{escape, Section};
 use bplab_output::table::Table;
 use serde_json::{json, Value};
 
@@ -137,5 +148,73 @@ fn fmt_count(v: f64) -> String {
         format!("{:.1}k", v / 1e3)
     } else {
         format!("{:.1}M", v / 1e6)
+    }
+}
+
+/// Runs `bplab bench`; returns stdout and the exit status.
+pub fn run(a: BenchArgs) -> Result<(String, u8)> {
+    let format = a.format;
+    let engines = engines::select(a.engine.as_str())?;
+    let configs = flags::picks(&a.config, &CONFIGS);
+    let ops = flags::picks(&a.op, &Op::ALL);
+    let budget = if a.quick { Budget::QUICK } else { Budget::FULL };
+    if a.sweep {
+        let s = sweep::run(&engines, budget, &a.out)?;
+        let text = match format {
+            BenchFormat::Json => format!("{}\n", sweep::to_json(&s)),
+            _ => sweep::to_text(&s, &a.out),
+        };
+        return Ok((text, 0));
+    }
+    let report = measure::run(&BenchConfigSet {
+        engines: &engines,
+        configs,
+        ops,
+        budget,
+    })?;
+    let text = match format {
+        BenchFormat::Json => format!("{}\n", to_json(&report)),
+        BenchFormat::Table => to_text(&report, false),
+        BenchFormat::Markdown => to_text(&report, true),
+    };
+    Ok((text, 0))
+}
+
+/// `bench --quick` as a report section.
+pub struct BenchSection;
+
+impl bplab_output::report::ReportSection for BenchSection {
+    fn name(&self) -> &'static str {
+        "bench"
+    }
+
+    fn build(&self, ctx: &bplab_output::report::Context) -> Result<bplab_output::report::Section> {
+        let engines = bplab_harness::engines::select(&ctx.engine)?;
+        let report = measure::run(&BenchConfigSet {
+            engines: &engines,
+            configs: CONFIGS.to_vec(),
+            ops: Op::ALL.to_vec(),
+            budget: Budget::QUICK,
+        })?;
+        let dir = ctx.dir.join("data").join("bench");
+        let path = dir.join("bench.json");
+        std::fs::create_dir_all(&dir)
+            .and_then(|_| std::fs::write(&path, format!("{}\n", to_json(&report))))
+            .map_err(|e| Error::File {
+                path: path.display().to_string(),
+                reason: e.to_string(),
+            })?;
+        let lead = "Median time per call (f32, `bench --quick`, this machine, one run), GFLOP/s, \
+                heap allocations per call, and the backward pass's cost in forward passes.";
+        Ok(Section {
+            title: "Benchmarks: every engine × configuration × operation".into(),
+            markdown: format!("{lead}\n\n{}", to_text(&report, true)),
+            html: format!(
+                "<p>{}</p>\n<pre>{}</pre>\n",
+                escape(lead),
+                escape(&to_text(&report, false))
+            ),
+            passed: true,
+        })
     }
 }

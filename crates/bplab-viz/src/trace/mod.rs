@@ -3,11 +3,15 @@
 //! `∂L/∂W_l`, `∂L/∂b_l` — plus `∂L/∂h_l` derived from the reference engine's `δ`s for the
 //! computation-graph view.
 
-use crate::agree::{self, TensorVerdicts};
-pub use crate::engine_trace::EngineTrace;
-use crate::flow::{self, LayerFlow};
+pub mod agree;
+pub mod engine;
+pub mod flow;
+
+use agree::TensorVerdicts;
 use bplab_core::{DType, Engine, GradRequest, Loss, Network, Result, Tensor};
 use bplab_harness::netargs::Resolved;
+pub use engine::EngineTrace;
+use flow::LayerFlow;
 
 /// The whole trace: the network and batch, every engine's values (the first engine is the
 /// reference the others are compared with), their agreement and the gradient flow.

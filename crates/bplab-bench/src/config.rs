@@ -1,13 +1,7 @@
-//! `bplab bench` argument handling: selection of engines, configurations and operations,
-//! output format, and the `--sweep` mode.
+//! `bplab bench`'s flags: the engines, configurations and operations selected (`all` or
+//! comma lists, checked by clap), the output format, `--quick` and the `--sweep` mode.
 
-use crate::output;
-use crate::run::{self, BenchConfigSet};
-use crate::sweep;
-use bplab_core::Result;
-use bplab_harness::engines;
 use bplab_harness::flags::{self, EngineSelection, Pick};
-use bplab_harness::timing::Budget;
 use bplab_harness::workload::{BenchConfig, Op, CONFIGS};
 use clap::{Args, ValueEnum};
 
@@ -21,10 +15,10 @@ pub struct BenchArgs {
     #[arg(long, default_value = "all", value_name = "NAME", value_parser = flags::parsed::<EngineSelection>)]
     pub engine: EngineSelection,
     /// Configurations (seed-b1, seed-b64, mnist-b64, wide-b256, deep20-b32), comma-separated, or all.
-    #[arg(long, default_value = "all", value_name = "LIST", value_delimiter = ',', value_parser = config)]
+    #[arg(long, default_value = "all", value_name = "LIST", value_delimiter = ',', value_parser = flags::trimmed(config))]
     pub config: Vec<Pick<BenchConfig>>,
     /// Operations (forward, grads, train_step), comma-separated, or all.
-    #[arg(long, default_value = "all", value_name = "LIST", value_delimiter = ',', value_parser = op)]
+    #[arg(long, default_value = "all", value_name = "LIST", value_delimiter = ',', value_parser = flags::trimmed(op))]
     pub op: Vec<Pick<Op>>,
     /// table (default), json or markdown.
     #[arg(long, value_enum, default_value_t = BenchFormat::Table, value_name = "FORMAT")]
@@ -72,33 +66,4 @@ fn op(s: &str) -> std::result::Result<Pick<Op>, String> {
                 )
             })
     })
-}
-
-/// Runs `bplab bench`; returns stdout and the exit status.
-pub fn run(a: BenchArgs) -> Result<(String, u8)> {
-    let format = a.format;
-    let engines = engines::select(a.engine.as_str())?;
-    let configs = flags::picks(&a.config, &CONFIGS);
-    let ops = flags::picks(&a.op, &Op::ALL);
-    let budget = if a.quick { Budget::QUICK } else { Budget::FULL };
-    if a.sweep {
-        let s = sweep::run(&engines, budget, &a.out)?;
-        let text = match format {
-            BenchFormat::Json => format!("{}\n", sweep::to_json(&s)),
-            _ => sweep::to_text(&s, &a.out),
-        };
-        return Ok((text, 0));
-    }
-    let report = run::run(&BenchConfigSet {
-        engines: &engines,
-        configs,
-        ops,
-        budget,
-    })?;
-    let text = match format {
-        BenchFormat::Json => format!("{}\n", output::to_json(&report)),
-        BenchFormat::Table => output::to_text(&report, false),
-        BenchFormat::Markdown => output::to_text(&report, true),
-    };
-    Ok((text, 0))
 }
