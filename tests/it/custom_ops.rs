@@ -3,8 +3,8 @@
 //! planted out of its backward ([`Fault::MissingActivationDerivative`]), `bplab check` must flag
 //! exactly the parameters of the layers that run as the custom op — never the framework's own
 //! layers — and name the worst element of each. With the correct backward both engines pass.
-//! (The correct engines are also covered by every cross-engine test: `tests/engines.rs`,
-//! `tests/check_all.rs` and the PyTorch fixtures.)
+//! (The correct engines are also covered by every cross-engine test: `tests/it/engines.rs`,
+//! `tests/it/check_all.rs` and the PyTorch fixtures.)
 
 // (needs the burn and candle engines: built by default)
 
@@ -100,7 +100,7 @@ fn a_missing_sigma_prime_is_flagged_on_exactly_the_custom_layers() {
         let spec = r.network.spec();
         assert_eq!(CustomOps::CORRECT.covered_params(spec), covered);
         let (report, table) = run(&r, Fault::MissingActivationDerivative);
-        // `cargo test --test custom_ops -- --nocapture` shows the table `bplab check` prints.
+        // `cargo test --test it custom_ops:: -- --nocapture` shows the table `bplab check` prints.
         println!("{table}");
         assert!(!report.passed(), "{table}");
         assert!(

@@ -97,7 +97,7 @@ mod suite {
     use super::*;
 
     /// The lesson's worked example: its four printed numbers, and full precision against the
-    /// manual engine's (itself asserted against a hand derivation in `tests/lesson.rs`).
+    /// manual engine's (itself asserted against a hand derivation in `tests/it/lesson.rs`).
     pub fn seed_example(e: &dyn Engine) {
         let p = bplab_core::presets::Preset::SeedExample;
         let net = Network::new(p.spec(), p.fixed_params().unwrap()).unwrap();

@@ -13,7 +13,7 @@
 //! without bound (measured: about 32 KB per pass of a 3-4-4-2 network). On the plain device
 //! burn dispatches straight to the backend, whose fused kernels (e.g. burn-flex's softmax)
 //! could round differently from the composition burn-autodiff differentiates; measured, every
-//! activation gives bit-identical values on both paths (`tests/op_precision.rs`).
+//! activation gives bit-identical values on both paths (`tests/it/op_precision.rs`).
 //!
 //! **Deltas.** `δ_l = ∂L/∂z_l` is asked of burn too (`z_l.grad(&grads)`), but burn-autodiff
 //! keeps gradients of leaves only: an intermediate node's gradient (`Requirement::

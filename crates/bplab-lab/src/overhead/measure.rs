@@ -1,5 +1,5 @@
 //! `lab overhead`'s measurement: where a training step's time goes in each engine, on `seed-b1` and
-//! `mnist-b64` (`src/bench/configs.rs`): forward alone, backward (grads − forward), the SGD
+//! `mnist-b64` (`bplab_harness::workload`): forward alone, backward (grads − forward), the SGD
 //! update (step − grads, through each engine's [`Trainer`]), heap allocations per step (the
 //! counting allocator), the tensor ops the framework records per step where it can be
 //! counted, allocations per op, and the fixed cost per step from the intercept of
