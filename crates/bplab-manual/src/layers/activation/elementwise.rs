@@ -10,7 +10,7 @@ const FRAC_1_SQRT_2: f64 = std::f64::consts::FRAC_1_SQRT_2;
 /// `1/√(2π)`.
 const INV_SQRT_2PI: f64 = 0.398_942_280_401_432_7;
 
-/// ReLU: `σ(z) = max(0, z)`. A NaN stays NaN, as in PyTorch, burn and candle: `max(z, 0)`
+/// ReLU: `σ(z) = max(0, z)`. A NaN stays NaN, as in PyTorch and burn (candle's relu gives 0): `max(z, 0)`
 /// written as `z > 0` alone would turn a NaN into 0 and hide a diverged run.
 ///
 /// ```
