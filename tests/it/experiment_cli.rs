@@ -14,6 +14,10 @@ fn bad_experiment_flags_are_one_line_errors() {
         ),
         (&["experiment", "train", "--lr", "nan"][..], "--lr"),
         (
+            &["experiment", "clip", "--lr", "-1"][..],
+            "'-1' is not a finite number > 0",
+        ),
+        (
             &["experiment", "residual", "--activations", "softmax"][..],
             "softmax",
         ),

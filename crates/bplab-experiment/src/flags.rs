@@ -92,7 +92,7 @@ pub struct Sgd {
     #[arg(long, value_name = "NAME", value_parser = Init::from_str)]
     pub init: Option<Init>,
     /// Learning rate.
-    #[arg(long, value_name = "X", value_parser = flags::positive)]
+    #[arg(long, value_name = "X", allow_negative_numbers = true, value_parser = flags::positive)]
     pub lr: Option<f64>,
 }
 
