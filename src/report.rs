@@ -17,14 +17,14 @@ use std::time::Instant;
 pub const SECTIONS: &[&dyn ReportSection] = &[
     &bplab_harness::check::CheckSection,
     &bplab_bench::BenchSection,
-    &bplab_experiment::init::InitSection,
-    &bplab_experiment::residual::ResidualSection,
-    &bplab_experiment::clip::ClipSection,
-    &bplab_experiment::train::TrainSection,
-    &bplab_lab::ModesSection,
-    &bplab_lab::CheckpointSection,
-    &bplab_lab::PrecisionSection,
-    &bplab_lab::OverheadSection,
+    &bplab_experiment::init::SECTION,
+    &bplab_experiment::residual::SECTION,
+    &bplab_experiment::clip::SECTION,
+    &bplab_experiment::train::SECTION,
+    &bplab_lab::modes::SECTION,
+    &bplab_lab::checkpoint::SECTION,
+    &bplab_lab::precision::SECTION,
+    &bplab_lab::overhead::SECTION,
 ];
 
 /// Builds every section, writes `index.html` and `summary.md` under `dir`; returns the text

@@ -13,8 +13,8 @@
 //! - shared by them: [`data`] (the Iris data shipped in `data/iris.csv`), [`measure`] (norms
 //!   and accuracy), [`flags`] (the flag groups); [`args`] is the `bplab experiment` command.
 //!
-//! Each experiment is also a report section (`InitSection`, …, implementing
-//! [`bplab_output::report::ReportSection`]). The files go through [`bplab_output::files`];
+//! Each experiment is also a report section (`init::SECTION`, …, a
+//! [`bplab_output::report::OutcomeSection`]). The files go through [`bplab_output::files`];
 //! engines are compared by [`bplab_harness::agreement`]. Experiments never import each other.
 
 pub mod args;

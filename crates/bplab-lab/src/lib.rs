@@ -27,9 +27,5 @@ pub mod modes;
 pub mod overhead;
 pub mod precision;
 
-pub use checkpoint::CheckpointSection;
 pub use command::{run, run_cli, LabArgs, LabCommand};
 pub use common::{body, default_out, median, LabCommon};
-pub use modes::ModesSection;
-pub use overhead::OverheadSection;
-pub use precision::PrecisionSection;

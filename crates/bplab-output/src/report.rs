@@ -45,6 +45,35 @@ pub trait ReportSection: Sync {
     fn build(&self, ctx: &Context) -> Result<Section>;
 }
 
+/// A section that is one study's [`Outcome`] in its quick setting: `run` writes the study's
+/// files under `report/data/DATA/` and returns the outcome, shown as its table, findings and
+/// first `max_plots` plots, titled `title` (default "Experiment NAME").
+pub struct OutcomeSection {
+    /// For the progress bar (`experiment init`, `lab modes`).
+    pub name: &'static str,
+    pub title: Option<&'static str>,
+    /// The folder under `report/data/`.
+    pub data: &'static str,
+    pub max_plots: usize,
+    /// Runs the study in its quick setting on the report's engines, writing into the folder.
+    pub run: fn(&Context, &Path) -> Result<Outcome>,
+}
+
+impl ReportSection for OutcomeSection {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+
+    fn build(&self, ctx: &Context) -> Result<Section> {
+        let o = (self.run)(ctx, &ctx.data_dir(self.data))?;
+        let mut s = outcome_section(&o, self.max_plots);
+        if let Some(title) = self.title {
+            s.title = title.into();
+        }
+        Ok(s)
+    }
+}
+
 /// Escapes text for HTML.
 pub fn escape(s: &str) -> String {
     s.replace('&', "&amp;")

@@ -12,4 +12,4 @@ mod report;
 
 pub use config::{ClipArgs, ClipConfig};
 pub use measure::{measure, ClipResults, RuleRun};
-pub use report::{plots, run, table, ClipSection};
+pub use report::{plots, run, table, SECTION};

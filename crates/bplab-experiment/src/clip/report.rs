@@ -7,7 +7,7 @@ use bplab_core::Result;
 use bplab_harness::engines::with_reference;
 use bplab_output::files::{num, Csv, OutDir};
 use bplab_output::plot::{LineChart, Scale, Series};
-use bplab_output::report::{outcome_section, Context, ReportSection, Section};
+use bplab_output::report::OutcomeSection;
 use bplab_output::table::{sci, Table};
 use bplab_output::{Outcome, Plot};
 use serde_json::json;
@@ -143,14 +143,10 @@ pub fn run(cfg: &ClipConfig, engine_spec: &str, out: &Path) -> Result<Outcome> {
 }
 
 /// The report's section: [`ClipConfig::quick`] on the report's engines.
-pub struct ClipSection;
-
-impl ReportSection for ClipSection {
-    fn name(&self) -> &'static str {
-        "experiment clip"
-    }
-    fn build(&self, ctx: &Context) -> Result<Section> {
-        let o = run(&ClipConfig::quick(), &ctx.engine, &ctx.data_dir("clip"))?;
-        Ok(outcome_section(&o, 2))
-    }
-}
+pub const SECTION: OutcomeSection = OutcomeSection {
+    name: "experiment clip",
+    title: None,
+    data: "clip",
+    max_plots: 2,
+    run: |ctx, dir| run(&ClipConfig::quick(), ctx.engine.as_str(), dir),
+};

@@ -12,4 +12,4 @@ mod report;
 
 pub use config::{InitArgs, InitConfig};
 pub use measure::{cell, measure, Cell, InitResults, Symmetry};
-pub use report::{findings, plots, run, table, InitSection};
+pub use report::{findings, plots, run, table, SECTION};

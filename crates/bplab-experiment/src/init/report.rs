@@ -8,7 +8,7 @@ use bplab_core::{Activation, Init, Result};
 use bplab_harness::engines::with_reference;
 use bplab_output::files::{num, Csv, OutDir};
 use bplab_output::plot::{Heatmap, LineChart, Scale, Series};
-use bplab_output::report::{outcome_section, Context, ReportSection, Section};
+use bplab_output::report::OutcomeSection;
 use bplab_output::table::{sci, Table};
 use bplab_output::{Outcome, Plot};
 use serde_json::{json, Value};
@@ -293,14 +293,10 @@ pub fn run(cfg: &InitConfig, engine_spec: &str, out: &Path) -> Result<Outcome> {
 }
 
 /// The report's section: [`InitConfig::quick`] on the report's engines.
-pub struct InitSection;
-
-impl ReportSection for InitSection {
-    fn name(&self) -> &'static str {
-        "experiment init"
-    }
-    fn build(&self, ctx: &Context) -> Result<Section> {
-        let o = run(&InitConfig::quick(), &ctx.engine, &ctx.data_dir("init"))?;
-        Ok(outcome_section(&o, 5))
-    }
-}
+pub const SECTION: OutcomeSection = OutcomeSection {
+    name: "experiment init",
+    title: None,
+    data: "init",
+    max_plots: 5,
+    run: |ctx, dir| run(&InitConfig::quick(), ctx.engine.as_str(), dir),
+};

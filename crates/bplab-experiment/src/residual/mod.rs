@@ -11,4 +11,4 @@ mod report;
 
 pub use config::{Arch, ResidualArgs, ResidualConfig};
 pub use measure::{measure, run_of, ResidualResults, Run};
-pub use report::{findings, plots, run, table, ResidualSection};
+pub use report::{findings, plots, run, table, SECTION};

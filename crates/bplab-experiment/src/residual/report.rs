@@ -8,7 +8,7 @@ use bplab_core::Result;
 use bplab_harness::engines::with_reference;
 use bplab_output::files::{num, Csv, OutDir};
 use bplab_output::plot::{LineChart, Scale, Series};
-use bplab_output::report::{outcome_section, Context, ReportSection, Section};
+use bplab_output::report::OutcomeSection;
 use bplab_output::table::{sci, Table};
 use bplab_output::{Outcome, Plot};
 use serde_json::json;
@@ -193,18 +193,10 @@ pub fn run(cfg: &ResidualConfig, engine_spec: &str, out: &Path) -> Result<Outcom
 }
 
 /// The report's section: [`ResidualConfig::quick`] on the report's engines.
-pub struct ResidualSection;
-
-impl ReportSection for ResidualSection {
-    fn name(&self) -> &'static str {
-        "experiment residual"
-    }
-    fn build(&self, ctx: &Context) -> Result<Section> {
-        let o = run(
-            &ResidualConfig::quick(),
-            &ctx.engine,
-            &ctx.data_dir("residual"),
-        )?;
-        Ok(outcome_section(&o, 4))
-    }
-}
+pub const SECTION: OutcomeSection = OutcomeSection {
+    name: "experiment residual",
+    title: None,
+    data: "residual",
+    max_plots: 4,
+    run: |ctx, dir| run(&ResidualConfig::quick(), ctx.engine.as_str(), dir),
+};

@@ -12,4 +12,4 @@ mod report;
 
 pub use config::{TrainArgs, TrainConfig};
 pub use measure::{measure, EngineRun, TrainResults};
-pub use report::{plots, run, table, TrainSection};
+pub use report::{plots, run, table, SECTION};

@@ -13,4 +13,4 @@ mod report;
 pub use config::{CheckpointArgs, CheckpointConfig, Method, Segment, MAX_WEIGHTS};
 pub use grads::{burn_grads, checkpointed_grads, identity_check, plain_grads, Check, Flat};
 pub use measure::{measure_all, CheckpointResult, Row};
-pub use report::{agrees, checks_table, findings, outcome, run, table, CheckpointSection};
+pub use report::{agrees, checks_table, findings, outcome, run, table, SECTION};

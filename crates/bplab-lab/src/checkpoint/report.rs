@@ -9,7 +9,6 @@ use crate::common::{body, loglog_slope};
 use bplab_burn::checkpointing::Checkpointing;
 use bplab_core::Result;
 use bplab_output::files::OutDir;
-use bplab_output::report::outcome_section;
 use bplab_output::table::{sci, Table};
 use bplab_output::Outcome;
 use std::path::Path;
@@ -227,21 +226,11 @@ pub fn run(cfg: &CheckpointConfig, out: &Path) -> Result<Outcome> {
     outcome(cfg, &result, out)
 }
 
-/// The report section (quick setting).
-pub struct CheckpointSection;
-
-impl bplab_output::report::ReportSection for CheckpointSection {
-    fn name(&self) -> &'static str {
-        "lab checkpoint"
-    }
-
-    fn build(&self, ctx: &bplab_output::report::Context) -> Result<bplab_output::report::Section> {
-        let o = run(
-            &CheckpointConfig::quick(),
-            &ctx.dir.join("data").join("checkpoint"),
-        )?;
-        let mut s = outcome_section(&o, 2);
-        s.title = "Lab: gradient checkpointing".into();
-        Ok(s)
-    }
-}
+/// The report's section (quick setting).
+pub const SECTION: bplab_output::report::OutcomeSection = bplab_output::report::OutcomeSection {
+    name: "lab checkpoint",
+    title: Some("Lab: gradient checkpointing"),
+    data: "checkpoint",
+    max_plots: 2,
+    run: |_, dir| run(&CheckpointConfig::quick(), dir),
+};

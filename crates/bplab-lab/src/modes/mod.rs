@@ -12,4 +12,4 @@ mod report;
 pub use config::{ModesArgs, ModesConfig};
 pub use measure::{measure_all, FmTiming, ModesResult, SensitivityRow, Sweep, SweepRow};
 pub use nets::{compare_gradients, model, random_batch, sensitivity_spec, sweep_spec, AGREEMENT};
-pub use report::{agrees, findings, outcome, run, sensitivity_table, sweep_table, ModesSection};
+pub use report::{agrees, findings, outcome, run, sensitivity_table, sweep_table, SECTION};

@@ -8,7 +8,6 @@ use super::measure::{measure_all, FmTiming, ModesResult, Sweep, SweepRow};
 use crate::common::{body, loglog_slope, median};
 use bplab_core::Result;
 use bplab_output::files::OutDir;
-use bplab_output::report::outcome_section;
 use bplab_output::table::{sci, Table};
 use bplab_output::Outcome;
 use std::path::Path;
@@ -197,18 +196,11 @@ pub fn run(cfg: &ModesConfig, out: &Path) -> Result<Outcome> {
     outcome(cfg, &result, out)
 }
 
-/// The report section (quick setting).
-pub struct ModesSection;
-
-impl bplab_output::report::ReportSection for ModesSection {
-    fn name(&self) -> &'static str {
-        "lab modes"
-    }
-
-    fn build(&self, ctx: &bplab_output::report::Context) -> Result<bplab_output::report::Section> {
-        let o = run(&ModesConfig::quick(), &ctx.dir.join("data").join("modes"))?;
-        let mut s = outcome_section(&o, 3);
-        s.title = "Lab: forward mode vs reverse mode".into();
-        Ok(s)
-    }
-}
+/// The report's section (quick setting).
+pub const SECTION: bplab_output::report::OutcomeSection = bplab_output::report::OutcomeSection {
+    name: "lab modes",
+    title: Some("Lab: forward mode vs reverse mode"),
+    data: "modes",
+    max_plots: 3,
+    run: |_, dir| run(&ModesConfig::quick(), dir),
+};

@@ -13,4 +13,4 @@ mod report;
 pub use config::{OverheadArgs, OverheadConfig};
 pub use fit::LineFit;
 pub use measure::{count_ops, measure_all, OpCount, Row};
-pub use report::{findings, run, table, OverheadSection};
+pub use report::{findings, run, table, SECTION};

@@ -158,21 +158,18 @@ pub fn run(cfg: &OverheadConfig, out: &Path) -> Result<Outcome> {
 }
 
 /// The report's section (quick setting).
-pub struct OverheadSection;
-
-impl bplab_output::report::ReportSection for OverheadSection {
-    fn name(&self) -> &'static str {
-        "lab overhead"
-    }
-
-    fn build(&self, ctx: &bplab_output::report::Context) -> Result<bplab_output::report::Section> {
-        let cfg = OverheadConfig {
-            engines: ctx.engine.clone(),
-            ..OverheadConfig::quick()
-        };
-        let o = run(&cfg, &ctx.dir.join("data").join("lab-overhead"))?;
-        let mut s = bplab_output::report::outcome_section(&o, 1);
-        s.title = "Lab overhead: where each engine's step time goes".into();
-        Ok(s)
-    }
-}
+pub const SECTION: bplab_output::report::OutcomeSection = bplab_output::report::OutcomeSection {
+    name: "lab overhead",
+    title: Some("Lab overhead: where each engine's step time goes"),
+    data: "lab-overhead",
+    max_plots: 1,
+    run: |ctx, dir| {
+        run(
+            &OverheadConfig {
+                engines: ctx.engine.clone(),
+                ..OverheadConfig::quick()
+            },
+            dir,
+        )
+    },
+};

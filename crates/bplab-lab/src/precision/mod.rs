@@ -18,5 +18,5 @@ pub use half_grads::{half_grads, truth};
 pub use measure::{
     best_static, cell, measure, network, Cell, PrecisionResults, Trajectory, F16_ASSIGNMENT_TOL,
 };
-pub use report::{findings, headline, run, PrecisionSection};
+pub use report::{findings, headline, run, SECTION};
 pub use scaler::{GradScaler, ScalerAction, ScalerConfig, ScalerStep};

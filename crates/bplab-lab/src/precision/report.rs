@@ -242,20 +242,10 @@ pub fn run(cfg: &PrecisionConfig, out: &Path) -> Result<Outcome> {
 }
 
 /// The report's section (quick setting).
-pub struct PrecisionSection;
-
-impl bplab_output::report::ReportSection for PrecisionSection {
-    fn name(&self) -> &'static str {
-        "lab precision"
-    }
-
-    fn build(&self, ctx: &bplab_output::report::Context) -> Result<bplab_output::report::Section> {
-        let o = run(
-            &PrecisionConfig::quick(),
-            &ctx.dir.join("data").join("lab-precision"),
-        )?;
-        let mut s = bplab_output::report::outcome_section(&o, 3);
-        s.title = "Lab precision: f16/bf16 gradients and loss scaling".into();
-        Ok(s)
-    }
-}
+pub const SECTION: bplab_output::report::OutcomeSection = bplab_output::report::OutcomeSection {
+    name: "lab precision",
+    title: Some("Lab precision: f16/bf16 gradients and loss scaling"),
+    data: "lab-precision",
+    max_plots: 3,
+    run: |_, dir| run(&PrecisionConfig::quick(), dir),
+};
