@@ -4,7 +4,7 @@
 use bplab_core::{Error, Tolerance};
 use bplab_harness::check::{self, CheckConfig};
 use bplab_harness::engines;
-use bplab_harness::flags::{self, EngineArgs, EngineSelection};
+use bplab_harness::flags::{self, EngineArgs, EngineFlag};
 use bplab_harness::grads;
 use bplab_harness::netargs::NetArgs;
 use bplab_manual::Fault;
@@ -45,9 +45,8 @@ pub enum Command {
 
 #[derive(Args, Debug)]
 pub struct ReportArgs {
-    /// Engines to run (default all).
-    #[arg(long, default_value = "all", value_name = "NAME", value_parser = flags::parsed::<EngineSelection>)]
-    pub engine: EngineSelection,
+    #[command(flatten)]
+    pub engine: EngineFlag,
     /// Output directory.
     #[arg(long, default_value = "report", value_name = "DIR")]
     pub out: std::path::PathBuf,
@@ -152,7 +151,7 @@ fn run(cli: Cli) -> Result<Outcome, Error> {
     match cli.command {
         // The main job: the gradient check and every experiment, as one report.
         None => run_report(ReportArgs {
-            engine: EngineSelection::all(),
+            engine: EngineFlag::default(),
             out: "report".into(),
         }),
         Some(Command::Grads(a)) => run_grads(a),
@@ -192,6 +191,7 @@ fn run_report(a: ReportArgs) -> Result<Outcome, Error> {
 
 fn run_grads(a: GradsArgs) -> Result<Outcome, Error> {
     let EngineArgs { dtype, format, .. } = a.engine;
+    let dtype = *dtype;
     let engines = engines::select(a.engine.engine.as_str())?;
     let resolved = a.net.resolve()?;
     let results = grads::run(&engines, &resolved, dtype)?;
@@ -204,6 +204,7 @@ fn run_grads(a: GradsArgs) -> Result<Outcome, Error> {
 
 fn run_check(a: CheckArgs) -> Result<Outcome, Error> {
     let EngineArgs { dtype, format, .. } = a.engine;
+    let dtype = *dtype;
     let fault = a.plant.unwrap_or(Fault::None);
     let engines = engines::select_with_fault(a.engine.engine.as_str(), fault)?;
     let resolved = a.net.resolve()?;
@@ -249,6 +250,7 @@ fn run_check(a: CheckArgs) -> Result<Outcome, Error> {
 
 fn run_viz(a: VizArgs) -> Result<Outcome, Error> {
     let EngineArgs { dtype, format, .. } = a.engine;
+    let dtype = *dtype;
     let engines = engines::select(a.engine.engine.as_str())?;
     let resolved = a.net.resolve()?;
     let trace = bplab_viz::Trace::run(&engines, &resolved, dtype)?;

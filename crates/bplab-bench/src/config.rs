@@ -1,7 +1,7 @@
 //! `bplab bench`'s flags: the engines, configurations and operations selected (`all` or
 //! comma lists, checked by clap), the output format, `--quick` and the `--sweep` mode.
 
-use bplab_harness::flags::{self, EngineSelection, Pick};
+use bplab_harness::flags::{self, EngineFlag, Pick};
 use bplab_harness::workload::{BenchConfig, Op, CONFIGS};
 use clap::{Args, ValueEnum};
 
@@ -11,9 +11,8 @@ pub struct BenchArgs {
     /// Shorter measurements: the whole matrix in well under a minute.
     #[arg(long)]
     pub quick: bool,
-    /// manual, burn-ndarray, burn-flex, candle, burn-custom, candle-custom, a comma-separated list, or all.
-    #[arg(long, default_value = "all", value_name = "NAME", value_parser = flags::parsed::<EngineSelection>)]
-    pub engine: EngineSelection,
+    #[command(flatten)]
+    pub engine: EngineFlag,
     /// Configurations (seed-b1, seed-b64, mnist-b64, wide-b256, deep20-b32), comma-separated, or all.
     #[arg(long, default_value = "all", value_name = "LIST", value_delimiter = ',', value_parser = flags::trimmed(config))]
     pub config: Vec<Pick<BenchConfig>>,

@@ -6,8 +6,8 @@
 //! with the limits below, through `bplab_harness::flags`; a rejection is one line.
 
 use crate::default_out;
-use bplab_core::{Activation, DType, Init};
-use bplab_harness::flags::{self, EngineSelection};
+use bplab_core::{Activation, Init};
+use bplab_harness::flags::{self, DTypeFlag, EngineFlag};
 use clap::Args;
 use std::path::PathBuf;
 use std::str::FromStr;
@@ -21,18 +21,11 @@ pub const MAX_STEPS: u64 = 100_000;
 /// Flags every experiment takes.
 #[derive(Args, Debug, Clone)]
 pub struct Common {
-    /// manual, burn-ndarray, burn-flex, candle, burn-custom, candle-custom, a comma-separated
-    /// list, or all (the manual engine always runs: it is every comparison's reference).
-    #[arg(
-        long,
-        default_value = "all",
-        value_name = "NAME",
-        value_parser = EngineSelection::from_str
-    )]
-    pub engine: EngineSelection,
-    /// f64 (default) or f32.
-    #[arg(long, default_value = "f64", value_name = "DTYPE", value_parser = DType::from_str)]
-    pub dtype: DType,
+    // --engine (the manual engine always runs: it is every comparison's reference).
+    #[command(flatten)]
+    pub engine: EngineFlag,
+    #[command(flatten)]
+    pub dtype: DTypeFlag,
     /// Seed of the weights and the data order.
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,

@@ -167,15 +167,45 @@ impl std::fmt::Display for EngineSelection {
     }
 }
 
-/// Engine, precision and output format: `grads`, `check` and `viz`.
-#[derive(Args, Debug, Clone)]
-pub struct EngineArgs {
+/// `--engine`: the engines a command runs — every command that runs engines flattens this one
+/// group, so the flag reads and checks the same everywhere. Derefs to the [`EngineSelection`].
+#[derive(Args, Debug, Clone, Default)]
+pub struct EngineFlag {
     /// manual, burn-ndarray, burn-flex, candle, burn-custom, candle-custom, a comma-separated list, or all.
-    #[arg(long, default_value = "all", value_name = "NAME", value_parser = EngineSelection::from_str)]
+    #[arg(long, default_value = "all", value_name = "NAME", value_parser = parsed::<EngineSelection>)]
     pub engine: EngineSelection,
+}
+
+impl std::ops::Deref for EngineFlag {
+    type Target = EngineSelection;
+    fn deref(&self) -> &EngineSelection {
+        &self.engine
+    }
+}
+
+/// `--dtype f64|f32` (default f64): the precision the engines compute in. Derefs to the
+/// [`DType`].
+#[derive(Args, Debug, Clone)]
+pub struct DTypeFlag {
     /// f64 (default) or f32.
     #[arg(long, default_value = "f64", value_name = "DTYPE", value_parser = parsed::<DType>)]
     pub dtype: DType,
+}
+
+impl std::ops::Deref for DTypeFlag {
+    type Target = DType;
+    fn deref(&self) -> &DType {
+        &self.dtype
+    }
+}
+
+/// Engine, precision and output format: `grads`, `check` and `viz`.
+#[derive(Args, Debug, Clone)]
+pub struct EngineArgs {
+    #[command(flatten)]
+    pub engine: EngineFlag,
+    #[command(flatten)]
+    pub dtype: DTypeFlag,
     /// table (default) or json.
     #[arg(long, value_enum, default_value_t = Format::Table, value_name = "FORMAT")]
     pub format: Format,

@@ -106,7 +106,7 @@ impl ClipArgs {
     pub fn config(&self) -> ClipConfig {
         let c = &self.common;
         let mut cfg = c.start(ClipConfig::quick, ClipConfig::default);
-        cfg.dtype = c.dtype;
+        cfg.dtype = *c.dtype;
         set(&mut cfg.seed, &c.seed);
         set(&mut cfg.rules, &self.rules);
         set(&mut cfg.depth, &self.depth);

@@ -117,7 +117,7 @@ impl InitArgs {
     pub fn config(&self) -> InitConfig {
         let c = &self.common;
         let mut cfg = c.start(InitConfig::quick, InitConfig::default);
-        cfg.dtype = c.dtype;
+        cfg.dtype = *c.dtype;
         set(&mut cfg.seed, &c.seed);
         set(&mut cfg.schemes, &self.schemes);
         set(&mut cfg.activations, &self.sweep.activations);

@@ -99,7 +99,7 @@ impl ResidualArgs {
     pub fn config(&self) -> ResidualConfig {
         let c = &self.common;
         let mut cfg = c.start(ResidualConfig::quick, ResidualConfig::default);
-        cfg.dtype = c.dtype;
+        cfg.dtype = *c.dtype;
         set(&mut cfg.seed, &c.seed);
         set(&mut cfg.depths, &self.sweep.depths);
         set(&mut cfg.activations, &self.sweep.activations);

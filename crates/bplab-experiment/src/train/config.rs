@@ -65,7 +65,7 @@ impl TrainArgs {
     pub fn config(&self) -> TrainConfig {
         let c = &self.common;
         let mut cfg = c.start(TrainConfig::quick, TrainConfig::default);
-        cfg.dtype = c.dtype;
+        cfg.dtype = *c.dtype;
         if cfg.dtype == DType::F32 {
             cfg.tolerance = Tolerance::new(1e-5, 1e-3);
         }

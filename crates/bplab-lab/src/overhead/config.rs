@@ -4,11 +4,10 @@
 
 use crate::common::LabCommon;
 use bplab_harness::flags;
-use bplab_harness::flags::EngineSelection;
+use bplab_harness::flags::EngineFlag;
 use bplab_harness::timing::Budget;
 use bplab_harness::workload::BenchConfig;
 use clap::Args;
-use std::str::FromStr;
 use std::time::Duration;
 
 /// Everything `lab overhead` runs.
@@ -61,9 +60,8 @@ fn bench_config(s: &str) -> Result<&'static str, String> {
 pub struct OverheadArgs {
     #[command(flatten)]
     pub common: LabCommon,
-    /// manual, burn-ndarray, burn-flex, candle, a comma-separated list, or all.
-    #[arg(long, default_value = "all", value_name = "NAME", value_parser = EngineSelection::from_str)]
-    pub engine: EngineSelection,
+    #[command(flatten)]
+    pub engine: EngineFlag,
     /// Configurations, comma-separated (default seed-b1,mnist-b64).
     #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = flags::trimmed(bench_config))]
     pub config: Option<Vec<&'static str>>,
