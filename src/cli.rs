@@ -2,11 +2,13 @@
 //! 0 success, 1 a check that ran and failed, 2 a usage or input error reported on one line.
 
 use bplab_core::{Error, Tolerance};
+use bplab_harness::check::plant::Planted;
 use bplab_harness::check::{self, CheckConfig};
 use bplab_harness::engines;
 use bplab_harness::flags::{self, EngineArgs, EngineFlag};
 use bplab_harness::grads;
 use bplab_harness::netargs::NetArgs;
+use bplab_harness::reference::Reference;
 use bplab_manual::Fault;
 use bplab_output::table::Format;
 use bplab_viz::term::ColorChoice;
@@ -80,7 +82,26 @@ pub struct CheckArgs {
     /// wrong-softmax-jacobian (the reference stays the correct manual engine).
     #[arg(long, value_name = "FAULT", value_parser = flags::parsed::<Fault>)]
     pub plant: Option<Fault>,
+    /// Also compare every engine with a reference directory (case.json, params.safetensors,
+    /// batch.json; tools/reference/README.md), whose network, weights and batch are used.
+    #[arg(long, value_name = "DIR", conflicts_with_all = NET_FLAGS)]
+    pub reference: Option<std::path::PathBuf>,
 }
+
+/// The network flags `--reference` replaces.
+const NET_FLAGS: [&str; 11] = [
+    "preset",
+    "layers",
+    "activations",
+    "loss",
+    "residual",
+    "params",
+    "init",
+    "seed",
+    "batch",
+    "input",
+    "target",
+];
 
 #[derive(Args, Debug)]
 pub struct VizArgs {
@@ -207,7 +228,11 @@ fn run_check(a: CheckArgs) -> Result<Outcome, Error> {
     let dtype = *dtype;
     let fault = a.plant.unwrap_or(Fault::None);
     let engines = engines::select_with_fault(a.engine.engine.as_str(), fault)?;
-    let resolved = a.net.resolve()?;
+    let reference = a.reference.as_deref().map(Reference::load).transpose()?;
+    let resolved = match &reference {
+        Some(rf) => rf.resolved(),
+        None => a.net.resolve()?,
+    };
     let mut cfg = CheckConfig::new(dtype);
     cfg.fd.inputs = a.inputs;
     cfg.fd_tol = Tolerance::new(
@@ -221,26 +246,16 @@ fn run_check(a: CheckArgs) -> Result<Outcome, Error> {
             "check: {probes} elements to differentiate (two forward passes each) is more than the limit of {MAX_FD_ELEMENTS}; use a smaller network"
         )));
     }
-    let report = check::run(&engines, &resolved, &cfg)?;
-    let stdout = match (format, fault) {
-        (Format::Json, Fault::None) => format!("{}\n", check::to_json(&report)),
-        (Format::Json, f) => {
-            let mut v = check::to_json(&report);
-            v["planted"] = serde_json::Value::from(f.name());
-            format!("{v}\n")
+    let report = check::run_against(&engines, &resolved, &cfg, reference.as_ref())?;
+    let planted = Planted::new(fault, &resolved, dtype, a.inputs)?;
+    let stdout = match (format, planted) {
+        (Format::Json, None) => format!("{}\n", check::to_json(&report)),
+        (Format::Json, Some(p)) => format!("{}\n", p.annotate(check::to_json(&report))),
+        (Format::Table, None) => check::to_table(&resolved, &report),
+        (Format::Table, Some(p)) => {
+            let names: Vec<&str> = report.engines.iter().map(|e| e.engine.as_str()).collect();
+            p.header(&names) + &check::to_table(&resolved, &report)
         }
-        (Format::Table, Fault::None) => check::to_table(&resolved, &report),
-        (Format::Table, f) => format!(
-            "planted fault: {} in the hand-written backward of {} (the reference is the correct manual engine)\n{}",
-            f.name(),
-            report
-                .engines
-                .iter()
-                .map(|e| e.engine.as_str())
-                .collect::<Vec<_>>()
-                .join(", "),
-            check::to_table(&resolved, &report)
-        ),
     };
     Ok(Outcome {
         stdout,

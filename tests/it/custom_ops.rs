@@ -239,3 +239,36 @@ fn bplab_check_plant_usage_errors() {
         assert_eq!(err.trim_end(), format!("error: {want}"), "{err}");
     }
 }
+
+#[test]
+fn bplab_check_plant_says_when_the_fault_changes_no_gradient() {
+    // The seed example has a batch of one: summing the bias gradient over it is averaging.
+    let args = [
+        "check",
+        "--preset",
+        "seed-example",
+        "--plant",
+        "bias-summed",
+    ];
+    let (code, out, err) = bplab(&args);
+    assert_eq!(code, 0, "the check itself passes: {out}{err}");
+    let line = out.lines().nth(1).unwrap_or_default();
+    assert_eq!(
+        line,
+        "planted fault: bias-summed changes no gradient of this network and batch (the manual engine's gradients with and without it are bit-for-bit identical), so the check cannot see it",
+        "{out}"
+    );
+    let (code, out, _) = bplab(&[&args[..], &["--format", "json"]].concat());
+    assert_eq!(code, 0, "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["planted"], "bias-summed");
+    assert_eq!(v["plant_effect"], "none");
+    // With a batch of two the same fault is visible, and not flagged as invisible.
+    let two = ["--input", "1,2;0.5,-1", "--target", "0.5;0.2"];
+    let (code, out, _) = bplab(&[&args[..], &two].concat());
+    assert_eq!(code, 1, "{out}");
+    assert!(!out.contains("changes no gradient"), "{out}");
+    let (_, out, _) = bplab(&[&args[..], &two, &["--format", "json"]].concat());
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["plant_effect"], "changes gradients");
+}

@@ -26,6 +26,7 @@ mod lab_precision;
 mod lesson;
 mod negative_controls;
 mod properties;
+mod reference_cli;
 mod serve_api;
 mod training;
 mod viz;

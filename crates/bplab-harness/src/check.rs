@@ -1,15 +1,22 @@
 //! `bplab check`: every selected engine's gradients against central finite differences of its
-//! own f64 forward pass, and against the manual engine in the same dtype, tensor by tensor.
-//! Elements whose finite difference straddles a ReLU kink are skipped with the reason.
+//! own f64 forward pass, against the manual engine in the same dtype, and (`--reference DIR`)
+//! against a reference directory's loss and gradients, tensor by tensor. Elements whose finite
+//! difference straddles a ReLU kink are skipped with the reason. The table and the JSON
+//! document are in [`render`]; what a planted fault can change is in [`plant`].
+
+mod render;
+
+pub mod plant;
+
+pub use render::{to_json, to_table};
 
 use crate::deviations::{fd_through_manual, kink_grads, pins_for, tolerance_for};
 use crate::netargs::Resolved;
+use crate::reference::Reference;
 use bplab_core::gradcheck::{finite_differences, FdConfig, Kink};
-use bplab_core::{json, Comparison, DType, Engine, GradRequest, Result, Tolerance};
+use bplab_core::{Comparison, DType, Engine, GradRequest, Result, Tolerance};
 use bplab_manual::ManualEngine;
 use bplab_output::report::{escape, Context, ReportSection, Section};
-use bplab_output::table::{sci, Table};
-use serde_json::{json, Value};
 
 /// What `check` compares and how strictly.
 #[derive(Debug, Clone, Copy)]
@@ -58,14 +65,34 @@ pub struct EngineCheck {
     /// for ReLU's derivative at exactly 0 (the manual engine, run with that convention,
     /// agrees within tolerance).
     pub kink_explained: bool,
+    /// Loss and per tensor, against the reference directory (empty without one).
+    pub vs_reference: Vec<Comparison>,
+    /// The difference from the reference is the same kink convention: `kink_explained`, and
+    /// the manual engine agrees with the reference.
+    pub reference_explained: bool,
 }
 
 impl EngineCheck {
-    /// Every comparison passed, or the only differences from the manual engine are explained.
+    /// Every comparison passed, or the only differences from the manual engine (and the
+    /// reference) are explained.
     pub fn passed(&self) -> bool {
         self.vs_fd.iter().all(Comparison::passed)
             && (self.kink_explained || self.vs_manual.iter().all(Comparison::passed))
+            && (self.reference_explained || self.vs_reference.iter().all(Comparison::passed))
     }
+}
+
+/// The reference directory a check compared with (`--reference DIR`).
+#[derive(Debug, Clone)]
+pub struct ReferenceInfo {
+    /// The directory, as given.
+    pub dir: String,
+    /// The case's name.
+    pub name: String,
+    /// `case.json`'s `torch_version`, when given.
+    pub torch_version: Option<String>,
+    /// Engine vs reference, before any pinned widening: the exact tolerance of the dtype.
+    pub tol: Tolerance,
 }
 
 /// The whole check.
@@ -73,6 +100,8 @@ impl EngineCheck {
 pub struct CheckReport {
     pub config: CheckConfig,
     pub engines: Vec<EngineCheck>,
+    /// The reference directory, when the check compared with one.
+    pub reference: Option<ReferenceInfo>,
 }
 
 impl CheckReport {
@@ -84,11 +113,31 @@ impl CheckReport {
 
 /// Runs the check for every engine.
 pub fn run(engines: &[Box<dyn Engine>], r: &Resolved, cfg: &CheckConfig) -> Result<CheckReport> {
+    run_against(engines, r, cfg, None)
+}
+
+/// Runs the check for every engine, and compares each with `reference` when given (`r` is
+/// then the reference's own network and batch, [`Reference::resolved`]). The tolerance is the
+/// dtype's exact one ([`crate::agreement::exact`]), widened only by the engine's pins.
+pub fn run_against(
+    engines: &[Box<dyn Engine>],
+    r: &Resolved,
+    cfg: &CheckConfig,
+    reference: Option<&Reference>,
+) -> Result<CheckReport> {
     let req = GradRequest {
         input_grad: cfg.fd.inputs,
     };
     let spec = r.network.spec();
     let manual = ManualEngine::new().grads(&r.network, &r.batch, cfg.dtype, req)?;
+    let ref_tol = crate::agreement::exact(cfg.dtype);
+    let want = reference.map(Reference::gradients);
+    let manual_matches_reference = want.as_ref().is_some_and(|w| {
+        let tol = tolerance_for("manual", spec, cfg.dtype, ref_tol);
+        crate::agreement::gradients(&manual, w, tol)
+            .iter()
+            .all(Comparison::passed)
+    });
     let mut out = Vec::new();
     for e in engines {
         let name = e.name();
@@ -143,6 +192,16 @@ pub fn run(engines: &[Box<dyn Engine>], r: &Resolved, cfg: &CheckConfig) -> Resu
                 }
             }
         }
+        let vs_reference = match &want {
+            Some(w) => {
+                let tol = tolerance_for(name, spec, cfg.dtype, ref_tol);
+                crate::agreement::gradients(&grads, w, tol)
+            }
+            None => Vec::new(),
+        };
+        let reference_explained = kink_explained
+            && manual_matches_reference
+            && !vs_reference.iter().all(Comparison::passed);
         let kinks = fd
             .tensors()
             .flat_map(|t| t.kinks.iter().map(|k| (t.name.clone(), k.clone())))
@@ -155,11 +214,19 @@ pub fn run(engines: &[Box<dyn Engine>], r: &Resolved, cfg: &CheckConfig) -> Resu
             kinks,
             notes,
             kink_explained,
+            vs_reference,
+            reference_explained,
         });
     }
     Ok(CheckReport {
         config: *cfg,
         engines: out,
+        reference: reference.map(|rf| ReferenceInfo {
+            dir: rf.dir.display().to_string(),
+            name: rf.name.clone(),
+            torch_version: rf.torch_version.clone(),
+            tol: ref_tol,
+        }),
     })
 }
 
@@ -174,154 +241,6 @@ fn exact_kink_zeros(engine: &dyn Engine, r: &Resolved, dtype: DType) -> Result<u
         .filter(|(a, _)| a.has_kink())
         .map(|(_, z)| z.data.iter().filter(|&&v| v == 0.0).count())
         .sum())
-}
-
-/// The table for people: one row per engine × tensor × reference, then the verdict.
-pub fn to_table(r: &Resolved, report: &CheckReport) -> String {
-    let c = &report.config;
-    let mut s = format!(
-        "check: network {} · weights {} · batch of {} · gradients in {}\n",
-        r.network.spec().summary(),
-        r.weights_from,
-        r.batch.len(),
-        c.dtype
-    );
-    s.push_str(&format!(
-        "finite differences: central, f64, through each engine's own forward, h = {:.2e}·max(1, |θ|)\n",
-        c.fd.rel_step
-    ));
-    s.push_str(&format!("tolerance vs finite differences: {}\n", c.fd_tol));
-    s.push_str(&format!(
-        "tolerance vs manual engine:      {}\n\n",
-        c.cross_tol
-    ));
-    let mut t = Table::new(&[
-        "engine", "tensor", "against", "max abs", "max rel", "worst", "got", "want", "skipped",
-        "result",
-    ]);
-    for e in &report.engines {
-        for (against, comps) in [("fd", &e.vs_fd), ("manual", &e.vs_manual)] {
-            for cmp in comps {
-                let (idx, got, want) = match &cmp.worst {
-                    Some(w) => (
-                        format!("{:?}", w.index),
-                        format!("{:e}", w.got),
-                        format!("{:e}", w.want),
-                    ),
-                    None => ("-".into(), "-".into(), "-".into()),
-                };
-                t.row(vec![
-                    e.engine.clone(),
-                    cmp.name.clone(),
-                    against.into(),
-                    sci(cmp.max_abs),
-                    sci(cmp.max_rel),
-                    idx,
-                    got,
-                    want,
-                    cmp.skipped.to_string(),
-                    if cmp.shape_mismatch.is_some() {
-                        "FAIL (shape)".into()
-                    } else if cmp.passed() {
-                        "ok".into()
-                    } else if against == "manual" && e.kink_explained {
-                        "differs (explained)".into()
-                    } else {
-                        format!("FAIL ({} of {})", cmp.failed, cmp.checked)
-                    },
-                ]);
-            }
-        }
-    }
-    s.push_str(&t.render());
-    for e in &report.engines {
-        for (tensor, k) in e.kinks.iter().take(5) {
-            s.push_str(&format!(
-                "skipped {} {tensor}{:?}: {}\n",
-                e.engine,
-                r.network
-                    .params()
-                    .get(tensor)
-                    .map(|t| t.index_of(k.element))
-                    .unwrap_or_else(|| r.batch.x.index_of(k.element)),
-                k.reason()
-            ));
-        }
-        if e.kinks.len() > 5 {
-            s.push_str(&format!(
-                "skipped {}: {} more elements at ReLU kinks\n",
-                e.engine,
-                e.kinks.len() - 5
-            ));
-        }
-    }
-    for e in &report.engines {
-        for n in &e.notes {
-            s.push_str(&format!("note: {n}\n"));
-        }
-    }
-    let failed: Vec<&str> = report
-        .engines
-        .iter()
-        .filter(|e| !e.passed())
-        .map(|e| e.engine.as_str())
-        .collect();
-    if failed.is_empty() {
-        s.push_str(&format!(
-            "\nresult: all {} engine(s) agree within tolerance\n",
-            report.engines.len()
-        ));
-    } else {
-        s.push_str(&format!("\nresult: MISMATCH in {}\n", failed.join(", ")));
-    }
-    s
-}
-
-/// The JSON document: settings, per engine every comparison, and the verdict.
-pub fn to_json(report: &CheckReport) -> Value {
-    let c = &report.config;
-    let cmp_json = |against: &str, cmp: &Comparison| {
-        json!({
-            "tensor": cmp.name,
-            "against": against,
-            "max_abs": json::number(cmp.max_abs),
-            "max_rel": json::number(cmp.max_rel),
-            "worst": cmp.worst.as_ref().map(|w| json!({"index": w.index, "got": json::number(w.got), "want": json::number(w.want)})),
-            "checked": cmp.checked,
-            "skipped": cmp.skipped,
-            "failed": cmp.failed,
-            "pass": cmp.passed(),
-        })
-    };
-    let engines: Vec<Value> = report
-        .engines
-        .iter()
-        .map(|e| {
-            let comps: Vec<Value> = e
-                .vs_fd
-                .iter()
-                .map(|x| cmp_json("fd", x))
-                .chain(e.vs_manual.iter().map(|x| cmp_json("manual", x)))
-                .collect();
-            let kinks: Vec<Value> = e
-                .kinks
-                .iter()
-                .map(|(t, k)| json!({"tensor": t, "element": k.element, "reason": k.reason()}))
-                .collect();
-            json!({"engine": e.engine, "dtype": c.dtype.name(), "loss": json::number(e.loss),
-                   "comparisons": comps, "skipped": kinks, "notes": e.notes,
-                   "kink_explained": e.kink_explained, "pass": e.passed()})
-        })
-        .collect();
-    json!({
-        "tolerances": {
-            "fd": {"atol": c.fd_tol.atol, "rtol": c.fd_tol.rtol},
-            "manual": {"atol": c.cross_tol.atol, "rtol": c.cross_tol.rtol},
-        },
-        "fd_rel_step": c.fd.rel_step,
-        "results": engines,
-        "pass": report.passed(),
-    })
 }
 
 /// The report's first section: `check --engine all` on the assignment network.

@@ -1,8 +1,10 @@
 //! PyTorch reference cases written by `tools/reference/generate.py` into `tests/fixtures/`:
 //! each has the network description, `params.safetensors` (F64), `batch.json`, and torch's
-//! loss, gradients (parameters and input) and forward values (`z`, `h`) in `case.json`.
+//! loss, gradients (parameters and input) and forward values (`z`, `h`) in `case.json`. They
+//! are read by the loader `bplab check --reference` uses (`bplab_harness::reference`).
 
-use bplab_core::{json, Batch, NetSpec, Network, ParamSet, Tensor};
+use bplab_core::{Batch, Network, ParamSet, Tensor};
+use bplab_harness::reference::Reference;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
@@ -41,52 +43,22 @@ pub fn all() -> Vec<Fixture> {
 /// Loads `tests/fixtures/<name>/`.
 pub fn load(name: &str) -> Fixture {
     let d = dir().join(name);
-    let case: Value =
-        serde_json::from_str(&std::fs::read_to_string(d.join("case.json")).unwrap()).unwrap();
-    let widths: Vec<usize> = case["layers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_u64().unwrap() as usize)
-        .collect();
-    let acts = case["activations"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a.as_str().unwrap().parse().unwrap())
-        .collect();
-    let spec = NetSpec::new(
-        widths,
-        acts,
-        case["loss"].as_str().unwrap().parse().unwrap(),
-        case["residual"].as_bool().unwrap(),
-    )
-    .unwrap();
-    let network =
-        Network::new(spec, ParamSet::load(&d.join("params.safetensors")).unwrap()).unwrap();
-    let batch = Batch::load(&d.join("batch.json")).unwrap();
-    let tensors = |v: &Value| {
-        v.as_array()
-            .unwrap()
-            .iter()
-            .map(|t| json::parse_tensor(t).unwrap())
-            .collect::<Vec<_>>()
-    };
+    let r = Reference::load(&d).unwrap_or_else(|e| panic!("fixture {name}: {e}"));
+    let missing = |what: &str| -> ! { panic!("fixture {name}: case.json has no {what}") };
     Fixture {
         name: name.to_string(),
-        grads: case["grads"]
-            .as_object()
-            .unwrap()
+        grads: r
+            .grads
             .iter()
-            .map(|(k, v)| (k.clone(), json::parse_tensor(v).unwrap()))
+            .map(|(k, t)| (k.to_string(), t.clone()))
             .collect(),
-        input_grad: json::parse_tensor(&case["input_grad"]).unwrap(),
-        z: tensors(&case["z"]),
-        h: tensors(&case["h"]),
-        loss: case["loss_value"].as_f64().unwrap(),
+        input_grad: r.input_grad.unwrap_or_else(|| missing("input_grad")),
+        z: r.z.unwrap_or_else(|| missing("z")),
+        h: r.h.unwrap_or_else(|| missing("h")),
+        loss: r.loss,
         dir: d,
-        network,
-        batch,
+        network: r.network,
+        batch: r.batch,
     }
 }
 
