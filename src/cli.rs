@@ -27,6 +27,8 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
+    /// The lesson's worked example step by step, every number cross-checked, and its practice tasks.
+    Lesson(bplab_lesson::LessonArgs),
     /// The loss and the gradient of every parameter, from each selected engine.
     Grads(GradsArgs),
     /// Every engine's gradients against finite differences and against the manual engine.
@@ -175,6 +177,9 @@ fn run(cli: Cli) -> Result<Outcome, Error> {
             engine: EngineFlag::default(),
             out: "report".into(),
         }),
+        Some(Command::Lesson(a)) => {
+            bplab_lesson::run(a).map(|(stdout, code)| Outcome { stdout, code })
+        }
         Some(Command::Grads(a)) => run_grads(a),
         Some(Command::Check(a)) => run_check(a),
         Some(Command::Bench(a)) => {

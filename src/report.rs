@@ -1,7 +1,7 @@
-//! `bplab report` (also what `bplab` does with no arguments): the assignment network checked
-//! on every engine, `bench --quick`, then every experiment and lab in its quick setting,
-//! gathered into one self-contained `report/index.html` (inline SVG, no scripts, no network
-//! access) and `report/summary.md`, with the studies' CSV/JSON/SVG files under
+//! `bplab report` (also what `bplab` does with no arguments): the lesson's worked example step
+//! by step, the assignment network checked on every engine, `bench --quick`, then every
+//! experiment and lab in its quick setting, gathered into one self-contained
+//! `report/index.html` (inline SVG, no scripts, no network access) and `report/summary.md`, with the studies' CSV/JSON/SVG files under
 //! `report/data/NAME/`.
 //!
 //! The report is [`SECTIONS`]: each study implements [`ReportSection`] in its own crate;
@@ -15,6 +15,7 @@ use std::time::Instant;
 
 /// Every section, in order.
 pub const SECTIONS: &[&dyn ReportSection] = &[
+    &bplab_lesson::LessonSection,
     &bplab_harness::check::CheckSection,
     &bplab_bench::BenchSection,
     &bplab_experiment::init::SECTION,

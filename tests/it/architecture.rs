@@ -18,10 +18,17 @@ const LAYERS: &[&str] = &[
     "bplab-experiment",
     "bplab-lab",
     "bplab-viz",
+    "bplab-lesson",
 ];
 
 /// The studies: none of them depends on another.
-const STUDIES: &[&str] = &["bplab-bench", "bplab-experiment", "bplab-lab", "bplab-viz"];
+const STUDIES: &[&str] = &[
+    "bplab-bench",
+    "bplab-experiment",
+    "bplab-lab",
+    "bplab-viz",
+    "bplab-lesson",
+];
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -24,6 +24,7 @@ mod lab_modes;
 mod lab_overhead;
 mod lab_precision;
 mod lesson;
+mod lesson_cli;
 mod negative_controls;
 mod properties;
 mod reference_cli;
