@@ -1,8 +1,8 @@
 //! `bplab report` (also what `bplab` does with no arguments): the lesson's worked example step
 //! by step, the assignment network checked on every engine, `bench --quick`, then every
 //! experiment and lab in its quick setting, gathered into one self-contained
-//! `report/index.html` (inline SVG, no scripts, no network access) and `report/summary.md`, with the studies' CSV/JSON/SVG files under
-//! `report/data/NAME/`.
+//! `report/index.html` (inline SVG, no scripts, no network access) and `report/summary.md`,
+//! with the studies' CSV/JSON/SVG files under `report/data/NAME/`.
 //!
 //! The report is [`SECTIONS`]: each study implements [`ReportSection`] in its own crate;
 //! adding a section is one line here.
