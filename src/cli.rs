@@ -2,7 +2,7 @@
 //! 0 success, 1 a check that ran and failed, 2 a usage or input error reported on one line.
 
 use bplab_core::{Error, Tolerance};
-use bplab_harness::check::plant::Planted;
+use bplab_harness::check::plant::PlantEffect;
 use bplab_harness::check::{self, CheckConfig};
 use bplab_harness::engines;
 use bplab_harness::flags::{self, EngineArgs, EngineFlag};
@@ -216,8 +216,7 @@ fn run_report(a: ReportArgs) -> Result<Outcome, Error> {
 }
 
 fn run_grads(a: GradsArgs) -> Result<Outcome, Error> {
-    let EngineArgs { dtype, format, .. } = a.engine;
-    let dtype = *dtype;
+    let (dtype, format) = (*a.engine.dtype, a.engine.format);
     let engines = engines::select(a.engine.engine.as_str())?;
     let resolved = a.net.resolve()?;
     let results = grads::run(&engines, &resolved, dtype)?;
@@ -229,8 +228,7 @@ fn run_grads(a: GradsArgs) -> Result<Outcome, Error> {
 }
 
 fn run_check(a: CheckArgs) -> Result<Outcome, Error> {
-    let EngineArgs { dtype, format, .. } = a.engine;
-    let dtype = *dtype;
+    let (dtype, format) = (*a.engine.dtype, a.engine.format);
     let fault = a.plant.unwrap_or(Fault::None);
     let engines = engines::select_with_fault(a.engine.engine.as_str(), fault)?;
     let reference = a.reference.as_deref().map(Reference::load).transpose()?;
@@ -252,7 +250,7 @@ fn run_check(a: CheckArgs) -> Result<Outcome, Error> {
         )));
     }
     let report = check::run_against(&engines, &resolved, &cfg, reference.as_ref())?;
-    let planted = Planted::new(fault, &resolved, dtype, a.inputs)?;
+    let planted = PlantEffect::new(fault, &resolved, dtype, a.inputs)?;
     let stdout = match (format, planted) {
         (Format::Json, None) => format!("{}\n", check::to_json(&report)),
         (Format::Json, Some(p)) => format!("{}\n", p.annotate(check::to_json(&report))),
@@ -269,8 +267,7 @@ fn run_check(a: CheckArgs) -> Result<Outcome, Error> {
 }
 
 fn run_viz(a: VizArgs) -> Result<Outcome, Error> {
-    let EngineArgs { dtype, format, .. } = a.engine;
-    let dtype = *dtype;
+    let (dtype, format) = (*a.engine.dtype, a.engine.format);
     let engines = engines::select(a.engine.engine.as_str())?;
     let resolved = a.net.resolve()?;
     let trace = bplab_viz::Trace::run(&engines, &resolved, dtype)?;

@@ -11,14 +11,14 @@ use serde_json::Value;
 
 /// A fault planted for the check, and whether it changes any gradient.
 #[derive(Debug, Clone, Copy)]
-pub struct Planted {
+pub struct PlantEffect {
     pub fault: Fault,
     /// Some parameter gradient (or `∂L/∂x`, when checked) differs, in some bit, from the
     /// correct backward's.
     pub changes_gradients: bool,
 }
 
-impl Planted {
+impl PlantEffect {
     /// `fault` on `r` in `dtype` (`None` for [`Fault::None`]); `inputs` also compares `∂L/∂x`.
     pub fn new(fault: Fault, r: &Resolved, dtype: DType, inputs: bool) -> Result<Option<Self>> {
         if fault == Fault::None {
@@ -35,7 +35,7 @@ impl Planted {
             (Some(c), Some(f)) => !same_bits(c, f),
             _ => false,
         };
-        Ok(Some(Planted {
+        Ok(Some(PlantEffect {
             fault,
             changes_gradients: params_differ || input_differs,
         }))
