@@ -6,11 +6,11 @@
 //! one) run through plain loops whose inner loop is contiguous in memory and free of calls, so
 //! a tiny network costs nanoseconds, not a kernel dispatch. Products of at least
 //! [`PACKED_MIN`] multiply–adds go to the packed kernel ([`super::packed`]: panels copied into
-//! a reused per-thread buffer, a register-tiled FMA micro-kernel), split over two cores (the
-//! private `pool` module's one worker thread) from [`PARALLEL_MIN`] on. The order of the
+//! a reused per-thread buffer, a register-tiled FMA micro-kernel on the CPU's widest SIMD unit),
+//! split over every core ([`pool`]) from [`PARALLEL_MIN`] on. The order of the
 //! additions differs between the kernels, so results differ in the last bits, never more.
 
-use crate::kernels::pool::split2;
+use crate::kernels::pool;
 use crate::kernels::view::{Dst, MatRef};
 use crate::real::Real;
 
@@ -19,7 +19,7 @@ use crate::real::Real;
 pub const PACKED_MIN: usize = 16 * 16 * 16;
 /// Fewer rows than this waste most of the packed kernel's tile: plain loops instead.
 pub const PACKED_MIN_ROWS: usize = 6;
-/// Products with at least this many multiply–adds are split over two cores.
+/// Products with at least this many multiply–adds are split over the pool's threads.
 pub const PARALLEL_MIN: usize = 1 << 18;
 
 /// `C = A·B` (`accumulate = false`) or `C = C + A·B` (`accumulate = true`).
@@ -94,9 +94,9 @@ pub fn dot<T: Real>(x: &[T], y: &[T]) -> T {
     ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7])) + tail
 }
 
-/// The packed kernel, on two cores when the product is large: `C` split in two along its
-/// longer side (rows of `C` with rows of `A`, or columns of `C` with columns of `B`), so that
-/// each core packs only its half of the larger operand.
+/// The packed kernel, on every core of [`pool::threads`] when the product is large: `C` cut
+/// along its longer side (rows of `C` with rows of `A`, or columns of `C` with columns of `B`)
+/// into one part per thread, so that each thread packs only its share of the larger operand.
 fn packed<T: Real>(c: &mut [T], a: MatRef<'_, T>, b: MatRef<'_, T>, accumulate: bool) {
     let (m, k, n) = (a.rows, a.cols, b.cols);
     assert!(c.len() >= m * n);
@@ -104,43 +104,52 @@ fn packed<T: Real>(c: &mut [T], a: MatRef<'_, T>, b: MatRef<'_, T>, accumulate: 
         ptr: c.as_mut_ptr(),
         ldc: n,
     };
-    if m * n * k < PARALLEL_MIN || m.max(n) < 64 {
+    let threads = pool::threads();
+    if threads < 2 || m * n * k < PARALLEL_MIN || m.max(n) < 64 {
         // SAFETY: `c` holds the whole (m, n) destination and is borrowed mutably.
         return unsafe { T::packed_gemm(dst, a, b, accumulate) };
     }
-    let halves = if m >= n {
-        let m0 = (m / 2).next_multiple_of(8);
-        let a1 = MatRef {
-            data: &a.data[m0 * a.rs..],
-            rows: m - m0,
-            ..a
+    let by_rows = m >= n;
+    let (len, align) = if by_rows { (m, 16) } else { (n, 32) };
+    let chunk = len.div_ceil(threads).next_multiple_of(align);
+    pool::run(len.div_ceil(chunk), &|i| {
+        let dst = &dst; // the whole `Dst` (Sync), not its raw pointer field
+        let (start, end) = (i * chunk, ((i + 1) * chunk).min(len));
+        let (d, a_part, b_part) = if by_rows {
+            let a_part = MatRef {
+                data: &a.data[start * a.rs..],
+                rows: end - start,
+                ..a
+            };
+            // SAFETY (offset): row `start < m` lies inside `c`.
+            (
+                Dst {
+                    ptr: unsafe { dst.ptr.add(start * n) },
+                    ..*dst
+                },
+                a_part,
+                b,
+            )
+        } else {
+            let b_part = MatRef {
+                data: &b.data[start * b.cs..],
+                cols: end - start,
+                ..b
+            };
+            // SAFETY (offset): column `start < n` of row 0 lies inside `c`.
+            (
+                Dst {
+                    ptr: unsafe { dst.ptr.add(start) },
+                    ..*dst
+                },
+                a,
+                b_part,
+            )
         };
-        // SAFETY (offset): row m0 < m lies inside `c`.
-        let d1 = Dst {
-            ptr: unsafe { dst.ptr.add(m0 * n) },
-            ..dst
-        };
-        [(dst, MatRef { rows: m0, ..a }, b), (d1, a1, b)]
-    } else {
-        let n0 = (n / 2).next_multiple_of(16);
-        let b1 = MatRef {
-            data: &b.data[n0 * b.cs..],
-            cols: n - n0,
-            ..b
-        };
-        // SAFETY (offset): column n0 < n of row 0 lies inside `c`.
-        let d1 = Dst {
-            ptr: unsafe { dst.ptr.add(n0) },
-            ..dst
-        };
-        [(dst, a, MatRef { cols: n0, ..b }), (d1, a, b1)]
-    };
-    split2(&|i| {
-        let (d, a_half, b_half) = halves[i];
-        // SAFETY: the two halves cover disjoint elements of `c` (rows [0, m0) and [m0, m), or
-        // columns [0, n0) and [n0, n)), `c` is borrowed mutably for this whole call, and half
-        // `i` is written only by the thread running `f(i)`.
-        unsafe { T::packed_gemm(d, a_half, b_half, accumulate) };
+        // SAFETY: the parts cover disjoint elements of `c` (rows or columns [start, end)), `c`
+        // is borrowed mutably for this whole call, and part `i` is written only by the thread
+        // running `f(i)`.
+        unsafe { T::packed_gemm(d, a_part, b_part, accumulate) };
     });
 }
 

@@ -92,7 +92,12 @@ pub unsafe fn gemm<T: Real, const MR: usize, const NR: usize>(
 }
 
 /// Copies `B[pc..pc+kc, ·]` into `NR`-wide panels, each `(kc, NR)` row-major, zero-padded.
-fn pack_panels<T: Real, const NR: usize>(bp: &mut [T], b: MatRef<'_, T>, pc: usize, kc: usize) {
+pub(crate) fn pack_panels<T: Real, const NR: usize>(
+    bp: &mut [T],
+    b: MatRef<'_, T>,
+    pc: usize,
+    kc: usize,
+) {
     let n = b.cols;
     for (jp, panel) in bp
         .chunks_exact_mut(NR * kc)

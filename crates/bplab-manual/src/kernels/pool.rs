@@ -1,148 +1,250 @@
-//! Two cores for one product: a single worker thread, started on first use, so splitting a
-//! product in two costs no thread spawn and no allocation. Used by [`crate::kernels::matmul`] for
-//! products large enough to pay the hand-off.
+//! Every core for one product: a persistent pool of worker threads (one fewer than
+//! [`std::thread::available_parallelism`], started on first use), so splitting a product costs
+//! no thread spawn and no allocation. [`run`] hands out the parts of a job by an atomic counter
+//! to the calling thread and every worker; [`set_threads`] caps how many parts a product is cut
+//! into (`bplab bench --threads`).
 //!
-//! Hand-offs are counted in two atomics (`posted`, `finished`). Both sides spin for a short
-//! while before sleeping on a condition variable: the matrix products of one training step
-//! come microseconds apart, and waking a sleeping thread (a futex call, and on a virtual
-//! machine a halted virtual CPU) can cost more than a whole small product. The sleep
-//! protocol (flag set, counter re-checked under the lock) loses no wake-up.
+//! A job is a thin pointer to the caller's closure and a function monomorphized for its type
+//! (no trait object, no lifetime erased by `transmute`): valid because [`run`] returns only
+//! after every worker has acknowledged the job. A panic in any part is caught where it happens,
+//! the other parts finish, and [`run`] resumes the first panic on the calling thread.
 //!
-//! Only one split runs at a time; a caller that finds the worker busy (another thread's
-//! product, or a product started from the worker itself) runs both halves on its own thread.
+//! Hand-offs are counted in atomics (`posted`, `acked`). Both sides spin for a short while
+//! before sleeping on a condition variable: the matrix products of one training step come
+//! microseconds apart, and waking a sleeping thread (a futex call, and on a virtual machine a
+//! halted virtual CPU) can cost more than a whole small product. The sleep protocol (count the
+//! sleeper, re-check under the lock) loses no wake-up. Only one job runs at a time; a caller
+//! that finds the pool busy (another thread's product, or one started from inside a part) runs
+//! every part itself.
 
+use std::any::Any;
 use std::cell::UnsafeCell;
 use std::hint::spin_loop;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::SeqCst};
+use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::SeqCst};
 use std::sync::{Condvar, Mutex, MutexGuard, OnceLock, TryLockError};
 use std::thread;
 use std::time::{Duration, Instant};
 
-/// How long the worker keeps polling for the next job, and the caller for the worker's half,
-/// before sleeping.
+/// How long a waiting side polls before sleeping.
 const SPIN: Duration = Duration::from_micros(200);
 
-/// A job: a borrowed closure, valid until the caller of [`split2`] has seen it finished.
+/// The cap set by [`set_threads`] (0: every core).
+static THREADS: AtomicUsize = AtomicUsize::new(0);
+
+/// The cores this process may use.
+pub fn available() -> usize {
+    thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// Caps the threads one product uses at `n` (0 or more than [`available`]: every core).
+pub fn set_threads(n: usize) {
+    THREADS.store(n, SeqCst);
+}
+
+/// The threads one product uses: the [`set_threads`] cap, at most [`available`].
+pub fn threads() -> usize {
+    match THREADS.load(SeqCst) {
+        0 => available(),
+        n => n.min(available()),
+    }
+}
+
+/// A posted job: the caller's closure behind a thin pointer, and how to call it.
 #[derive(Clone, Copy)]
-struct Job(*const (dyn Fn(usize) + Sync));
+struct Job {
+    data: *const (),
+    call: unsafe fn(*const (), usize),
+    parts: usize,
+}
+
+/// # Safety
+/// `data` points to a live `F`.
+unsafe fn call<F: Fn(usize) + Sync>(data: *const (), i: usize) {
+    unsafe { (*data.cast::<F>())(i) }
+}
 
 struct Pool {
-    /// Held by the one caller whose split is in flight.
+    workers: usize,
+    /// Held by the one caller whose job is in flight.
     busy: Mutex<()>,
-    /// Written by the caller holding `busy` before `posted` is bumped; read by the worker after.
+    /// Written by the caller holding `busy` before `posted` is bumped; read by workers after.
     job: UnsafeCell<Option<Job>>,
+    next: AtomicUsize,
     posted: AtomicU64,
-    finished: AtomicU64,
-    worker_sleeping: AtomicBool,
-    caller_sleeping: AtomicBool,
+    acked: AtomicUsize,
+    panic: Mutex<Option<Box<dyn Any + Send>>>,
+    workers_sleeping: AtomicUsize,
+    caller_sleeping: AtomicUsize,
     lock: Mutex<()>,
     wake: Condvar,
 }
 
-// SAFETY: `job` is written only by the caller holding `busy`, before it publishes the job
-// through `posted` (SeqCst), and read by the worker only after it observes that increment; the
-// closure is `Sync` and outlives the job (the caller waits for `finished`).
+// SAFETY: `job` is written only by the caller holding `busy`, after every worker acknowledged
+// the previous job and before it publishes the new one through `posted` (SeqCst); workers read
+// it only after observing that increment. The closure is `Sync` and outlives the job (the
+// caller waits for every acknowledgement).
 unsafe impl Sync for Pool {}
 
 fn pool() -> Option<&'static Pool> {
     static POOL: OnceLock<Option<&'static Pool>> = OnceLock::new();
     *POOL.get_or_init(|| {
-        if thread::available_parallelism().map_or(1, |n| n.get()) < 2 {
+        let workers = available().saturating_sub(1);
+        if workers == 0 {
             return None;
         }
         let p: &'static Pool = Box::leak(Box::new(Pool {
+            workers,
             busy: Mutex::new(()),
             job: UnsafeCell::new(None),
+            next: AtomicUsize::new(0),
             posted: AtomicU64::new(0),
-            finished: AtomicU64::new(0),
-            worker_sleeping: AtomicBool::new(false),
-            caller_sleeping: AtomicBool::new(false),
+            acked: AtomicUsize::new(0),
+            panic: Mutex::new(None),
+            workers_sleeping: AtomicUsize::new(0),
+            caller_sleeping: AtomicUsize::new(0),
             lock: Mutex::new(()),
             wake: Condvar::new(),
         }));
-        thread::Builder::new()
-            .name("bplab-matmul".into())
-            .spawn(move || worker(p))
-            .ok()
-            .map(|_| p)
+        for w in 0..workers {
+            let spawned = thread::Builder::new()
+                .name(format!("bplab-matmul-{w}"))
+                .spawn(move || worker(p));
+            if spawned.is_err() {
+                return None; // no worker started yet, or `posted` never moves: callers run inline
+            }
+        }
+        Some(p)
     })
 }
 
-fn lock(m: &Mutex<()>) -> MutexGuard<'_, ()> {
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// Waits until `counter` exceeds `seen`: spin for [`SPIN`], then sleep with `sleeping` set.
-fn wait_past(p: &Pool, counter: &AtomicU64, seen: u64, sleeping: &AtomicBool) {
+/// Waits until `done()`: spin for [`SPIN`], then sleep counted in `sleeping`.
+fn wait_for(p: &Pool, done: impl Fn() -> bool, sleeping: &AtomicUsize) {
     let start = Instant::now();
-    while counter.load(SeqCst) <= seen {
+    while !done() {
         if start.elapsed() > SPIN {
             let mut g = lock(&p.lock);
-            sleeping.store(true, SeqCst);
-            while counter.load(SeqCst) <= seen {
+            sleeping.fetch_add(1, SeqCst);
+            while !done() {
                 g = p.wake.wait(g).unwrap_or_else(|e| e.into_inner());
             }
-            sleeping.store(false, SeqCst);
+            sleeping.fetch_sub(1, SeqCst);
             return;
         }
         spin_loop();
     }
 }
 
-/// Wakes the other side if it went to sleep.
-fn wake_if(p: &Pool, sleeping: &AtomicBool) {
-    if sleeping.load(SeqCst) {
+/// Wakes the sleepers counted in `sleeping`, if any.
+fn wake(p: &Pool, sleeping: &AtomicUsize) {
+    if sleeping.load(SeqCst) > 0 {
         let _g = lock(&p.lock);
         p.wake.notify_all();
+    }
+}
+
+/// Claims and runs parts of `job` until none is left; a panic is kept for the caller.
+fn claim(p: &Pool, job: Job) {
+    loop {
+        let i = p.next.fetch_add(1, SeqCst);
+        if i >= job.parts {
+            return;
+        }
+        // SAFETY: the job's closure is alive until every worker has acknowledged it.
+        if let Err(e) = catch_unwind(AssertUnwindSafe(|| unsafe { (job.call)(job.data, i) })) {
+            lock(&p.panic).get_or_insert(e);
+        }
     }
 }
 
 fn worker(p: &'static Pool) {
     let mut seen = 0;
     loop {
-        wait_past(p, &p.posted, seen, &p.worker_sleeping);
+        wait_for(p, || p.posted.load(SeqCst) > seen, &p.workers_sleeping);
         seen += 1;
         // SAFETY: the caller wrote the job before bumping `posted`, which we have observed.
-        let job = unsafe { *p.job.get() };
-        if let Some(job) = job {
-            // SAFETY: see `Job`; the caller waits for `finished` before the closure goes away.
-            let f = unsafe { &*job.0 };
-            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(1)));
+        if let Some(job) = unsafe { *p.job.get() } {
+            claim(p, job);
         }
-        p.finished.store(seen, SeqCst);
-        wake_if(p, &p.caller_sleeping);
+        p.acked.fetch_add(1, SeqCst);
+        wake(p, &p.caller_sleeping);
     }
 }
 
-/// Runs `f(0)` on this thread and `f(1)` on the worker, and returns when both have finished
-/// (or runs both here when there is no free worker).
-pub fn split2(f: &(dyn Fn(usize) + Sync)) {
-    let Some(p) = pool() else {
-        f(0);
-        f(1);
-        return;
+/// Runs `f(0)`, …, `f(parts − 1)` on this thread and the pool's workers, and returns when all
+/// have finished; a panic in any part is resumed here after every part has finished.
+pub fn run<F: Fn(usize) + Sync>(parts: usize, f: &F) {
+    let inline = || (0..parts).for_each(f);
+    let Some(p) = pool().filter(|_| parts > 1) else {
+        return inline();
     };
     let _guard = match p.busy.try_lock() {
         Ok(g) => g,
         Err(TryLockError::Poisoned(e)) => e.into_inner(),
-        Err(TryLockError::WouldBlock) => {
-            f(0);
-            f(1);
-            return;
-        }
+        Err(TryLockError::WouldBlock) => return inline(),
     };
-    // SAFETY (lifetime erasure): we wait below until the worker has finished with `f`.
-    let job = Job(unsafe {
-        std::mem::transmute::<*const (dyn Fn(usize) + Sync + '_), *const (dyn Fn(usize) + Sync)>(f)
-    });
-    // SAFETY: we hold `busy`, and the worker has finished every earlier job (we waited), so
-    // nobody reads `job` now.
+    let job = Job {
+        data: (f as *const F).cast(),
+        call: call::<F>,
+        parts,
+    };
+    // SAFETY: we hold `busy`, and every worker acknowledged the previous job, so nobody reads
+    // `job` now.
     unsafe { *p.job.get() = Some(job) };
-    let n = p.posted.fetch_add(1, SeqCst) + 1;
-    wake_if(p, &p.worker_sleeping);
-    let mine = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(0)));
-    wait_past(p, &p.finished, n - 1, &p.caller_sleeping);
-    if let Err(panic) = mine {
-        std::panic::resume_unwind(panic);
+    p.next.store(0, SeqCst);
+    p.acked.store(0, SeqCst);
+    p.posted.fetch_add(1, SeqCst);
+    wake(p, &p.workers_sleeping);
+    claim(p, job);
+    wait_for(p, || p.acked.load(SeqCst) == p.workers, &p.caller_sleeping);
+    let panicked = lock(&p.panic).take();
+    if let Some(e) = panicked {
+        resume_unwind(e);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_part_runs_once_and_a_panic_in_any_part_reaches_the_caller() {
+        let hits: Vec<AtomicUsize> = (0..7).map(|_| AtomicUsize::new(0)).collect();
+        run(7, &|i| {
+            hits[i].fetch_add(1, SeqCst);
+        });
+        assert!(hits.iter().all(|h| h.load(SeqCst) == 1));
+        for bad in 0..3 {
+            let done = AtomicUsize::new(0);
+            let caught = catch_unwind(AssertUnwindSafe(|| {
+                run(3, &|i| {
+                    if i == bad {
+                        panic!("part {i} failed");
+                    }
+                    done.fetch_add(1, SeqCst);
+                })
+            }));
+            let msg = caught.expect_err("the panic propagates");
+            assert_eq!(
+                msg.downcast_ref::<String>().unwrap(),
+                &format!("part {bad} failed")
+            );
+            assert_eq!(done.load(SeqCst), 2, "the other parts finished");
+        }
+        // The pool still works after a panic.
+        let sum = AtomicUsize::new(0);
+        run(4, &|i| {
+            sum.fetch_add(i, SeqCst);
+        });
+        assert_eq!(sum.load(SeqCst), 6);
+    }
+
+    #[test]
+    fn the_thread_cap_is_at_most_the_cores() {
+        assert!(threads() >= 1 && threads() <= available());
     }
 }
