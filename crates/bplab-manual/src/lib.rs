@@ -22,6 +22,9 @@
 //!   and the f32 SIMD `tanh`;
 //! - [`schedules`]: the same layers in other orders — forward-mode JVPs
 //!   ([`schedules::jvp`]) and gradient checkpointing ([`schedules::checkpoint`]);
+//! - [`conventions`]: other frameworks' documented deviations from the exact formulas,
+//!   reproduced as another kernel set ([`conventions::Emulated`]) for the harness to explain a
+//!   difference by agreement;
 //! - [`fault`]: planted bugs for negative controls, reaching the backward only as another
 //!   kernel set ([`fault::Planted`]) chosen at the engine boundary;
 //! - [`real`]: the scalar trait [`Real`] for `f32`, `f64` and the 16-bit floats.
@@ -29,11 +32,13 @@
 pub mod layers;
 pub mod model;
 
+pub mod conventions;
 pub mod fault;
 pub mod kernels;
 pub mod real;
 pub mod schedules;
 
+pub use conventions::{Conventions, Emulated};
 pub use fault::{Fault, Planted};
 pub use layers::{BackwardKernels, Exact};
 pub use model::dense::{CustomOps, Dense, DenseGrads};

@@ -23,6 +23,14 @@ use bplab_core::Activation;
 /// function of the same name ([`linear::linear_backward`], [`activation::activation_backward`],
 /// [`loss::cross_entropy_backward`]).
 pub trait BackwardKernels: Copy + Send + Sync + 'static {
+    /// See [`activation::activation_forward`]: the forward value the backward pass caches.
+    /// Every set but [`crate::conventions::Emulated`] (a framework's f32 sigmoid) keeps the
+    /// lesson's.
+    #[inline]
+    fn activation_forward<T: Real>(&self, act: Activation, z: &[T], a: &mut [T], n: usize) {
+        activation::activation_forward(act, z, a, n);
+    }
+
     /// See [`linear::linear_backward`].
     #[allow(clippy::too_many_arguments)]
     fn linear_backward<T: Real>(

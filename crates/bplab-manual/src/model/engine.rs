@@ -3,6 +3,7 @@
 //! This is the engine boundary where a planted [`Fault`] becomes a kernel set: a model over
 //! the lesson's [`Exact`] kernels when none is planted, over [`Planted`] otherwise.
 
+use crate::conventions::{Conventions, Emulated};
 use crate::fault::{Fault, Planted};
 use crate::layers::{BackwardKernels, Exact};
 use crate::model::trainer::ManualTrainer;
@@ -19,6 +20,8 @@ use bplab_core::{
 pub struct ManualEngine {
     fault: Fault,
     at_zero: KinkGrads,
+    /// Another framework's arithmetic where it deviates ([`ManualEngine::with_conventions`]).
+    conventions: Conventions,
 }
 
 impl ManualEngine {
@@ -27,6 +30,7 @@ impl ManualEngine {
         ManualEngine {
             fault: Fault::None,
             at_zero: KinkGrads::PYTORCH,
+            conventions: Conventions::EXACT,
         }
     }
 
@@ -42,7 +46,17 @@ impl ManualEngine {
         ManualEngine {
             fault,
             at_zero: KinkGrads::PYTORCH,
+            conventions: Conventions::EXACT,
         }
+    }
+
+    /// The same engine computing with a framework's documented deviations from the exact
+    /// formulas ([`crate::conventions`]): the harness re-runs it to explain a framework's
+    /// difference by agreement. A planted fault takes precedence.
+    pub fn with_conventions(mut self, conventions: Conventions) -> Self {
+        self.at_zero = conventions.kinks;
+        self.conventions = conventions;
+        self
     }
 
     /// The model of `net` in `T`, over the exact kernels or the planted ones.
@@ -53,6 +67,9 @@ impl ManualEngine {
         backward: bool,
     ) -> (ForwardTrace, Option<Gradients>) {
         match self.fault {
+            Fault::None if self.conventions.needs_kernels() => {
+                self.run_with::<T, _>(Emulated(self.conventions), net, batch, backward)
+            }
             Fault::None => self.run_with::<T, _>(Exact, net, batch, backward),
             fault => self.run_with::<T, _>(Planted(fault), net, batch, backward),
         }
@@ -150,7 +167,14 @@ impl Engine for ManualEngine {
     }
 
     fn trainer(&self, net: &Network, batch: &Batch, dtype: DType) -> Result<Box<dyn Trainer>> {
+        let emulated = Emulated(self.conventions);
         Ok(match (dtype, self.fault) {
+            (DType::F64, Fault::None) if self.conventions.needs_kernels() => {
+                Box::new(self.trainer_with::<f64, _>(emulated, net, batch)?)
+            }
+            (DType::F32, Fault::None) if self.conventions.needs_kernels() => {
+                Box::new(self.trainer_with::<f32, _>(emulated, net, batch)?)
+            }
             (DType::F64, Fault::None) => Box::new(self.trainer_with::<f64, _>(Exact, net, batch)?),
             (DType::F32, Fault::None) => Box::new(self.trainer_with::<f32, _>(Exact, net, batch)?),
             (DType::F64, fault) => {

@@ -19,7 +19,6 @@ pub mod trainer;
 pub use buffers::{Backward, Cache};
 
 use crate::fault::{Fault, Planted};
-use crate::layers::activation::activation_forward;
 use crate::layers::linear::linear_forward;
 use crate::layers::loss::{cross_entropy_forward, mse_backward, mse_forward};
 use crate::layers::{BackwardKernels, Exact};
@@ -124,7 +123,7 @@ impl<T: Real, K: BackwardKernels> Model<T, K> {
             // 1. z_l = h_{l−1} W_lᵀ + b_l.
             linear_forward(z_l, h_prev, &self.w[l], &self.b[l], n_in, n_out);
             // 2. a_l = σ_l(z_l).
-            activation_forward(act, z_l, a_l, n_out);
+            self.kernels.activation_forward(act, z_l, a_l, n_out);
             // 3. h_l = a_l, or h_{l−1} + a_l for a residual layer.
             if spec.is_residual(l) {
                 for ((h, &p), &v) in h_l.iter_mut().zip(h_prev).zip(a_l.iter()) {
