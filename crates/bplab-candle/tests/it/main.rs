@@ -8,3 +8,4 @@ mod graph;
 mod precision;
 mod relu_at_zero;
 mod seed_example;
+mod semantics;
