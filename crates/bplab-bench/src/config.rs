@@ -1,5 +1,6 @@
 //! `bplab bench`'s flags: the engines, configurations and operations selected (`all` or
-//! comma lists, checked by clap), the output format, `--quick` and the `--sweep` mode.
+//! comma lists, checked by clap), the output format, `--quick`, the `--sweep` mode, the
+//! kernel's `--threads` and a `--baseline` file to compare with.
 
 use bplab_harness::flags::{self, EngineFlag, Pick};
 use bplab_harness::workload::{BenchConfig, Op, CONFIGS};
@@ -28,6 +29,17 @@ pub struct BenchArgs {
     /// Where --sweep writes its files.
     #[arg(long, default_value = "results/bench-sweep", value_name = "DIR")]
     pub out: std::path::PathBuf,
+    /// Threads of the manual engine's matrix kernel (default: every core).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub threads: Option<u16>,
+    /// Another framework's timings of the same matrix (tools/bench/torch_bench.py's JSON),
+    /// shown beside these: a ×pytorch column and its GEMM rates.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<std::path::PathBuf>,
+    /// With --baseline: also time the kernel at the baseline's square GEMM sizes and write
+    /// GFLOP/s against size beside the baseline's libraries as an SVG.
+    #[arg(long, value_name = "FILE", requires = "baseline")]
+    pub gemm_plot: Option<std::path::PathBuf>,
 }
 
 /// `--format table|json|markdown`.

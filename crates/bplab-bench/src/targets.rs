@@ -4,7 +4,11 @@
 //!   where time is dominated by large matrix products);
 //! - `seed-b1` grads under [`SEED_B1_GRADS_NS`];
 //! - zero heap allocations per training step after the first;
-//! - `wide-b256` grads at ≥ [`WIDE_GEMM_FRACTION`] of the measured GEMM throughput.
+//! - `wide-b256` grads at ≥ [`WIDE_GEMM_FRACTION`] of the kernel's measured 1024³ rate;
+//! - with a `--baseline`: at most [`BASELINE_RATIO`] × PyTorch's time at every cell, and the
+//!   kernel's 1024³ rate at ≥ [`BASELINE_GEMM_FRACTION`] of the best baseline GEMM.
+//!
+//! Every time compared is a median of the same interleaved rounds ([`crate::rounds`]).
 
 use crate::measure::BenchReport;
 use bplab_harness::workload::{BenchConfig, Op};
@@ -14,7 +18,11 @@ pub const TIE: f64 = 0.05;
 /// The `seed-b1` grads budget, in nanoseconds.
 pub const SEED_B1_GRADS_NS: f64 = 1000.0;
 /// The fraction of the GEMM throughput `wide-b256` grads must reach.
-pub const WIDE_GEMM_FRACTION: f64 = 0.70;
+pub const WIDE_GEMM_FRACTION: f64 = 0.75;
+/// The largest manual ÷ baseline time accepted at any cell.
+pub const BASELINE_RATIO: f64 = 1.0;
+/// The fraction of the best baseline GEMM (1024³) the kernel must reach.
+pub const BASELINE_GEMM_FRACTION: f64 = 0.90;
 
 /// One target and whether this run met it.
 #[derive(Debug, Clone, PartialEq)]
@@ -88,7 +96,10 @@ pub fn judge(r: &BenchReport) -> Vec<Target> {
     if let Some(m) = r.get("manual", "wide-b256", Op::Grads) {
         let frac = m.gflops / r.gemm_gflops;
         out.push(Target {
-            name: "wide-b256 grads at ≥ 70% of GEMM throughput".into(),
+            name: format!(
+                "wide-b256 grads at ≥ {:.0}% of the kernel's 1024³ rate",
+                100.0 * WIDE_GEMM_FRACTION
+            ),
             met: frac >= WIDE_GEMM_FRACTION,
             detail: format!(
                 "{:.1} GFLOP/s of {:.1} ({:.0}%)",
@@ -97,6 +108,46 @@ pub fn judge(r: &BenchReport) -> Vec<Target> {
                 100.0 * frac
             ),
         });
+    }
+    if let Some(b) = &r.baseline {
+        for m in &manual_rows {
+            let Some(x) = b.get(m.config, m.op.name()) else {
+                continue;
+            };
+            let ratio = m.timing.median_ns / x.median_ns;
+            out.push(Target {
+                name: format!(
+                    "≤ {BASELINE_RATIO}× {} at {} {}",
+                    x.engine,
+                    m.config,
+                    m.op.name()
+                ),
+                met: ratio <= BASELINE_RATIO,
+                detail: format!(
+                    "manual {} vs {} {} ({ratio:.2}×)",
+                    fmt_ns(m.timing.median_ns),
+                    x.engine,
+                    fmt_ns(x.median_ns)
+                ),
+            });
+        }
+        if let Some(g) = b.best_gemm(1024, 1024, 1024) {
+            let frac = r.gemm_gflops / g.gflops;
+            out.push(Target {
+                name: format!(
+                    "kernel 1024³ at ≥ {:.0}% of the best baseline GEMM",
+                    100.0 * BASELINE_GEMM_FRACTION
+                ),
+                met: frac >= BASELINE_GEMM_FRACTION,
+                detail: format!(
+                    "{:.1} GFLOP/s vs {} {:.1} ({:.0}%)",
+                    r.gemm_gflops,
+                    g.library,
+                    g.gflops,
+                    100.0 * frac
+                ),
+            });
+        }
     }
     out
 }
