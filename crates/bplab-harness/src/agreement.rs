@@ -1,14 +1,15 @@
 //! The one rule by which an engine is held to a reference, used by `check`, the experiments,
 //! the labs and the visualizer: element-wise `|a−b| ≤ atol + rtol·|b|` with the exact-computation
-//! tolerance of the dtype ([`exact`]), widened for an engine only by the measured limits
-//! pinned in [`crate::deviations`] ([`tolerance`]). A difference outside the tolerance is
-//! reported with the pinned limit that explains it, or as unexplained.
+//! tolerance of the dtype ([`exact`]), for every engine ([`tolerance`]). A framework whose
+//! documented arithmetic deviates from the exact formulas is held to the manual engine
+//! computing with that arithmetic ([`crate::deviations::emulating`]); a difference outside the
+//! tolerance is reported with the engine's conventions that touch the network, as unexplained.
 //!
 //! - [`gradients`]: loss, every parameter gradient and `∂L/∂x`, tensor by tensor;
 //! - [`tensor`]: one named tensor, or a [`Verdict`] saying the engine does not expose it;
 //! - [`Agreement`]: many scalars (trajectories, norms) accumulated per engine.
 
-use crate::deviations::{pins_for, tolerance_for};
+use crate::deviations::{conventions, tolerance_for};
 use bplab_core::{Comparison, DType, Gradients, NetSpec, Tensor, Tolerance};
 use bplab_output::table::sci;
 use std::collections::BTreeMap;
@@ -22,7 +23,7 @@ pub fn exact(dtype: DType) -> Tolerance {
     }
 }
 
-/// `base`, widened by the limits pinned for `engine` computing `spec` in `dtype`.
+/// The tolerance `engine` computing `spec` in `dtype` is held to: `base` (no engine's is wider).
 pub fn tolerance(engine: &str, spec: &NetSpec, dtype: DType, base: Tolerance) -> Tolerance {
     tolerance_for(engine, spec, dtype, base)
 }
@@ -89,8 +90,9 @@ pub struct EngineAgreement {
     pub max_rel: f64,
     /// Pairs outside the tolerance (a finite/non-finite mismatch counts).
     pub failed: usize,
-    /// The pinned limits (`engine activation dtype`) that apply where it failed.
-    pub pinned: Vec<String>,
+    /// The engine's conventions that touch the network, named where it failed (a reference
+    /// that does not compute with them cannot explain the failure).
+    pub conventions: Vec<String>,
     /// The first failure, described.
     pub first_failure: Option<String>,
     /// Pairs outside the tolerance but within it once `rtol` is scaled by the computation's
@@ -107,7 +109,7 @@ pub struct Agreement {
 }
 
 impl Agreement {
-    /// Nothing compared yet; `tol` is the bound for engines without a pinned limit.
+    /// Nothing compared yet; `tol` is the bound for every engine.
     pub fn new(tol: Tolerance) -> Self {
         Agreement {
             tol,
@@ -121,7 +123,7 @@ impl Agreement {
         &mut self,
         engine: &str,
         spec: &NetSpec,
-        dtype: DType,
+        _dtype: DType,
         what: &str,
         got: f64,
         want: f64,
@@ -139,10 +141,9 @@ impl Agreement {
         if e.first_failure.is_none() {
             e.first_failure = Some(format!("{what}: {engine} {got:e} vs manual {want:e}"));
         }
-        for p in pins_for(engine, spec, dtype) {
-            let name = format!("{} {} {}", p.engine, p.activation.name(), p.dtype);
-            if !e.pinned.contains(&name) {
-                e.pinned.push(name);
+        for name in conventions(engine).names_for(spec) {
+            if !e.conventions.contains(&name) {
+                e.conventions.push(name);
             }
         }
     }
@@ -193,11 +194,10 @@ impl Agreement {
         }
     }
 
-    /// True when every failure has a pinned explanation.
+    /// True when no value is outside the tolerance (ill-conditioned ones aside): an engine
+    /// with conventions is explained only when the reference computed with them.
     pub fn explained(&self) -> bool {
-        self.engines
-            .values()
-            .all(|e| e.failed == 0 || !e.pinned.is_empty())
+        self.engines.values().all(|e| e.failed == 0)
     }
 
     /// One line per engine: `burn-flex: 240 values, max rel 3.1e-16, all within …`.
@@ -216,7 +216,7 @@ impl Agreement {
                 };
                 let verdict = if e.failed == 0 {
                     format!("all within tolerance{conditioning}")
-                } else if e.pinned.is_empty() {
+                } else if e.conventions.is_empty() {
                     format!(
                         "{} outside tolerance, unexplained (first: {})",
                         e.failed,
@@ -224,9 +224,9 @@ impl Agreement {
                     ) + &conditioning
                 } else {
                     format!(
-                        "{} outside tolerance, explained by the pinned limit of {} (first: {})",
+                        "{} outside tolerance, unexplained; the engine computes with {} (first: {})",
                         e.failed,
-                        e.pinned.join(", "),
+                        e.conventions.join(", "),
                         e.first_failure.clone().unwrap_or_default()
                     ) + &conditioning
                 };

@@ -1,20 +1,25 @@
 //! `bplab check`: every selected engine's gradients against central finite differences of its
 //! own f64 forward pass, against the manual engine in the same dtype, and (`--reference DIR`)
-//! against a reference directory's loss and gradients, tensor by tensor. Elements whose finite
-//! difference straddles a ReLU kink are skipped with the reason. The table and the JSON
+//! against a reference directory's loss and gradients, tensor by tensor, at the exact tolerance
+//! of the dtype. A framework that differs from the manual engine is explained only by
+//! agreement: the manual engine, re-run with the framework's documented arithmetic
+//! ([`crate::deviations::conventions`]), must then give its numbers at that same tolerance.
+//! Elements whose finite difference straddles a ReLU kink are skipped with the reason. The table and the JSON
 //! document are in [`render`]; what a planted fault can change is in [`plant`].
 
 mod render;
 
 pub mod plant;
+#[cfg(test)]
+mod tests;
 
 pub use render::{to_json, to_table};
 
-use crate::deviations::{fd_through_manual, kink_grads, pins_for, tolerance_for};
+use crate::deviations::{conventions, fd_through_manual};
 use crate::netargs::Resolved;
 use crate::reference::Reference;
 use bplab_core::gradcheck::{finite_differences, FdConfig, Kink};
-use bplab_core::{Comparison, DType, Engine, GradRequest, Result, Tolerance};
+use bplab_core::{Comparison, DType, Engine, GradRequest, Gradients, Result, Tolerance};
 use bplab_manual::ManualEngine;
 use bplab_output::report::{escape, Context, ReportSection, Section};
 
@@ -56,29 +61,41 @@ pub struct EngineCheck {
     pub vs_fd: Vec<Comparison>,
     /// Loss and per tensor, against the manual engine (empty for the manual engine itself).
     pub vs_manual: Vec<Comparison>,
+    /// Loss and per tensor, against the manual engine computing with this engine's
+    /// conventions (empty unless `vs_manual` failed and the engine has conventions that
+    /// touch the network).
+    pub vs_emulated: Vec<Comparison>,
     /// Elements skipped because a finite difference straddles a kink: `(tensor, kink)`.
     pub kinks: Vec<(String, Kink)>,
-    /// Known, documented reasons this engine's numbers differ (pinned op precision, the
-    /// derivative at a kink); shown under the table.
+    /// How the engine's numbers were explained or checked; shown under the table.
     pub notes: Vec<String>,
-    /// The difference from the manual engine is fully explained by the engine's convention
-    /// for ReLU's derivative at exactly 0 (the manual engine, run with that convention,
-    /// agrees within tolerance).
-    pub kink_explained: bool,
+    /// The engine differs from the exact manual engine, and the manual engine computing with
+    /// these conventions of the engine (named) agrees with it at the exact tolerance.
+    pub explained: Option<Vec<String>>,
+    /// The difference from finite differences is the same conventions': `explained`, and the
+    /// exact manual engine agrees with the finite differences.
+    pub fd_explained: bool,
     /// Loss and per tensor, against the reference directory (empty without one).
     pub vs_reference: Vec<Comparison>,
-    /// The difference from the reference is the same kink convention: `kink_explained`, and
-    /// the manual engine agrees with the reference.
+    /// The difference from the reference is the same conventions': `explained`, and the
+    /// exact manual engine agrees with the reference.
     pub reference_explained: bool,
 }
 
 impl EngineCheck {
-    /// Every comparison passed, or the only differences from the manual engine (and the
-    /// reference) are explained.
+    /// Every comparison passed, or the only differences from the manual engine (finite
+    /// differences, the reference) are explained by agreement.
     pub fn passed(&self) -> bool {
-        self.vs_fd.iter().all(Comparison::passed)
-            && (self.kink_explained || self.vs_manual.iter().all(Comparison::passed))
+        (self.fd_explained || self.vs_fd.iter().all(Comparison::passed))
+            && (self.explained.is_some() || self.vs_manual.iter().all(Comparison::passed))
             && (self.reference_explained || self.vs_reference.iter().all(Comparison::passed))
+    }
+
+    /// The difference from the manual engine is explained by the derivative at a kink alone.
+    pub fn kink_explained(&self) -> bool {
+        self.explained
+            .as_ref()
+            .is_some_and(|c| !c.is_empty() && c.iter().all(|n| n.contains("'(0)")))
     }
 }
 
@@ -91,7 +108,7 @@ pub struct ReferenceInfo {
     pub name: String,
     /// `case.json`'s `torch_version`, when given.
     pub torch_version: Option<String>,
-    /// Engine vs reference, before any pinned widening: the exact tolerance of the dtype.
+    /// Engine vs reference: the exact tolerance of the dtype.
     pub tol: Tolerance,
 }
 
@@ -117,8 +134,8 @@ pub fn run(engines: &[Box<dyn Engine>], r: &Resolved, cfg: &CheckConfig) -> Resu
 }
 
 /// Runs the check for every engine, and compares each with `reference` when given (`r` is
-/// then the reference's own network and batch, [`Reference::resolved`]). The tolerance is the
-/// dtype's exact one ([`crate::agreement::exact`]), widened only by the engine's pins.
+/// then the reference's own network and batch, [`Reference::resolved`]). Every comparison is
+/// at the dtype's exact tolerance ([`crate::agreement::exact`]) or the finite differences'.
 pub fn run_against(
     engines: &[Box<dyn Engine>],
     r: &Resolved,
@@ -133,27 +150,21 @@ pub fn run_against(
     let ref_tol = crate::agreement::exact(cfg.dtype);
     let want = reference.map(Reference::gradients);
     let manual_matches_reference = want.as_ref().is_some_and(|w| {
-        let tol = tolerance_for("manual", spec, cfg.dtype, ref_tol);
-        crate::agreement::gradients(&manual, w, tol)
+        crate::agreement::gradients(&manual, w, ref_tol)
             .iter()
             .all(Comparison::passed)
     });
     let mut out = Vec::new();
     for e in engines {
         let name = e.name();
-        let mut notes: Vec<String> = pins_for(name, spec, cfg.dtype)
-            .iter()
-            .map(|p| {
-                format!(
-                    "{name} {} {}: tolerance {} — {}",
-                    p.activation, p.dtype, p.tolerance, p.measured
-                )
-            })
-            .collect();
-        let fd_tol = tolerance_for(name, spec, cfg.dtype, cfg.fd_tol);
-        let cross_tol = tolerance_for(name, spec, cfg.dtype, cfg.cross_tol);
+        let mut notes = Vec::new();
         let grads = e.grads(&r.network, &r.batch, cfg.dtype, req)?;
-        let fd = if fd_through_manual(name, spec) {
+        let fd = if !crate::engines::computes_in(name, DType::F64) {
+            notes.push(format!(
+                "{name}: finite differences through the manual engine's f64 forward ({name} computes in f32 only)"
+            ));
+            finite_differences(&ManualEngine::new(), &r.network, &r.batch, &cfg.fd)?
+        } else if fd_through_manual(name, spec) {
             notes.push(format!(
                 "{name}: finite differences through the manual engine's f64 forward ({name}'s own f64 forward is not f64-accurate here)"
             ));
@@ -161,45 +172,38 @@ pub fn run_against(
         } else {
             finite_differences(e.as_ref(), &r.network, &r.batch, &cfg.fd)?
         };
-        let vs_fd = fd.compare(&grads, fd_tol);
+        let vs_fd = fd.compare(&grads, cfg.fd_tol);
         let vs_manual = if name == "manual" {
             Vec::new()
         } else {
-            crate::agreement::gradients(&grads, &manual, cross_tol)
+            crate::agreement::gradients(&grads, &manual, cfg.cross_tol)
         };
-        let mut kink_explained = false;
-        if !vs_manual.iter().all(Comparison::passed) {
-            let convention = kink_grads(name);
-            let zeros = exact_kink_zeros(e.as_ref(), r, cfg.dtype)?;
-            if convention != bplab_core::spec::KinkGrads::PYTORCH && zeros > 0 {
-                let alike = ManualEngine::new()
-                    .with_kink_grads(convention)
-                    .grads(&r.network, &r.batch, cfg.dtype, req)?;
-                kink_explained = crate::agreement::gradients(&grads, &alike, cross_tol)
-                    .iter()
-                    .all(Comparison::passed);
-                if kink_explained {
-                    notes.push(format!(
-                        "{name} differs from the manual engine only through the derivative at a kink: \
-                         {zeros} ReLU-type pre-activation(s) are exactly 0, where {name} uses relu'(0) = {}, \
-                         leaky_relu'(0) = {} and PyTorch/manual use {}, {}; the manual engine with {name}'s \
-                         convention agrees within tolerance (see docs/frameworks.md)",
-                        convention.relu,
-                        convention.leaky_relu,
-                        bplab_core::spec::KinkGrads::PYTORCH.relu,
-                        bplab_core::spec::KinkGrads::PYTORCH.leaky_relu
-                    ));
-                }
-            }
+        let (vs_emulated, explained) = explain(e.as_ref(), &grads, &vs_manual, r, cfg, req)?;
+        if let Some(list) = &explained {
+            notes.push(format!(
+                "{name} differs from the manual engine only by its documented arithmetic ({}): the manual engine \
+                 computing with it agrees at the exact tolerance {} (see docs/frameworks.md)",
+                list.join("; "),
+                cfg.cross_tol
+            ));
+        }
+        let fd_explained = explained.is_some()
+            && !vs_fd.iter().all(Comparison::passed)
+            && fd
+                .compare(&manual, cfg.fd_tol)
+                .iter()
+                .all(Comparison::passed);
+        if fd_explained {
+            notes.push(format!(
+                "{name}'s gradients are not its forward's derivative (the conventions above); the exact manual engine \
+                 agrees with the same finite differences"
+            ));
         }
         let vs_reference = match &want {
-            Some(w) => {
-                let tol = tolerance_for(name, spec, cfg.dtype, ref_tol);
-                crate::agreement::gradients(&grads, w, tol)
-            }
+            Some(w) => crate::agreement::gradients(&grads, w, ref_tol),
             None => Vec::new(),
         };
-        let reference_explained = kink_explained
+        let reference_explained = explained.is_some()
             && manual_matches_reference
             && !vs_reference.iter().all(Comparison::passed);
         let kinks = fd
@@ -211,9 +215,11 @@ pub fn run_against(
             loss: grads.loss,
             vs_fd,
             vs_manual,
+            vs_emulated,
             kinks,
             notes,
-            kink_explained,
+            explained,
+            fd_explained,
             vs_reference,
             reference_explained,
         });
@@ -228,6 +234,34 @@ pub fn run_against(
             tol: ref_tol,
         }),
     })
+}
+
+/// When `engine`'s gradients differ from the exact manual engine's (`vs_manual` failed) and
+/// the engine has conventions that touch the network: the comparison with the manual engine
+/// computing with them, and the conventions' names when every tensor agrees at the exact
+/// tolerance. A kink convention is named only when some ReLU-type pre-activation is exactly 0.
+fn explain(
+    engine: &dyn Engine,
+    grads: &Gradients,
+    vs_manual: &[Comparison],
+    r: &Resolved,
+    cfg: &CheckConfig,
+    req: GradRequest,
+) -> Result<(Vec<Comparison>, Option<Vec<String>>)> {
+    let conv = conventions(engine.name());
+    let mut names = conv.names_for(r.network.spec());
+    if vs_manual.iter().all(Comparison::passed) || names.is_empty() {
+        return Ok((Vec::new(), None));
+    }
+    if exact_kink_zeros(engine, r, cfg.dtype)? == 0 {
+        names.retain(|n| !n.contains("'(0)"));
+    }
+    let alike = ManualEngine::new()
+        .with_conventions(conv)
+        .grads(&r.network, &r.batch, cfg.dtype, req)?;
+    let vs_emulated = crate::agreement::gradients(grads, &alike, cfg.cross_tol);
+    let agrees = vs_emulated.iter().all(Comparison::passed);
+    Ok((vs_emulated, (agrees && !names.is_empty()).then_some(names)))
 }
 
 /// How many ReLU-type pre-activations are exactly 0 in `engine`'s forward pass.

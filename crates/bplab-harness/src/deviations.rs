@@ -1,119 +1,128 @@
-//! What the harness knows about each framework's deviations from PyTorch's numbers: the
-//! derivative it gives ReLU-type activations at exactly 0 ([`kink_grads`]), and the measured
-//! precision limits of its ops ([`PINS`]).
+//! What the harness knows about each framework's deviations from the exact formulas: the
+//! [`Conventions`] the manual engine reproduces for it ([`conventions`]), so that a difference
+//! is explained only by agreement — the manual engine, computing with the framework's
+//! arithmetic ([`emulating`]), gives the framework's numbers at the exact tolerance of the
+//! dtype. No engine has a tolerance wider than the exact one ([`tolerance_for`]).
 //!
-//! Precision: where a framework's activation (or its
-//! derivative) is measurably less precise than the project's global tolerances, the pair is
-//! pinned here to its measured bound, with the figure, so tests and `check` can name it.
-//! The global tolerances are never loosened; only comparisons that involve a pinned
-//! (engine, activation, dtype) use the pinned bound. `docs/frameworks.md` lists each entry
-//! with an input that shows it.
+//! The conventions, each a kernel with its source reference in `bplab_manual::conventions`:
+//! - candle: `relu'(0) = 1`, `leaky_relu'(0) = 0.505`, gelu' with `0.398942` for `1/√(2π)`;
+//! - burn-ndarray: `relu'(0) = 0`, `leaky_relu'(0) = 1`, gelu' of the tanh approximation under
+//!   the exact forward, the sigmoid computed in f32 whatever the dtype;
+//! - burn-flex: the kinks only;
+//! - the custom-op engines: none (their layers run the manual engine's kernels).
+//!
+//! `docs/frameworks.md` lists each with an input that shows it.
 
 use bplab_core::spec::KinkGrads;
 use bplab_core::{Activation, DType, NetSpec, Tolerance};
+use bplab_manual::conventions::{Conventions, GeluBackward};
+use bplab_manual::ManualEngine;
 
-/// One measured limit.
-#[derive(Debug, Clone, Copy)]
-pub struct Pin {
-    pub engine: &'static str,
-    pub activation: Activation,
-    pub dtype: DType,
-    /// The bound the engine's values meet for networks using this activation.
-    pub tolerance: Tolerance,
-    /// What was measured, in words (shown by `check`).
-    pub measured: &'static str,
-    /// The engine's f64 *forward* pass is not f64-accurate for this op, so finite differences
-    /// of it are noise (rounding error / step); the checker differentiates the manual
-    /// engine's f64 forward instead and says so.
-    pub fd_through_manual: bool,
-}
-
-/// What was measured for burn-ndarray's GELU (pinned in f64 and f32 alike).
-const BURN_NDARRAY_GELU: &str = "burn-ndarray's GELU backward is the derivative of the tanh approximation while its \
-    forward is the exact erf form: derivative off by up to 8.68e-4 (x = −0.75: 1.0619e-3 vs 7.7428e-4); network \
-    gradients off by up to 1.04e-2 absolute, 3.5e-2 relative on the test topologies";
-
-/// Every pinned (engine, activation, dtype) pair.
-pub const PINS: &[Pin] = &[Pin {
-    engine: "candle",
-    activation: Activation::Gelu,
-    dtype: DType::F64,
-    tolerance: Tolerance::new(1e-7, 1e-5),
-    measured: "candle's gelu_erf backward uses 0.398942 for 1/√(2π) (candle-core-0.11.1/src/backprop.rs:630): \
-               derivative off by up to 1.7e-7 absolute (e.g. x = −0.75: 7.744370043442639e-4 vs 7.742782607648435e-4)",
-    fd_through_manual: false,
-},
-Pin {
-    engine: "burn-ndarray",
-    activation: Activation::Sigmoid,
-    dtype: DType::F64,
-    tolerance: Tolerance::new(1e-6, 1e-5),
-    measured: "burn-ndarray has no f64 sigmoid: burn's default sigmoid casts to f32 and back \
-               (value and derivative off by up to 8.46e-8 absolute; the seed example's ŷ is 0.6572327017784119, \
-               its f32 value, instead of 0.6572326668298718)",
-    fd_through_manual: true,
-},
-Pin {
-    engine: "burn-ndarray",
-    activation: Activation::Gelu,
-    dtype: DType::F64,
-    tolerance: Tolerance::new(2e-2, 5e-2),
-    measured: BURN_NDARRAY_GELU,
-    fd_through_manual: false,
-},
-Pin {
-    engine: "burn-ndarray",
-    activation: Activation::Gelu,
-    dtype: DType::F32,
-    tolerance: Tolerance::new(2e-2, 5e-2),
-    measured: BURN_NDARRAY_GELU,
-    fd_through_manual: false,
-},
-];
-
-/// Whether finite differences for `engine` on `spec` must go through the manual engine's
-/// forward because the engine's own f64 forward is not f64-accurate (see [`Pin`]).
-pub fn fd_through_manual(engine: &str, spec: &NetSpec) -> bool {
-    pins_for(engine, spec, DType::F64)
-        .iter()
-        .any(|p| p.fd_through_manual)
-}
-
-/// The derivative `engine` gives ReLU and leaky-ReLU at exactly `z = 0` (tests assert each).
-pub fn kink_grads(engine: &str) -> KinkGrads {
+/// The arithmetic `engine` uses where it deviates from the exact formulas (tests assert each).
+///
+/// ```
+/// use bplab_harness::deviations::conventions;
+/// use bplab_manual::conventions::{Conventions, GeluBackward};
+///
+/// assert_eq!(conventions("candle").gelu_backward, GeluBackward::CandleConstant);
+/// assert!(conventions("burn-ndarray").sigmoid_f32);
+/// assert_eq!(conventions("manual"), Conventions::EXACT);
+/// ```
+pub fn conventions(engine: &str) -> Conventions {
     match engine {
         // `Relu` backward masks with `arg.ge(0)` (candle-core-0.11.1/src/backprop.rs:638), and
         // leaky-relu is `max(x, 0) + 0.01·min(x, 0)`, whose ties split the gradient in half
-        // (candle-nn-0.11.1/src/ops.rs:230-233, backprop.rs:218-220): ½·1 + ½·0.01.
-        "candle" => KinkGrads {
-            relu: 1.0,
-            leaky_relu: 0.505,
+        // (candle-nn-0.11.1/src/ops.rs:230-233, backprop.rs:218-220): ½·1 + ½·0.01. GELU's
+        // backward: backprop.rs:626-635.
+        "candle" => Conventions {
+            kinks: KinkGrads {
+                relu: 1.0,
+                leaky_relu: 0.505,
+            },
+            gelu_backward: GeluBackward::CandleConstant,
+            sigmoid_f32: false,
         },
         // relu masks where `x <= 0` (0 at 0, as PyTorch); leaky-relu is
-        // `mask_where(x < 0, …)`, so `0 < 0` is false and the gradient takes the identity branch.
-        "burn-ndarray" | "burn-flex" => KinkGrads {
-            relu: 0.0,
-            leaky_relu: 1.0,
+        // `mask_where(x < 0, …)`, so `0 < 0` is false and the gradient takes the identity
+        // branch. burn-ndarray takes burn-backend's default `gelu_backward` and `sigmoid`
+        // (burn-backend-0.22.1/src/backend/ops/activation.rs:98-128, 139-148); burn-flex
+        // overrides both exactly (burn-flex-0.22.1/src/ops/activation.rs:81-107).
+        "burn-ndarray" => Conventions {
+            kinks: BURN_KINKS,
+            gelu_backward: GeluBackward::BurnNdarrayTanh,
+            sigmoid_f32: true,
+        },
+        "burn-flex" => Conventions {
+            kinks: BURN_KINKS,
+            ..Conventions::EXACT
         },
         // The custom-op engines differentiate every layer that can have a kink with the manual
         // engine's backward (only a cross-entropy output layer, softmax, stays the framework's).
-        "burn-custom" | "candle-custom" => KinkGrads::PYTORCH,
-        _ => KinkGrads::PYTORCH,
+        _ => Conventions::EXACT,
     }
 }
 
-/// The pins that apply to `engine` computing `spec` in `dtype`.
-pub fn pins_for(engine: &str, spec: &NetSpec, dtype: DType) -> Vec<&'static Pin> {
-    PINS.iter()
-        .filter(|p| {
-            p.engine == engine && p.dtype == dtype && spec.activations().contains(&p.activation)
-        })
-        .collect()
+/// burn's derivatives at the kinks (both backends).
+const BURN_KINKS: KinkGrads = KinkGrads {
+    relu: 0.0,
+    leaky_relu: 1.0,
+};
+
+/// The derivative `engine` gives ReLU and leaky-ReLU at exactly `z = 0`.
+pub fn kink_grads(engine: &str) -> KinkGrads {
+    conventions(engine).kinks
 }
 
-/// `base`, or the loosest pinned bound that applies (a pin never tightens a comparison).
-pub fn tolerance_for(engine: &str, spec: &NetSpec, dtype: DType, base: Tolerance) -> Tolerance {
-    pins_for(engine, spec, dtype).iter().fold(base, |t, p| {
-        Tolerance::new(t.atol.max(p.tolerance.atol), t.rtol.max(p.tolerance.rtol))
-    })
+/// The manual engine computing with `engine`'s [`conventions`]: the reference `engine` is held
+/// to at the exact tolerance.
+pub fn emulating(engine: &str) -> ManualEngine {
+    ManualEngine::new().with_conventions(conventions(engine))
+}
+
+/// Whether finite differences for `engine` on `spec` must go through the manual engine's
+/// forward because the engine's own f64 forward is not f64-accurate (burn-ndarray's f32
+/// sigmoid: central differences of an f32-accurate function at a step of ~6e-6 are noise).
+pub fn fd_through_manual(engine: &str, spec: &NetSpec) -> bool {
+    conventions(engine).sigmoid_f32
+        && (spec.activations().contains(&Activation::Sigmoid)
+            || spec.activations().contains(&Activation::Silu))
+}
+
+/// The tolerance `engine` computing `spec` in `dtype` is held to: `base`, for every engine.
+/// A framework's deviation is explained by reproducing it ([`emulating`]), never by widening a
+/// bound; the function stays so the callers say which engine they compare.
+pub fn tolerance_for(_engine: &str, _spec: &NetSpec, _dtype: DType, base: Tolerance) -> Tolerance {
+    base
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bplab_core::Loss;
+
+    #[test]
+    fn each_framework_names_its_deviations() {
+        let spec = NetSpec::new(
+            vec![2, 3, 3, 3, 2],
+            vec![
+                Activation::Relu,
+                Activation::Gelu,
+                Activation::Sigmoid,
+                Activation::LeakyRelu,
+            ],
+            Loss::Mse,
+            false,
+        )
+        .unwrap();
+        let names = |e: &str| conventions(e).names_for(&spec);
+        assert_eq!(names("manual"), Vec::<String>::new());
+        assert_eq!(names("burn-custom"), Vec::<String>::new());
+        assert_eq!(names("burn-flex"), ["leaky_relu'(0) = 1"]);
+        assert_eq!(names("candle").len(), 3);
+        assert_eq!(names("burn-ndarray").len(), 3);
+        assert!(fd_through_manual("burn-ndarray", &spec));
+        assert!(!fd_through_manual("burn-flex", &spec));
+        let t = Tolerance::EXACT_F64;
+        assert_eq!(tolerance_for("burn-ndarray", &spec, DType::F64, t), t);
+    }
 }

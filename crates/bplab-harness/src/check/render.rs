@@ -1,4 +1,5 @@
-//! `bplab check`'s output: the table for people (one row per engine × tensor × reference, the
+//! `bplab check`'s output: the table for people (one row per engine × tensor × reference, with
+//! `emulated` rows against the manual engine computing with the engine's conventions, the
 //! skipped elements, the notes, the verdict) and the JSON document. The rows against a
 //! reference directory, its header line and its JSON fields appear only with `--reference`.
 
@@ -48,6 +49,7 @@ pub fn to_table(r: &Resolved, report: &CheckReport) -> String {
         let refs = [
             ("fd", &e.vs_fd),
             ("manual", &e.vs_manual),
+            ("emulated", &e.vs_emulated),
             ("reference", &e.vs_reference),
         ];
         for (against, comps) in refs {
@@ -74,10 +76,13 @@ pub fn to_table(r: &Resolved, report: &CheckReport) -> String {
                         "FAIL (shape)".into()
                     } else if cmp.passed() {
                         "ok".into()
-                    } else if (against == "manual" && e.kink_explained)
-                        || (against == "reference" && e.reference_explained)
-                    {
-                        "differs (explained)".into()
+                    } else if let (Some(list), true) = (
+                        &e.explained,
+                        (against == "manual")
+                            || (against == "reference" && e.reference_explained)
+                            || (against == "fd" && e.fd_explained),
+                    ) {
+                        format!("differs (explained: {})", list.join("; "))
                     } else {
                         format!("FAIL ({} of {})", cmp.failed, cmp.checked)
                     },
@@ -154,6 +159,7 @@ pub fn to_json(report: &CheckReport) -> Value {
                 .iter()
                 .map(|x| cmp_json("fd", x))
                 .chain(e.vs_manual.iter().map(|x| cmp_json("manual", x)))
+                .chain(e.vs_emulated.iter().map(|x| cmp_json("emulated", x)))
                 .chain(e.vs_reference.iter().map(|x| cmp_json("reference", x)))
                 .collect();
             let kinks: Vec<Value> = e
@@ -163,7 +169,8 @@ pub fn to_json(report: &CheckReport) -> Value {
                 .collect();
             let mut v = json!({"engine": e.engine, "dtype": c.dtype.name(), "loss": json::number(e.loss),
                    "comparisons": comps, "skipped": kinks, "notes": e.notes,
-                   "kink_explained": e.kink_explained, "pass": e.passed()});
+                   "kink_explained": e.kink_explained(), "explained": e.explained,
+                   "fd_explained": e.fd_explained, "pass": e.passed()});
             if report.reference.is_some() {
                 v["reference_explained"] = e.reference_explained.into();
             }
