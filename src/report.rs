@@ -26,6 +26,7 @@ pub const SECTIONS: &[&dyn ReportSection] = &[
     &bplab_lab::checkpoint::SECTION,
     &bplab_lab::precision::SECTION,
     &bplab_lab::overhead::SECTION,
+    &bplab_lab::semantics::SECTION,
 ];
 
 /// Builds every section, writes `index.html` and `summary.md` under `dir`; returns the text

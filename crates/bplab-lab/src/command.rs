@@ -4,7 +4,7 @@
 //! status.
 
 use crate::common::LabCommon;
-use crate::{checkpoint, modes, overhead, precision};
+use crate::{checkpoint, modes, overhead, precision, semantics};
 use bplab_core::{Error, Result};
 use bplab_output::table::Format;
 use bplab_output::Outcome;
@@ -20,6 +20,8 @@ pub enum LabCommand {
     Precision(precision::PrecisionArgs),
     /// Where each engine's step time goes: forward, backward, update, allocations, graph ops.
     Overhead(overhead::OverheadArgs),
+    /// The autograd "common mistakes" (backward twice, zero_grad, in-place, detach, …) per framework.
+    Semantics(semantics::SemanticsArgs),
 }
 
 impl LabCommand {
@@ -30,6 +32,7 @@ impl LabCommand {
             LabCommand::Checkpoint(a) => &a.common,
             LabCommand::Precision(a) => &a.common,
             LabCommand::Overhead(a) => &a.common,
+            LabCommand::Semantics(a) => &a.common,
         }
     }
 }
@@ -47,6 +50,9 @@ pub fn run(args: LabArgs) -> Result<Outcome, Error> {
         LabCommand::Checkpoint(a) => checkpoint::run(&a.config()?, &a.common.out_dir("checkpoint")),
         LabCommand::Precision(a) => precision::run(&a.config(), &a.common.out_dir("precision")),
         LabCommand::Overhead(a) => overhead::run(&a.config(), &a.common.out_dir("overhead")),
+        LabCommand::Semantics(a) => {
+            semantics::run(&a.config()?, &a.common.out_dir("semantics"))
+        }
     }
 }
 

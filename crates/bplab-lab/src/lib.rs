@@ -15,7 +15,10 @@
 //!   `f64` truth, with static and dynamic loss scaling ([`precision::scaler`]);
 //! - [`overhead`]: where a training step's time goes in each engine — forward, backward,
 //!   update, allocations, recorded graph nodes and the fixed cost per op
-//!   ([`overhead::fit`]).
+//!   ([`overhead::fit`]);
+//! - [`semantics`]: the lesson's "common mistakes" (backward twice, `zero_grad`, in-place
+//!   changes, detach, reused graphs, double backward, non-leaf gradients) in PyTorch (from a
+//!   fixture), burn and candle.
 //!
 //! [`common`] holds what they share (the `--out`/`--format`/`--quick` flags, the printed
 //! body); [`command`] the `bplab lab` subcommands.
@@ -26,6 +29,7 @@ pub mod common;
 pub mod modes;
 pub mod overhead;
 pub mod precision;
+pub mod semantics;
 
 pub use command::{run, run_cli, LabArgs, LabCommand};
 pub use common::{body, default_out, median, LabCommon};
