@@ -140,6 +140,7 @@ fn grads_json_of_every_engine_matches_pytorch_on_every_fixture() {
         if spec.residual() {
             args.push("--residual");
         }
+        args.extend(["--norm", spec.norm().name()]);
         args.extend([
             "--params",
             p.to_str().unwrap(),

@@ -42,7 +42,10 @@ DTYPE = torch.float64
 REPO_ROOT = Path(__file__).resolve().parents[2]
 OUT_DIR = REPO_ROOT / "tests" / "fixtures"
 
-ACTIVATIONS = ("identity", "relu", "leaky-relu", "sigmoid", "tanh", "gelu", "softmax")
+ACTIVATIONS = ("identity", "relu", "leaky-relu", "sigmoid", "tanh", "gelu", "silu", "softmax")
+NORMS = ("none", "layer", "batch")
+NORM_EPS = 1e-5
+BN_MOMENTUM = 0.1
 LOSSES = ("cross-entropy", "mse")
 LEAKY_SLOPE = 0.01
 # Random cases keep every ReLU / leaky-ReLU pre-activation at least this far from the kink
@@ -74,13 +77,14 @@ SEED_EXAMPLE = {
 
 
 def case(name, description, layers, activations, loss, residual=False, batch=4,
-         targets=None, scale=1.0, seed=0, init="random", params=None, x=None, y=None):
+         targets=None, scale=1.0, seed=0, init="random", params=None, x=None, y=None,
+         norm="none", running_steps=0):
     if targets is None:
         targets = "onehot" if loss == "cross-entropy" else "real"
     return dict(name=name, description=description, layers=layers,
                 activations=activations.split(","), loss=loss, residual=residual,
                 batch=batch, targets=targets, scale=scale, seed=seed, init=init,
-                params=params, x=x, y=y)
+                params=params, x=x, y=y, norm=norm, running_steps=running_steps)
 
 
 CASES = [
@@ -207,6 +211,57 @@ CASES = [
          "every hidden layer is residual, including the first.",
          [2, 2, 2, 2], "relu,tanh,sigmoid", "mse", residual=True, batch=1, scale=3.0,
          targets="unit", seed=133),
+    # Normalization (torch.nn.functional.layer_norm / batch_norm(training=True), eps 1e-5,
+    # gamma and beta drawn around 1 and 0 so that their gradients are not special) and SiLU.
+    case("silu-mlp",
+         "4-6-5-2 silu,silu,identity mse (SiLU = x sigmoid(x)), no norm.",
+         [4, 6, 5, 2], "silu,silu,identity", "mse", batch=5, seed=140),
+    case("layer-norm-tanh",
+         "LayerNorm 5-7-6-3 tanh,tanh,softmax cross-entropy: both hidden layers normalized "
+         "per example.", [5, 7, 6, 3], "tanh,tanh,softmax", "cross-entropy", batch=4,
+         seed=141, norm="layer"),
+    case("layer-norm-silu-mse",
+         "LayerNorm 3-8-4-2 silu,sigmoid,identity mse, batch of 2.",
+         [3, 8, 4, 2], "silu,sigmoid,identity", "mse", batch=2, seed=142, norm="layer"),
+    case("layer-norm-relu-batch-8",
+         "LayerNorm 6-9-5-4 relu,gelu,softmax cross-entropy, soft targets, batch of 8.",
+         [6, 9, 5, 4], "relu,gelu,softmax", "cross-entropy", batch=8, targets="soft",
+         seed=143, norm="layer"),
+    case("layer-norm-residual",
+         "Residual + LayerNorm 4-6-6-6-2 silu,tanh,relu,softmax cross-entropy: layers 2 and 3 "
+         "compute h = h_prev + act(LN(z)).", [4, 6, 6, 6, 2], "silu,tanh,relu,softmax",
+         "cross-entropy", residual=True, batch=5, seed=144, norm="layer"),
+    case("layer-norm-residual-mse",
+         "Residual + LayerNorm 3-5-5-5-2 gelu,silu,leaky-relu,identity mse, batch of 3.",
+         [3, 5, 5, 5, 2], "gelu,silu,leaky-relu,identity", "mse", residual=True, batch=3,
+         seed=145, norm="layer"),
+    case("batch-norm-tanh",
+         "BatchNorm (training mode, batch statistics) 5-7-6-3 tanh,tanh,softmax "
+         "cross-entropy.", [5, 7, 6, 3], "tanh,tanh,softmax", "cross-entropy", batch=4,
+         seed=146, norm="batch", running_steps=5),
+    case("batch-norm-batch-2",
+         "BatchNorm 4-6-3 silu,identity mse with a batch of 2 (the smallest BatchNorm "
+         "accepts).", [4, 6, 3], "silu,identity", "mse", batch=2, seed=147, norm="batch",
+         running_steps=3),
+    case("batch-norm-sigmoid-mse",
+         "BatchNorm 3-8-5-2 sigmoid,relu,sigmoid mse, targets in (0, 1), batch of 6.",
+         [3, 8, 5, 2], "sigmoid,relu,sigmoid", "mse", batch=6, targets="unit", seed=148,
+         norm="batch", running_steps=4),
+    case("batch-norm-silu-batch-8",
+         "BatchNorm 6-10-7-4 silu,gelu,softmax cross-entropy, soft targets, batch of 8.",
+         [6, 10, 7, 4], "silu,gelu,softmax", "cross-entropy", batch=8, targets="soft",
+         seed=149, norm="batch", running_steps=5),
+    case("batch-norm-residual",
+         "Residual + BatchNorm 4-5-5-5-3 tanh,silu,leaky-relu,softmax cross-entropy, batch "
+         "of 7.", [4, 5, 5, 5, 3], "tanh,silu,leaky-relu,softmax", "cross-entropy",
+         residual=True, batch=7, seed=150, norm="batch", running_steps=3),
+    case("batch-norm-residual-mse",
+         "Residual + BatchNorm 2-4-4-1 relu,silu,identity mse, batch of 3.",
+         [2, 4, 4, 1], "relu,silu,identity", "mse", residual=True, batch=3, seed=151,
+         norm="batch"),
+    case("layer-norm-silu-output",
+         "LayerNorm 4-5-3 tanh,silu mse: SiLU as the (never normalized) output activation.",
+         [4, 5, 3], "tanh,silu", "mse", batch=4, seed=152, norm="layer"),
 ]
 
 
@@ -227,6 +282,8 @@ def activate(name: str, z: torch.Tensor) -> torch.Tensor:
         return torch.tanh(z)
     if name == "gelu":
         return F.gelu(z, approximate="none")
+    if name == "silu":
+        return F.silu(z)
     if name == "softmax":
         return F.softmax(z, dim=1)
     raise ValueError(f"unknown activation {name!r}")
@@ -238,13 +295,29 @@ def is_residual_layer(widths, residual: bool, l: int) -> bool:
     return residual and l < n_layers - 1 and widths[l] == widths[l + 1]
 
 
-def forward(widths, activations, residual, params, x):
+def normalize(norm, l, z, params, running=None):
+    """LayerNorm or BatchNorm (training mode) of hidden layer l's z; running: a dict of
+    running statistics that batch_norm updates in place (momentum 0.1, unbiased)."""
+    g, b = params[f"norm{l + 1}.weight"], params[f"norm{l + 1}.bias"]
+    if norm == "layer":
+        return F.layer_norm(z, (z.shape[1],), g, b, eps=NORM_EPS)
+    if norm == "batch":
+        rm = rv = None
+        if running is not None:
+            rm, rv = running[f"norm{l + 1}.running_mean"], running[f"norm{l + 1}.running_var"]
+        return F.batch_norm(z, rm, rv, g, b, training=True, momentum=BN_MOMENTUM, eps=NORM_EPS)
+    raise ValueError(f"unknown norm {norm!r}")
+
+
+def forward(widths, activations, residual, params, x, norm="none", running=None):
     """Returns (zs, hs): pre-activations and activations per layer (hs[-1] = y_hat)."""
     zs, hs = [], []
     h = x
-    for l in range(len(widths) - 1):
+    n_layers = len(widths) - 1
+    for l in range(n_layers):
         z = F.linear(h, params[f"fc{l + 1}.weight"], params[f"fc{l + 1}.bias"])
-        a = activate(activations[l], z)
+        n = normalize(norm, l, z, params, running) if norm != "none" and l < n_layers - 1 else z
+        a = activate(activations[l], n)
         h = h + a if is_residual_layer(widths, residual, l) else a
         zs.append(z)
         hs.append(h)
@@ -277,9 +350,10 @@ def sample_targets(kind, b, n):
     raise ValueError(f"unknown target kind {kind!r}")
 
 
-def sample_params(widths, scale, init):
+def sample_params(widths, scale, init, norm="none"):
     params = {}
-    for l in range(len(widths) - 1):
+    n_layers = len(widths) - 1
+    for l in range(n_layers):
         n_in, n_out = widths[l], widths[l + 1]
         std = scale * math.sqrt(2.0 / (n_in + n_out))
         w = torch.randn(n_out, n_in, dtype=DTYPE) * std
@@ -289,12 +363,19 @@ def sample_params(widths, scale, init):
             bias = torch.zeros_like(bias)
         params[f"fc{l + 1}.weight"] = w
         params[f"fc{l + 1}.bias"] = bias
+        if norm != "none" and l < n_layers - 1:
+            params[f"norm{l + 1}.weight"] = 1.0 + 0.2 * torch.randn(n_out, dtype=DTYPE)
+            params[f"norm{l + 1}.bias"] = 0.1 * torch.randn(n_out, dtype=DTYPE)
     return params
 
 
 def min_kink_distance(c, params, x):
     with torch.no_grad():
-        zs, _ = forward(c["layers"], c["activations"], c["residual"], params, x)
+        zs, _ = forward(c["layers"], c["activations"], c["residual"], params, x, c["norm"])
+        n_layers = len(c["layers"]) - 1
+        if c["norm"] != "none":  # the kink is at the normalized value
+            zs = [normalize(c["norm"], l, z, params) if l < n_layers - 1 else z
+                  for l, z in enumerate(zs)]
     dists = [z.abs().min().item() for z, a in zip(zs, c["activations"])
              if a in ("relu", "leaky-relu")]
     return min(dists) if dists else math.inf
@@ -307,7 +388,7 @@ def sample_case(c):
         return params, torch.tensor(c["x"], dtype=DTYPE), torch.tensor(c["y"], dtype=DTYPE)
     torch.manual_seed(c["seed"])
     for _ in range(1000):
-        params = sample_params(widths, c["scale"], c["init"])
+        params = sample_params(widths, c["scale"], c["init"], c["norm"])
         x = torch.randn(c["batch"], widths[0], dtype=DTYPE)
         y = sample_targets(c["targets"], c["batch"], widths[-1])
         if c["init"] in ("zero", "zero-first"):
@@ -365,13 +446,18 @@ def run_case(c):
     assert x.shape == (c["batch"], widths[0]) and y.shape == (c["batch"], widths[-1])
     leaves = {k: v.clone().contiguous().requires_grad_(True) for k, v in params.items()}
     xl = x.clone().requires_grad_(True)
-    zs, hs = forward(widths, acts, c["residual"], leaves, xl)
+    zs, hs = forward(widths, acts, c["residual"], leaves, xl, c["norm"])
     loss_t = loss_fn(loss, zs, hs, y)
     loss_t.backward()
 
     loss_value = loss_t.item()
     assert math.isfinite(loss_value)
-    names = [f"fc{l + 1}.{p}" for l in range(len(widths) - 1) for p in ("weight", "bias")]
+    n_layers = len(widths) - 1
+    names = [f"{kind}{l + 1}.{p}" for l in range(n_layers)
+             for kind in (("fc", "norm") if c["norm"] != "none" and l < n_layers - 1
+                          else ("fc",))
+             for p in ("weight", "bias")]
+    assert set(names) == set(params), (names, list(params))
     doc = {
         "name": c["name"],
         "description": c["description"],
@@ -379,6 +465,7 @@ def run_case(c):
         "activations": acts,
         "loss": loss,
         "residual": c["residual"],
+        **({"norm": c["norm"]} if c["norm"] != "none" else {}),
         "loss_value": loss_value,
         "grads": {n: tensor_json(leaves[n].grad) for n in names},
         "input_grad": tensor_json(xl.grad),
@@ -398,7 +485,42 @@ def run_case(c):
     text = dumps(doc)
     assert len(text.encode()) < MAX_CASE_JSON_BYTES, f"{c['name']}: case.json too large"
     write_text(d / "case.json", text)
+    if c["running_steps"]:
+        write_text(d / "running.json", dumps(running_stats(c, params, x, y)))
     return doc, leaves, xl, hs
+
+
+RUNNING_LR = 0.1
+
+
+def running_stats(c, params, x, y):
+    """BatchNorm's running statistics after ``running_steps`` plain SGD steps (lr 0.1) on the
+    case's batch, each step one training-mode forward (which updates them: momentum 0.1,
+    unbiased variance), and the parameters after those steps."""
+    widths, n_layers = c["layers"], len(c["layers"]) - 1
+    p = {k: v.clone().requires_grad_(True) for k, v in params.items()}
+    running = {}
+    for l in range(n_layers - 1):
+        running[f"norm{l + 1}.running_mean"] = torch.zeros(widths[l + 1], dtype=DTYPE)
+        running[f"norm{l + 1}.running_var"] = torch.ones(widths[l + 1], dtype=DTYPE)
+    losses = []
+    for _ in range(c["running_steps"]):
+        zs, hs = forward(widths, c["activations"], c["residual"], p, x, c["norm"], running)
+        loss = loss_fn(c["loss"], zs, hs, y)
+        losses.append(loss.item())
+        for v in p.values():
+            v.grad = None
+        loss.backward()
+        with torch.no_grad():
+            for v in p.values():
+                v -= RUNNING_LR * v.grad
+    return {
+        "steps": c["running_steps"],
+        "lr": RUNNING_LR,
+        "losses": losses,
+        "running": {k: tensor_json(v) for k, v in running.items()},
+        "params": {k: tensor_json(v) for k, v in p.items()},
+    }
 
 
 # --------------------------------------------------------------------------------------
@@ -450,6 +572,12 @@ def check_coverage():
     assert {c["loss"] for c in CASES} == set(LOSSES)
     assert {c["residual"] for c in CASES} == {True, False}
     assert {c["batch"] for c in CASES} == set(range(1, 9))
+    normed = [c for c in CASES if c["norm"] != "none"]
+    assert {c["norm"] for c in normed} == {"layer", "batch"} and len(normed) >= 12
+    assert all(c["batch"] >= 2 for c in CASES if c["norm"] == "batch")
+    assert {c["loss"] for c in normed} == set(LOSSES)
+    assert {c["residual"] for c in normed} == {True, False}
+    assert "silu" in acts_hidden and {2, 8} <= {c["batch"] for c in normed}
     assert {len(c["layers"]) - 1 for c in CASES} == set(range(1, 7))
     assert {w for c in CASES for w in c["layers"]} == set(range(1, 13))
     names = [c["name"] for c in CASES]

@@ -23,6 +23,7 @@
 
 use crate::backend::BurnBackend;
 use crate::convert::{linears_from_params, matrix, param_grads, read, read_scalar};
+use crate::norm::Norms;
 use crate::model::Model;
 use crate::train::BurnTrainer;
 use bplab_core::train::Trainer;
@@ -101,7 +102,8 @@ impl Engine for BurnEngine {
         let name = self.name();
         let (spec, device) = (net.spec(), self.backend.plain_device());
         let layers = linears_from_params(net.params(), spec.n_layers(), &device, dtype, false);
-        let model = Model::new(spec, layers).with_custom(self.custom);
+        let norms = Norms::from_params(spec, net.params(), &device, dtype, false);
+        let model = Model::new(spec, layers).with_norms(norms).with_custom(self.custom);
         let x = matrix(&batch.x, &device, dtype); // (B, n_in)
         let y = matrix(&batch.y, &device, dtype); // (B, n_out)
         let pass = model.forward(x, y);
@@ -122,7 +124,8 @@ impl Engine for BurnEngine {
         let name = self.name();
         let (spec, device) = (net.spec(), self.backend.device());
         let layers = linears_from_params(net.params(), spec.n_layers(), &device, dtype, true);
-        let model = Model::new(spec, layers).with_custom(self.custom);
+        let norms = Norms::from_params(spec, net.params(), &device, dtype, true);
+        let model = Model::new(spec, layers).with_norms(norms).with_custom(self.custom);
         let mut x = matrix(&batch.x, &device, dtype); // (B, n_in)
         if req.input_grad {
             x = x.require_grad();
@@ -131,7 +134,15 @@ impl Engine for BurnEngine {
         let pass = model.forward(x.clone(), y);
         let loss = read_scalar(name, pass.loss.clone(), dtype)?;
         let grads = pass.loss.backward();
-        let params = param_grads(name, model.layers(), &grads, dtype)?;
+        let mut params: Vec<(String, bplab_core::Tensor)> =
+            param_grads(name, model.layers(), &grads, dtype)?
+                .iter()
+                .map(|(n, t)| (n.to_string(), t.clone()))
+                .collect();
+        for l in 0..spec.n_layers() {
+            params.extend(model.norms().grads(name, l, &grads, dtype)?);
+        }
+        let params = bplab_core::ParamSet::from_entries(params).ordered_like(spec);
         let input = if req.input_grad {
             let g = x
                 .grad(&grads)

@@ -22,6 +22,7 @@ pub mod custom;
 pub mod engine;
 pub mod graph_stats;
 pub mod model;
+pub mod norm;
 pub mod train;
 
 pub use backend::BurnBackend;

@@ -5,7 +5,13 @@
 //! Layer `l` (0-based, `(n_in, n_out) = spec.layer_dims(l)`), over a batch of `B` rows:
 //! - `z_l = h_{l−1} W_l + b_l` with burn's `W_l: [n_in, n_out]` (`= x W_lᵀ` in bplab's
 //!   `[n_out, n_in]` naming), shape `(B, n_out)`, `h_{−1} = x`;
-//! - `h_l = act_l(z_l)`, or `h_l = h_{l−1} + act_l(z_l)` when `spec.is_residual(l)`.
+//! - `h_l = act_l(z_l)`, or `h_l = h_{l−1} + act_l(z_l)` when `spec.is_residual(l)`;
+//! - on a normalized hidden layer, `n_l = Norm(z_l)` first and `act_l` reads `n_l`: burn-nn's
+//!   `LayerNorm` module, or for BatchNorm burn-nn's `BatchNorm` module on an autodiff device
+//!   (its training path: batch statistics, and it moves the module's running statistics) and
+//!   the op that training path calls, `burn::tensor::module::batch_norm_train`, on the plain
+//!   device (where the module would take its inference path; burn-nn-0.22.1
+//!   src/modules/norm/batch.rs:109-112). See docs/frameworks.md for how both differ from PyTorch.
 //!
 //! Loss, a batch mean:
 //! - cross-entropy: `L = −(1/B) Σ_b Σ_k y_bk · log_softmax(z_L)_bk`, from burn's `log_softmax`
@@ -14,6 +20,7 @@
 //!   times `1/(2B)`.
 
 use crate::custom::dense;
+use crate::norm::Norms;
 use bplab_core::{Activation, Loss, NetSpec};
 use bplab_manual::CustomOps;
 use burn::nn::loss::{MseLoss, Reduction};
@@ -35,6 +42,7 @@ pub fn activate(act: Activation, z: Tensor<2>) -> Tensor<2> {
         Activation::Tanh => activation::tanh(z),
         // burn's `gelu` is the exact erf form; `gelu_approximate` is the tanh form.
         Activation::Gelu => activation::gelu(z),
+        Activation::Silu => activation::silu(z),
         Activation::Softmax => activation::softmax(z, 1),
     }
 }
@@ -75,6 +83,8 @@ pub struct Pass {
 pub struct Model<'a> {
     spec: &'a NetSpec,
     layers: Vec<Linear>,
+    /// The norms of the hidden layers, one per hidden layer when the network has one.
+    norms: Norms,
     /// The layers that run as the manual engine's fused op ([`crate::custom::dense`]).
     custom: Option<CustomOps>,
 }
@@ -86,8 +96,19 @@ impl<'a> Model<'a> {
         Model {
             spec,
             layers,
+            norms: Norms::default(),
             custom: None,
         }
+    }
+
+    /// The same model with the hidden layers' norm modules.
+    pub fn with_norms(self, norms: Norms) -> Self {
+        Model { norms, ..self }
+    }
+
+    /// The norm modules (their `gamma`, `beta` are leaves whose gradients burn keeps).
+    pub fn norms(&self) -> &Norms {
+        &self.norms
     }
 
     /// The same model with the layers `custom` covers computed by the custom autodiff
@@ -119,7 +140,8 @@ impl<'a> Model<'a> {
                 ),
                 None => {
                     let z_l = layer.forward(prev.clone()); // (B, n_out)
-                    let a_l = activate(self.spec.activations()[l], z_l.clone()); // (B, n_out)
+                    let n_l = self.norms.forward(l, z_l.clone()); // (B, n_out)
+                    let a_l = activate(self.spec.activations()[l], n_l); // (B, n_out)
                     (z_l, a_l)
                 }
             };

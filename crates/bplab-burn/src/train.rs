@@ -20,20 +20,34 @@
 use crate::backend::BurnBackend;
 use crate::convert::{linears_from_params, matrix, read, read_scalar, transpose};
 use crate::model::Model;
+use crate::norm::Norms;
 use bplab_core::spec::{bias_name, weight_name};
 use bplab_core::train::{Clip, Sgd, StepStats, Trainer, GLOBAL_NORM_EPS};
 use bplab_core::{Batch, DType, Error, NetSpec, ParamSet, Result, Tensor};
 use bplab_manual::CustomOps;
 use burn::grad_clipping::GradientClippingConfig;
 use burn::module::{Module, ParamId};
-use burn::nn::Linear;
+use burn::nn::{BatchNorm, LayerNorm, Linear};
 use burn::optim::{GradientsParams, ModuleOptimizer, SgdConfig};
 use burn::tensor::{Device, Tensor as BurnTensor};
 
-/// The network as a burn module: one `Linear` per layer (`weight` `[n_in, n_out]`).
+/// The network as a burn module: one `Linear` per layer (`weight` `[n_in, n_out]`) and, with a
+/// norm, one burn-nn `LayerNorm` or `BatchNorm` per hidden layer (the other list empty).
 #[derive(Module, Debug)]
 pub struct Mlp {
     pub layers: Vec<Linear>,
+    pub layer_norms: Vec<LayerNorm>,
+    pub batch_norms: Vec<BatchNorm>,
+}
+
+impl Mlp {
+    /// The norm modules (clones share their parameters and running statistics).
+    fn norms(&self) -> Norms {
+        Norms {
+            layer: self.layer_norms.clone(),
+            batch: self.batch_norms.clone(),
+        }
+    }
 }
 
 /// burn's SGD for one clipping rule: burn clips `Value` and `PerTensorNorm` itself.
@@ -77,6 +91,7 @@ impl BurnTrainer {
         batch.validate(spec)?;
         let device = backend.device();
         let layers = linears_from_params(params, spec.n_layers(), &device, dtype, true);
+        let norms = Norms::from_params(spec, params, &device, dtype, true);
         Ok(BurnTrainer {
             name: backend.engine_name(),
             spec: spec.clone(),
@@ -84,7 +99,11 @@ impl BurnTrainer {
             y: matrix(&batch.y, &device, dtype),
             device,
             dtype,
-            mlp: Some(Mlp { layers }),
+            mlp: Some(Mlp {
+                layers,
+                layer_norms: norms.layer,
+                batch_norms: norms.batch,
+            }),
             optim: (optimizer(Clip::None), Clip::None),
             grads: None,
             custom: None,
@@ -111,30 +130,43 @@ impl BurnTrainer {
             .ok_or_else(|| Error::engine(self.name, "the model was lost in an optimizer step"))
     }
 
-    /// Every parameter's id, in `fc1.weight, fc1.bias, …` order.
-    fn param_ids(&self) -> Result<Vec<ParamId>> {
+    /// Every parameter's id and rank, in `fc1.weight, fc1.bias, norm1.weight, norm1.bias,
+    /// fc2.weight, …` order.
+    fn param_ids(&self) -> Result<Vec<(ParamId, usize)>> {
         let mut ids = Vec::new();
-        for layer in &self.mlp()?.layers {
-            ids.push(layer.weight.id);
+        let norms = self.mlp()?.norms();
+        for (l, layer) in self.mlp()?.layers.iter().enumerate() {
+            ids.push((layer.weight.id, 2));
             let bias = layer
                 .bias
                 .as_ref()
                 .ok_or_else(|| Error::engine(self.name, "a layer has no bias"))?;
-            ids.push(bias.id);
+            ids.push((bias.id, 1));
+            if let Some((g, b)) = norms.affine(l) {
+                ids.extend([(g.id, 1), (b.id, 1)]);
+            }
         }
         Ok(ids)
     }
 
     /// The loss of the current model on the batch, as a tracked `[1]` tensor.
     fn loss(&self) -> Result<BurnTensor<1>> {
-        let model = Model::new(&self.spec, self.mlp()?.layers.clone()).with_custom(self.custom);
+        let mlp = self.mlp()?;
+        let model = Model::new(&self.spec, mlp.layers.clone())
+            .with_norms(mlp.norms())
+            .with_custom(self.custom);
         Ok(model.forward(self.x.clone(), self.y.clone()).loss)
     }
 
-    /// The gradient of parameter `id` (rank 1 or 2 by position `i`), flattened.
-    fn flat_grad(&self, grads: &GradientsParams, id: ParamId, i: usize) -> Result<BurnTensor<1>> {
+    /// The gradient of parameter `id` (of rank `rank`, 1 or 2), flattened.
+    fn flat_grad(
+        &self,
+        grads: &GradientsParams,
+        id: ParamId,
+        rank: usize,
+    ) -> Result<BurnTensor<1>> {
         let missing = || Error::engine(self.name, "burn kept no gradient for a parameter");
-        Ok(if i.is_multiple_of(2) {
+        Ok(if rank == 2 {
             grads.get::<2>(id).ok_or_else(missing)?.flatten(0, 1)
         } else {
             grads.get::<1>(id).ok_or_else(missing)?
@@ -142,11 +174,14 @@ impl BurnTrainer {
     }
 
     /// `Σ g²` of every gradient, one `[2L]` tensor in parameter order.
-    fn sum_squares(&self, grads: &GradientsParams, ids: &[ParamId]) -> Result<BurnTensor<1>> {
+    fn sum_squares(
+        &self,
+        grads: &GradientsParams,
+        ids: &[(ParamId, usize)],
+    ) -> Result<BurnTensor<1>> {
         let sums = ids
             .iter()
-            .enumerate()
-            .map(|(i, &id)| Ok(self.flat_grad(grads, id, i)?.square().sum()))
+            .map(|&(id, rank)| Ok(self.flat_grad(grads, id, rank)?.square().sum()))
             .collect::<Result<Vec<_>>>()?;
         Ok(BurnTensor::cat(sums, 0))
     }
@@ -171,8 +206,10 @@ impl Trainer for BurnTrainer {
 
     fn forward(&mut self) -> Result<f64> {
         // `valid()`: the same module on the plain device, no autodiff graph recorded.
-        let layers = self.mlp()?.valid().layers;
-        let model = Model::new(&self.spec, layers).with_custom(self.custom);
+        let valid = self.mlp()?.valid();
+        let model = Model::new(&self.spec, valid.layers.clone())
+            .with_norms(valid.norms())
+            .with_custom(self.custom);
         let pass = model.forward(self.x.clone().inner(), self.y.clone().inner());
         read_scalar(self.name, pass.loss, self.dtype)
     }
@@ -204,8 +241,8 @@ impl Trainer for BurnTrainer {
                 .full_like(c)
                 .div(n.add_scalar(GLOBAL_NORM_EPS))
                 .clamp_max(1.0);
-            for (i, &id) in ids.iter().enumerate() {
-                if i.is_multiple_of(2) {
+            for &(id, rank) in &ids {
+                if rank == 2 {
                     scale_grad::<2>(&mut grads, id, &k);
                 } else {
                     scale_grad::<1>(&mut grads, id, &k);
@@ -235,7 +272,13 @@ impl Trainer for BurnTrainer {
                 .as_ref()
                 .ok_or_else(|| Error::engine(self.name, "a layer has no bias"))?;
             entries.push((bias_name(l), read(self.name, bias.val(), self.dtype)?));
+            let norms = self.mlp()?.norms();
+            entries.extend(norms.entries(l, |p| read(self.name, p.val(), self.dtype))?);
         }
         Ok(ParamSet::from_entries(entries))
+    }
+
+    fn running_stats(&self) -> Result<ParamSet> {
+        self.mlp()?.norms().running_stats(self.name, self.dtype)
     }
 }

@@ -130,7 +130,15 @@ impl Engine for CandleEngine {
         req: GradRequest,
     ) -> Result<Gradients> {
         let run = self.backward(net, batch, dtype, req.input_grad, true)?;
-        let params = grads_to_params(&run.grads, run.model.layers())?;
+        let mut params: Vec<(String, bplab_core::Tensor)> =
+            grads_to_params(&run.grads, run.model.layers())?
+                .iter()
+                .map(|(n, t)| (n.to_string(), t.clone()))
+                .collect();
+        for l in 0..net.spec().n_layers() {
+            params.extend(run.model.norms().grads(l, &run.grads)?);
+        }
+        let params = bplab_core::ParamSet::from_entries(params).ordered_like(net.spec());
         let input = if req.input_grad {
             Some(grad_of(&run.grads, &run.x)?)
         } else {

@@ -21,6 +21,7 @@ pub mod engine;
 pub mod graph_stats;
 pub mod low_precision;
 pub mod model;
+pub mod norm;
 pub mod train;
 
 pub use engine::CandleEngine;

@@ -6,12 +6,14 @@
 //!
 //! Shapes, batch rows `B`, layer `l` (0-based) mapping `n_in → n_out`:
 //! - `z_l = h_{l−1} W_lᵀ + b_l` `(B, n_out)`, with `h_{−1} = x` `(B, n_in)`, `W_l` `[n_out, n_in]`;
-//! - `h_l = act_l(z_l)`, or `h_l = h_{l−1} + act_l(z_l)` when `spec.is_residual(l)`;
+//! - `h_l = act_l(z_l)`, or `h_l = h_{l−1} + act_l(z_l)` when `spec.is_residual(l)`; on a
+//!   normalized hidden layer `act_l` reads `n_l = Norm(z_l)` ([`crate::norm`]);
 //! - mse: `L = (1/B) Σ_b ½ Σ_k (ŷ_bk − y_bk)²`; cross-entropy:
 //!   `L = −(1/B) Σ_b Σ_k y_bk · log_softmax(z_b)_k`.
 
 use crate::convert::{engine_err, params_to_vars, LayerVars};
 use crate::custom::DenseOp;
+use crate::norm::Norms;
 use bplab_core::spec::LEAKY_SLOPE;
 use bplab_core::{Activation, DType, Loss, NetSpec, ParamSet, Result};
 use bplab_manual::CustomOps;
@@ -26,6 +28,8 @@ pub struct Model {
     spec: NetSpec,
     vars: Vec<LayerVars>,
     linears: Vec<Linear>,
+    /// The hidden layers' norms.
+    norms: Norms,
     /// The layers that run as the manual engine's fused op ([`DenseOp`]), if any.
     custom: Option<CustomOps>,
 }
@@ -61,6 +65,7 @@ impl Model {
             spec: spec.clone(),
             vars,
             linears,
+            norms: Norms::from_params(spec, params, dtype)?,
             custom: None,
         })
     }
@@ -74,6 +79,22 @@ impl Model {
     /// The parameter variables, layer by layer (`W_l` `[n_out, n_in]`, `b_l` `[n_out]`).
     pub fn layers(&self) -> &[LayerVars] {
         &self.vars
+    }
+
+    /// The hidden layers' norms.
+    pub fn norms(&self) -> &Norms {
+        &self.norms
+    }
+
+    /// Every parameter variable in the order of `spec.param_shapes()`
+    /// (`fc1.weight, fc1.bias, norm1.weight, norm1.bias, fc2.weight, …`).
+    pub fn param_vars(&self) -> Vec<Var> {
+        let mut out = Vec::new();
+        for (l, v) in self.vars.iter().enumerate() {
+            out.extend([v.weight.clone(), v.bias.clone()]);
+            out.extend(self.norms.vars(l).into_iter().map(|(_, v)| v));
+        }
+        out
     }
 
     /// The description.
@@ -121,7 +142,8 @@ impl Model {
                     if let Some(p) = probes.and_then(|p| p.get(l)) {
                         z = z.add(p.as_tensor())?;
                     }
-                    let a = activate(self.spec.activations()[l], &z)?; // (B, n_out)
+                    let n_l = self.norms.forward(l, &z)?; // (B, n_out)
+                    let a = activate(self.spec.activations()[l], &n_l)?; // (B, n_out)
                     ops.push(None);
                     (z, a)
                 }
@@ -153,6 +175,7 @@ impl Model {
 /// - sigmoid: `candle_nn::ops::sigmoid` (a `CustomOp1` with `σ' = σ(1 − σ)`);
 /// - tanh: `Tensor::tanh`;
 /// - gelu: `Tensor::gelu_erf`, the exact `½ z (1 + erf(z/√2))` (not the tanh form `gelu`);
+/// - silu: `candle_nn::ops::silu` (`Tensor::silu`, `z σ(z)`);
 /// - softmax: `candle_nn::ops::softmax(z, D::Minus1)`, built from differentiable ops
 ///   (`softmax_last_dim` has no backward and would cut the graph).
 pub fn activate(act: Activation, z: &Tensor) -> candle_core::Result<Tensor> {
@@ -163,6 +186,7 @@ pub fn activate(act: Activation, z: &Tensor) -> candle_core::Result<Tensor> {
         Activation::Sigmoid => candle_nn::ops::sigmoid(z),
         Activation::Tanh => z.tanh(),
         Activation::Gelu => z.gelu_erf(),
+        Activation::Silu => candle_nn::ops::silu(z),
         Activation::Softmax => candle_nn::ops::softmax(z, D::Minus1),
     }
 }

@@ -52,13 +52,9 @@ impl CandleTrainer {
         }
     }
 
-    /// Every parameter variable, in `fc1.weight, fc1.bias, …` order.
+    /// Every parameter variable, in `fc1.weight, fc1.bias, norm1.weight, …` order.
     fn vars(model: &Model) -> Vec<Var> {
-        model
-            .layers()
-            .iter()
-            .flat_map(|l| [l.weight.clone(), l.bias.clone()])
-            .collect()
+        model.param_vars()
     }
 
     /// Applies `clip` to the gradients in `grads`; returns each gradient's `Σ g²` before
@@ -133,5 +129,9 @@ impl Trainer for CandleTrainer {
             entries.push((name, from_candle(v.as_tensor())?));
         }
         Ok(ParamSet::from_entries(entries))
+    }
+
+    fn running_stats(&self) -> Result<ParamSet> {
+        self.model.norms().running_stats()
     }
 }

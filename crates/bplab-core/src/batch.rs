@@ -121,6 +121,15 @@ impl Batch {
                 )));
             }
         }
+        if spec.norm() == crate::norm::Norm::Batch
+            && self.len() < 2
+            && (0..spec.n_layers()).any(|l| spec.is_normalized(l))
+        {
+            return Err(Error::Batch(format!(
+                "--norm batch needs at least 2 examples per batch, got {} (batch statistics of one example are undefined, as in PyTorch's batch_norm)",
+                self.len()
+            )));
+        }
         Ok(())
     }
 

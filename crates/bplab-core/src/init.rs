@@ -1,5 +1,6 @@
 //! Weight initialisation schemes ([`Init`]) drawn from the portable [`Rng`]: same seed →
-//! bit-identical weights on every machine and for every engine. Biases start at zero.
+//! bit-identical weights on every machine and for every engine. Biases start at zero; a
+//! norm's `γ` at one and `β` at zero (no draw, so the weights do not depend on the norm).
 //!
 //! For a layer `W: [n_out, n_in]`:
 //! - `normal:σ`: `N(0, σ²)` (`normal:1` is the naive scheme)
@@ -10,6 +11,7 @@
 //! - `zeros`: every weight 0 (symmetry is never broken)
 
 use crate::error::{Error, Result};
+use crate::norm::{beta_name, gamma_name};
 use crate::params::ParamSet;
 use crate::rng::Rng;
 use crate::spec::{bias_name, weight_name, NetSpec};
@@ -60,6 +62,15 @@ impl Init {
                 },
             ));
             entries.push((bias_name(l), Tensor::zeros(&[n_out])));
+            if spec.is_normalized(l) {
+                // γ = 1, β = 0, as PyTorch's LayerNorm and BatchNorm start (no draw).
+                let ones = Tensor {
+                    shape: vec![n_out],
+                    data: vec![1.0; n_out],
+                };
+                entries.push((gamma_name(l), ones));
+                entries.push((beta_name(l), Tensor::zeros(&[n_out])));
+            }
         }
         ParamSet::from_entries(entries)
     }

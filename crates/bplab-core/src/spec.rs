@@ -3,9 +3,11 @@
 //!
 //! Layer `l` (1-based, as in `fc1`) maps width `widths[l-1]` to `widths[l]`:
 //! `z_l = h_{l-1} W_lᵀ + b_l` (batch rows), `h_l = act_l(z_l)`, or `h_l = h_{l-1} + act_l(z_l)`
-//! for a residual layer.
+//! for a residual layer. With a [`Norm`], every hidden layer normalizes first:
+//! `n_l = Norm(z_l)`, `h_l = act_l(n_l)` (see [`crate::norm`]).
 
 use crate::error::{Error, Result};
+use crate::norm::{beta_name, gamma_name, Norm};
 use std::fmt;
 use std::str::FromStr;
 
@@ -31,6 +33,8 @@ pub enum Activation {
     Tanh,
     /// Exact GELU: `a = z Φ(z) = ½ z (1 + erf(z/√2))`, `σ' = Φ(z) + z φ(z)`.
     Gelu,
+    /// SiLU (swish): `a = z σ(z)`, `a' = σ(z) (1 + z (1 − σ(z)))`.
+    Silu,
     /// Row-wise `softmax(z)_k = e^{z_k} / Σ_j e^{z_j}` (output layer only).
     Softmax,
 }
@@ -65,13 +69,14 @@ impl Default for KinkGrads {
 
 impl Activation {
     /// Every activation, in the order of the contract.
-    pub const ALL: [Activation; 7] = [
+    pub const ALL: [Activation; 8] = [
         Activation::Identity,
         Activation::Relu,
         Activation::LeakyRelu,
         Activation::Sigmoid,
         Activation::Tanh,
         Activation::Gelu,
+        Activation::Silu,
         Activation::Softmax,
     ];
 
@@ -84,6 +89,7 @@ impl Activation {
             Activation::Sigmoid => "sigmoid",
             Activation::Tanh => "tanh",
             Activation::Gelu => "gelu",
+            Activation::Silu => "silu",
             Activation::Softmax => "softmax",
         }
     }
@@ -104,12 +110,16 @@ impl fmt::Display for Activation {
 impl FromStr for Activation {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self> {
+        let name = match s.trim() {
+            "swish" => "silu", // the same function under its other name
+            other => other,
+        };
         Activation::ALL
             .into_iter()
-            .find(|a| a.name() == s.trim())
+            .find(|a| a.name() == name)
             .ok_or_else(|| {
                 Error::Parse(format!(
-                    "unknown activation '{s}' (expected one of: identity, relu, leaky-relu, sigmoid, tanh, gelu, softmax)"
+                    "unknown activation '{s}' (expected one of: identity, relu, leaky-relu, sigmoid, tanh, gelu, silu (swish), softmax)"
                 ))
             })
     }
@@ -160,6 +170,7 @@ pub struct NetSpec {
     activations: Vec<Activation>,
     loss: Loss,
     residual: bool,
+    norm: Norm,
 }
 
 impl NetSpec {
@@ -220,7 +231,20 @@ impl NetSpec {
             activations,
             loss,
             residual,
+            norm: Norm::None,
         };
+        spec.checked()
+    }
+
+    /// The same description with `norm` on every hidden layer (adds `norm{l}.weight` and
+    /// `norm{l}.bias`, `[width]` each, to the parameters).
+    pub fn with_norm(mut self, norm: Norm) -> Result<Self> {
+        self.norm = norm;
+        self.checked()
+    }
+
+    fn checked(self) -> Result<Self> {
+        let spec = self;
         let n = spec.n_params_checked().ok_or_else(|| {
             Error::Spec("the network has more parameters than can be counted".into())
         })?;
@@ -272,6 +296,15 @@ impl NetSpec {
     pub fn residual(&self) -> bool {
         self.residual
     }
+    /// The hidden layers' normalization.
+    pub fn norm(&self) -> Norm {
+        self.norm
+    }
+    /// Whether layer `l` (0-based) normalizes its pre-activation: a hidden layer of a network
+    /// with a norm (the output layer never is).
+    pub fn is_normalized(&self, l: usize) -> bool {
+        self.norm != Norm::None && l + 1 < self.n_layers()
+    }
     /// Number of Linear layers.
     pub fn n_layers(&self) -> usize {
         self.widths.len() - 1
@@ -299,18 +332,27 @@ impl NetSpec {
     }
 
     fn n_params_checked(&self) -> Option<usize> {
-        self.widths.windows(2).try_fold(0usize, |acc, w| {
+        let linear = self.widths.windows(2).try_fold(0usize, |acc, w| {
             w[0].checked_mul(w[1])?.checked_add(w[1])?.checked_add(acc)
-        })
+        })?;
+        (0..self.n_layers())
+            .filter(|&l| self.is_normalized(l))
+            .try_fold(linear, |acc, l| acc.checked_add(2 * self.widths[l + 1]))
     }
 
     /// The parameter names in order with their PyTorch shapes:
-    /// `fc{l}.weight` `[out, in]` then `fc{l}.bias` `[out]`.
+    /// `fc{l}.weight` `[out, in]` then `fc{l}.bias` `[out]`, then for a normalized layer
+    /// `norm{l}.weight` (`γ`) and `norm{l}.bias` (`β`), `[out]` each.
     pub fn param_shapes(&self) -> Vec<(String, Vec<usize>)> {
         (0..self.n_layers())
             .flat_map(|l| {
                 let (i, o) = self.layer_dims(l);
-                [(weight_name(l), vec![o, i]), (bias_name(l), vec![o])]
+                let mut v = vec![(weight_name(l), vec![o, i]), (bias_name(l), vec![o])];
+                if self.is_normalized(l) {
+                    v.push((gamma_name(l), vec![o]));
+                    v.push((beta_name(l), vec![o]));
+                }
+                v
             })
             .collect()
     }
@@ -320,11 +362,16 @@ impl NetSpec {
         let w: Vec<String> = self.widths.iter().map(|w| w.to_string()).collect();
         let a: Vec<&str> = self.activations.iter().map(|a| a.name()).collect();
         format!(
-            "{} {} {}{}",
+            "{} {} {}{}{}",
             w.join("-"),
             a.join(","),
             self.loss,
-            if self.residual { " residual" } else { "" }
+            if self.residual { " residual" } else { "" },
+            match self.norm {
+                Norm::None => "",
+                Norm::Layer => " layer-norm",
+                Norm::Batch => " batch-norm",
+            }
         )
     }
 }
@@ -380,7 +427,8 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.to_string().contains("more than the limit"), "{e}");
-        assert!("swish".parse::<Activation>().is_err());
+        assert_eq!("swish".parse::<Activation>().unwrap(), Activation::Silu);
+        assert!("swishy".parse::<Activation>().is_err());
         assert!("hinge".parse::<Loss>().is_err());
     }
 
@@ -397,5 +445,37 @@ mod tests {
             (0..4).map(|l| s.is_residual(l)).collect::<Vec<_>>(),
             vec![true, true, false, false]
         );
+    }
+
+    #[test]
+    fn norm_adds_gamma_and_beta_to_hidden_layers_only() {
+        let s = NetSpec::new(
+            vec![4, 5, 3, 2],
+            acts("silu,tanh,softmax"),
+            Loss::CrossEntropy,
+            false,
+        )
+        .unwrap()
+        .with_norm(Norm::Layer)
+        .unwrap();
+        let names: Vec<String> = s.param_shapes().into_iter().map(|(n, _)| n).collect();
+        assert_eq!(
+            names,
+            [
+                "fc1.weight",
+                "fc1.bias",
+                "norm1.weight",
+                "norm1.bias",
+                "fc2.weight",
+                "fc2.bias",
+                "norm2.weight",
+                "norm2.bias",
+                "fc3.weight",
+                "fc3.bias"
+            ]
+        );
+        assert_eq!(s.n_params(), 4 * 5 + 5 + 10 + 5 * 3 + 3 + 6 + 3 * 2 + 2);
+        assert!(s.is_normalized(1) && !s.is_normalized(2));
+        assert!(s.summary().ends_with("layer-norm"), "{}", s.summary());
     }
 }

@@ -183,6 +183,12 @@ pub trait Trainer {
     fn step(&mut self, sgd: &Sgd) -> Result<StepStats>;
     /// The current parameters, as `f64` in PyTorch naming.
     fn params(&self) -> Result<ParamSet>;
+    /// BatchNorm's running statistics after the steps taken so far (`norm{l}.running_mean`,
+    /// `norm{l}.running_var`, PyTorch's buffer names; updated once per [`Trainer::step`]);
+    /// empty for a network without BatchNorm.
+    fn running_stats(&self) -> Result<ParamSet> {
+        Ok(ParamSet::from_entries(Vec::new()))
+    }
 }
 
 #[cfg(test)]

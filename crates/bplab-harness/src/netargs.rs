@@ -1,5 +1,5 @@
 //! The network flags shared by every subcommand (`--preset`, `--layers`, `--activations`,
-//! `--loss`, `--residual`, `--params`, `--init`, `--seed`, `--batch`, `--input`, `--target`)
+//! `--loss`, `--residual`, `--norm`, `--params`, `--init`, `--seed`, `--batch`, `--input`, `--target`)
 //! and their resolution into a validated [`Network`] and [`Batch`].
 //!
 //! Rules: with neither `--preset` nor `--layers`, the `assignment` preset applies. Explicit
@@ -11,7 +11,7 @@
 use crate::flags;
 use bplab_core::presets::Preset;
 use bplab_core::spec::MAX_WIDTH;
-use bplab_core::{Activation, Batch, Error, Init, Loss, NetSpec, Network, ParamSet, Result};
+use bplab_core::{Activation, Batch, Error, Init, Loss, NetSpec, Network, Norm, ParamSet, Result};
 use clap::Args;
 use std::path::PathBuf;
 
@@ -34,6 +34,10 @@ pub struct NetArgs {
     /// Hidden layers of equal input and output width compute h = h_prev + act(W h_prev + b).
     #[arg(long)]
     pub residual: bool,
+    /// Normalize every hidden layer before its activation: none, layer (LayerNorm) or batch
+    /// (BatchNorm, batch statistics); adds normL.weight (γ) and normL.bias (β).
+    #[arg(long, value_name = "NORM", default_value = "none", value_parser = flags::parsed::<Norm>)]
+    pub norm: Norm,
     /// Weights in PyTorch naming (fc1.weight [out,in], fc1.bias [out], ...), F32 or F64.
     #[arg(long, value_name = "FILE.safetensors")]
     pub params: Option<PathBuf>,
@@ -118,7 +122,7 @@ impl NetArgs {
             (None, None) if activations.last() == Some(&Activation::Softmax) => Loss::CrossEntropy,
             (None, None) => Loss::Mse,
         };
-        let spec = NetSpec::new(widths, activations, loss, self.residual)?;
+        let spec = NetSpec::new(widths, activations, loss, self.residual)?.with_norm(self.norm)?;
 
         let (params, weights_from) = self.params(&spec, preset)?;
         let network = Network::new(spec, params)?;

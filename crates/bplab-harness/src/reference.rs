@@ -18,13 +18,14 @@ pub const MAX_JSON_BYTES: u64 = 64 << 20;
 const SAFETENSORS_HEADER_BYTES: u64 = 1 << 20;
 
 /// The keys `case.json` may hold.
-const KEYS: [&str; 12] = [
+const KEYS: [&str; 13] = [
     "name",
     "description",
     "layers",
     "activations",
     "loss",
     "residual",
+    "norm",
     "loss_value",
     "grads",
     "input_grad",
@@ -163,7 +164,8 @@ impl Reference {
     }
 }
 
-/// The network description: `layers`, `activations`, `loss`, `residual` (default false).
+/// The network description: `layers`, `activations`, `loss`, `residual` (default false),
+/// `norm` (default none).
 fn spec(case: &Map<String, Value>) -> Result<NetSpec> {
     let bad = |what: &str| Error::Parse(what.to_string());
     let widths = case
@@ -194,7 +196,14 @@ fn spec(case: &Map<String, Value>) -> Result<NetSpec> {
             .as_bool()
             .ok_or_else(|| bad("residual: expected true or false"))?,
     };
-    NetSpec::new(widths, activations, loss, residual)
+    let norm = match case.get("norm") {
+        None => bplab_core::Norm::None,
+        Some(v) => v
+            .as_str()
+            .ok_or_else(|| bad("norm: expected \"none\", \"layer\" or \"batch\""))?
+            .parse()?,
+    };
+    NetSpec::new(widths, activations, loss, residual)?.with_norm(norm)
 }
 
 /// Every parameter's gradient: exactly the network's names, with its shapes.

@@ -99,6 +99,9 @@ impl Conventions {
         if has(Activation::Sigmoid) && self.sigmoid_f32 {
             out.push("sigmoid in f32 (burn-ndarray)".into());
         }
+        if has(Activation::Silu) && self.sigmoid_f32 {
+            out.push("silu's sigmoid in f32 (burn-ndarray)".into());
+        }
         out
     }
 }
@@ -113,6 +116,11 @@ impl BackwardKernels for Emulated {
         if act == Activation::Sigmoid && self.0.sigmoid_f32 {
             for (a, &z) in a.iter_mut().zip(z) {
                 *a = burn::ndarray_sigmoid(z);
+            }
+        } else if act == Activation::Silu && self.0.sigmoid_f32 {
+            // burn's silu is `x · sigmoid(x)` (burn-tensor-0.22.1/src/tensor/activation/base.rs:427-429).
+            for (a, &z) in a.iter_mut().zip(z) {
+                *a = z * burn::ndarray_sigmoid(z);
             }
         } else {
             activation_forward(act, z, a, n);
@@ -143,6 +151,14 @@ impl BackwardKernels for Emulated {
         n: usize,
         _at_zero: KinkGrads,
     ) {
+        if act == Activation::Silu && self.0.sigmoid_f32 {
+            // The product rule through burn-ndarray's f32 sigmoid: g·s + (g·z)·s(1 − s).
+            for ((d, &g), &z) in delta.iter_mut().zip(g).zip(z) {
+                let s = burn::ndarray_sigmoid(z);
+                *d = g * s + (g * z) * (s * (T::ONE - s));
+            }
+            return;
+        }
         let gelu: fn(T) -> T = match (act, self.0.gelu_backward) {
             (Activation::Gelu, GeluBackward::BurnNdarrayTanh) => burn::ndarray_gelu_derivative,
             (Activation::Gelu, GeluBackward::CandleConstant) => candle::gelu_erf_derivative,

@@ -1,5 +1,6 @@
 //! The lesson's layers, each with its forward and its backward side by side: [`linear`]
-//! (`z = h_prev Wᵀ + b`), [`activation`] (`a = σ(z)`, softmax included) and [`loss`] (the
+//! (`z = h_prev Wᵀ + b`), [`norm`] (LayerNorm and BatchNorm, `n = γ ⊙ n̂ + β`),
+//! [`activation`] (`a = σ(z)`, softmax included) and [`loss`] (the
 //! scalar `L`, whose backward is the seed of the whole backward pass). Every function here is
 //! a plain kernel on row-major slices, `(B, n)` for a batch of `B` rows, with its formula, its
 //! shapes and a worked example on numbers small enough to check by hand.
@@ -13,6 +14,7 @@
 pub mod activation;
 pub mod linear;
 pub mod loss;
+pub mod norm;
 
 use crate::real::Real;
 use bplab_core::spec::KinkGrads;

@@ -1,7 +1,9 @@
 //! The buffers of one pass, sized once per batch size and reused between steps: the forward
-//! [`Cache`] (every `z`, `a`, `h` and the loss, kept for backward) and the [`Backward`] result
+//! [`Cache`] (every `z`, the norms' `n` and statistics, `a`, `h` and the loss, kept for
+//! backward) and the [`Backward`] result
 //! (every `∂L/∂W`, `∂L/∂b`, `δ`, and `∂L/∂x`, plus the scratch rows backward works in).
 
+use crate::layers::norm::stats_len;
 use crate::real::Real;
 use bplab_core::NetSpec;
 
@@ -16,7 +18,15 @@ pub struct Cache<T> {
     pub y: Vec<T>,
     /// `z[l] = h[l−1] W_lᵀ + b_l`, `(B, n_out_l)`.
     pub z: Vec<Vec<T>>,
-    /// `a[l] = σ_l(z[l])`, `(B, n_out_l)`.
+    /// `n[l] = γ ⊙ norm(z[l]) + β` for a normalized layer, `(B, n_out_l)`; empty otherwise.
+    pub n: Vec<Vec<T>>,
+    /// The norm's cached mean per layer: `(B)` for LayerNorm, `(n_out_l)` for BatchNorm.
+    pub mean: Vec<Vec<T>>,
+    /// The norm's biased variance per layer (same shapes as `mean`).
+    pub var: Vec<Vec<T>>,
+    /// The norm's `rstd = 1/√(σ² + ε)` per layer (same shapes as `mean`).
+    pub rstd: Vec<Vec<T>>,
+    /// `a[l] = σ_l(n[l])` (or `σ_l(z[l])` without a norm), `(B, n_out_l)`.
     pub a: Vec<Vec<T>>,
     /// `h[l] = a[l]` (or `h[l−1] + a[l]` for a residual layer), `(B, n_out_l)`; last = `ŷ`.
     pub h: Vec<Vec<T>>,
@@ -31,6 +41,10 @@ pub struct Backward<T> {
     pub dw: Vec<Vec<T>>,
     /// `∂L/∂b_l`, `(n_out)`.
     pub db: Vec<Vec<T>>,
+    /// `∂L/∂γ_l`, `∂L/∂β_l` of a normalized layer, `(n_out)` each; empty otherwise.
+    pub dgamma: Vec<Vec<T>>,
+    /// See `dgamma`.
+    pub dbeta: Vec<Vec<T>>,
     /// `δ_l = ∂L/∂z_l`, `(B, n_out_l)`.
     pub delta: Vec<Vec<T>>,
     /// `∂L/∂x`, `(B, n_in)` (left untouched when `backward_into` is told not to compute it).
@@ -38,6 +52,8 @@ pub struct Backward<T> {
     /// Scratch: `∂L/∂h_l` of the layer being processed and of the one below it,
     /// `(B, max width)` each.
     pub(crate) dh: [Vec<T>; 2],
+    /// Scratch: `∂L/∂n_l` of a normalized layer, `(B, max width)`.
+    pub(crate) dn: Vec<T>,
 }
 
 impl<T: Real> Cache<T> {
@@ -48,11 +64,24 @@ impl<T: Real> Cache<T> {
                 .map(|l| vec![T::ZERO; batch * spec.layer_dims(l).1])
                 .collect()
         };
+        let normed = |len: &dyn Fn(usize) -> usize| -> Vec<Vec<T>> {
+            (0..spec.n_layers())
+                .map(|l| match spec.is_normalized(l) {
+                    true => vec![T::ZERO; len(l)],
+                    false => Vec::new(),
+                })
+                .collect()
+        };
+        let stats = |l: usize| stats_len(spec.norm(), batch, spec.layer_dims(l).1);
         Cache {
             batch,
             x: vec![T::ZERO; batch * spec.n_in()],
             y: vec![T::ZERO; batch * spec.n_out()],
             z: per_layer(),
+            n: normed(&|l| batch * spec.layer_dims(l).1),
+            mean: normed(&stats),
+            var: normed(&stats),
+            rstd: normed(&stats),
             a: per_layer(),
             h: per_layer(),
             loss: T::ZERO,
@@ -78,14 +107,24 @@ impl<T: Real> Backward<T> {
             vec![T::ZERO; if weight { n_in * n_out } else { n_out }]
         };
         let n = spec.n_layers();
+        let norm_shaped = |l: usize| match spec.is_normalized(l) {
+            true => vec![T::ZERO; spec.layer_dims(l).1],
+            false => Vec::new(),
+        };
         Backward {
             dw: (0..n).map(|l| param_shaped(l, true)).collect(),
             db: (0..n).map(|l| param_shaped(l, false)).collect(),
+            dgamma: (0..n).map(norm_shaped).collect(),
+            dbeta: (0..n).map(norm_shaped).collect(),
             delta: (0..n)
                 .map(|l| vec![T::ZERO; batch * spec.layer_dims(l).1])
                 .collect(),
             dx: vec![T::ZERO; batch * spec.n_in()],
             dh: [vec![T::ZERO; batch * widest], vec![T::ZERO; batch * widest]],
+            dn: match spec.norm() {
+                bplab_core::Norm::None => Vec::new(),
+                _ => vec![T::ZERO; batch * widest],
+            },
         }
     }
 }

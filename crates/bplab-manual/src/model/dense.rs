@@ -175,9 +175,11 @@ impl CustomOps {
     /// The correct layers.
     pub const CORRECT: CustomOps = CustomOps { fault: Fault::None };
 
-    /// Whether layer `l` (0-based) of `spec` runs as the custom op.
+    /// Whether layer `l` (0-based) of `spec` runs as the custom op: every layer but a
+    /// cross-entropy output (fused with the loss) and a normalized layer (the norm sits
+    /// between the Linear and the activation; those layers run on the framework's own ops).
     pub fn covers(&self, spec: &NetSpec, l: usize) -> bool {
-        !(l + 1 == spec.n_layers() && spec.loss() == Loss::CrossEntropy)
+        !(l + 1 == spec.n_layers() && spec.loss() == Loss::CrossEntropy) && !spec.is_normalized(l)
     }
 
     /// Layer `l`'s fused op.

@@ -9,6 +9,7 @@ use crate::layers::{BackwardKernels, Exact};
 use crate::model::trainer::ManualTrainer;
 use crate::model::Model;
 use crate::real::Real;
+use bplab_core::norm::{beta_name, gamma_name};
 use bplab_core::spec::{bias_name, weight_name, KinkGrads};
 use bplab_core::train::Trainer;
 use bplab_core::{
@@ -123,6 +124,10 @@ impl ManualEngine {
             let (n_in, n_out) = spec.layer_dims(l);
             entries.push((weight_name(l), widen(&back.dw[l], vec![n_out, n_in])));
             entries.push((bias_name(l), widen(&back.db[l], vec![n_out])));
+            if spec.is_normalized(l) {
+                entries.push((gamma_name(l), widen(&back.dgamma[l], vec![n_out])));
+                entries.push((beta_name(l), widen(&back.dbeta[l], vec![n_out])));
+            }
         }
         let grads = Gradients {
             loss: trace.loss,

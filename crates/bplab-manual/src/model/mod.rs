@@ -14,17 +14,22 @@
 pub mod buffers;
 pub mod dense;
 pub mod engine;
+pub mod norm_params;
 pub mod trainer;
 
 pub use buffers::{Backward, Cache};
+pub use norm_params::NormParams;
 
 use crate::fault::{Fault, Planted};
 use crate::layers::linear::linear_forward;
 use crate::layers::loss::{cross_entropy_forward, mse_backward, mse_forward};
+use crate::layers::norm::{
+    batchnorm_backward, batchnorm_eval, batchnorm_forward, layernorm_backward, layernorm_forward,
+};
 use crate::layers::{BackwardKernels, Exact};
 use crate::real::Real;
 use bplab_core::spec::KinkGrads;
-use bplab_core::{Loss, NetSpec, ParamSet};
+use bplab_core::{Loss, NetSpec, Norm, ParamSet};
 
 /// The network's parameters in `T`, PyTorch layout, and the backward kernels `K` it runs:
 /// the lesson's own ([`Exact`], the default) unless a negative control planted a fault
@@ -39,6 +44,10 @@ pub struct Model<T: Real, K = Exact> {
     kernels: K,
     /// ReLU's and leaky-ReLU's derivative at exactly 0.
     at_zero: KinkGrads,
+    /// The norms' `γ`, `β` and running statistics (empty without a norm).
+    norms: NormParams<T>,
+    /// Evaluation mode: BatchNorm normalizes with its running statistics (forward only).
+    eval: bool,
 }
 
 impl<T: Real> Model<T> {
@@ -69,7 +78,25 @@ impl<T: Real, K: BackwardKernels> Model<T, K> {
                 .collect(),
             kernels,
             at_zero: KinkGrads::PYTORCH,
+            norms: NormParams::new(spec, params),
+            eval: false,
         }
+    }
+
+    /// The norms' `γ`, `β` and BatchNorm's running statistics.
+    pub fn norms(&self) -> &NormParams<T> {
+        &self.norms
+    }
+
+    /// The same, for an optimizer to update in place.
+    pub fn norms_mut(&mut self) -> &mut NormParams<T> {
+        &mut self.norms
+    }
+
+    /// Switches BatchNorm between training mode (batch statistics, the default) and
+    /// evaluation mode (running statistics; forward only). LayerNorm has one mode.
+    pub fn set_eval(&mut self, eval: bool) {
+        self.eval = eval;
     }
 
     /// The same model with another convention for the kinks' derivative at exactly 0.
@@ -122,8 +149,26 @@ impl<T: Real, K: BackwardKernels> Model<T, K> {
 
             // 1. z_l = h_{l−1} W_lᵀ + b_l.
             linear_forward(z_l, h_prev, &self.w[l], &self.b[l], n_in, n_out);
-            // 2. a_l = σ_l(z_l).
-            self.kernels.activation_forward(act, z_l, a_l, n_out);
+            // 2. n_l = γ ⊙ norm(z_l) + β on a normalized layer; a_l = σ_l(n_l) (or σ_l(z_l)).
+            let act_in: &[T] = if spec.is_normalized(l) {
+                let (n_l, mean, rstd) = (&mut c.n[l], &mut c.mean[l], &mut c.rstd[l]);
+                let (g, b) = (&self.norms.gamma[l], &self.norms.beta[l]);
+                match (spec.norm(), self.eval) {
+                    (Norm::Layer, _) => layernorm_forward(n_l, mean, rstd, z_l, g, b, n_out),
+                    (Norm::Batch, false) => {
+                        batchnorm_forward(n_l, mean, &mut c.var[l], rstd, z_l, g, b, n_out)
+                    }
+                    (Norm::Batch, true) => {
+                        let (rm, rv) = (&self.norms.running_mean[l], &self.norms.running_var[l]);
+                        batchnorm_eval(n_l, z_l, rm, rv, g, b, n_out)
+                    }
+                    (Norm::None, _) => unreachable!("a normalized layer has a norm"),
+                }
+                n_l
+            } else {
+                z_l
+            };
+            self.kernels.activation_forward(act, act_in, a_l, n_out);
             // 3. h_l = a_l, or h_{l−1} + a_l for a residual layer.
             if spec.is_residual(l) {
                 for ((h, &p), &v) in h_l.iter_mut().zip(h_prev).zip(a_l.iter()) {
@@ -169,7 +214,19 @@ impl<T: Real, K: BackwardKernels> Model<T, K> {
             let dh_l = &dh[..batch * n_out];
 
             // 2. δ_l = ∂L/∂a_l ⊙ σ'(z_l), (B, n_out) (set by the fused seed on the output layer).
-            if !(l == last && fused) {
+            //    On a normalized layer σ' is read at n_l, giving ∂L/∂n_l, and the norm's
+            //    backward turns that into δ_l, ∂L/∂γ_l and ∂L/∂β_l.
+            if spec.is_normalized(l) {
+                let dn = &mut g.dn[..batch * n_out]; // ∂L/∂n_l, (B, n_out)
+                k.activation_backward(act, dn, dh_l, &c.n[l], &c.a[l], n_out, self.at_zero);
+                let (d, dg, db) = (&mut g.delta[l], &mut g.dgamma[l], &mut g.dbeta[l]);
+                let (z, mean, rstd, gamma) =
+                    (&c.z[l], &c.mean[l], &c.rstd[l], &self.norms.gamma[l]);
+                match spec.norm() {
+                    Norm::Layer => layernorm_backward(d, dg, db, dn, z, mean, rstd, gamma, n_out),
+                    _ => batchnorm_backward(d, dg, db, dn, z, mean, rstd, gamma, n_out),
+                }
+            } else if !(l == last && fused) {
                 let delta_l = &mut g.delta[l];
                 k.activation_backward(act, delta_l, dh_l, &c.z[l], &c.a[l], n_out, self.at_zero);
             }

@@ -103,33 +103,47 @@ impl<T: Real, K: BackwardKernels> Trainer for ManualTrainer<T, K> {
         }
         sgd.clip.validate()?;
         let loss = self.grads()?;
+        // The training-mode forward pass just run moves BatchNorm's running statistics.
+        self.model.norms_mut().update_running(&self.cache);
         let g = &self.back;
-        // Tensors in fc1.weight, fc1.bias, fc2.weight, … order; Σ g² in T, as the frameworks
+        // Tensors in fc1.weight, fc1.bias, norm1.weight, norm1.bias, fc2.weight, … order (a
+        // layer without a norm has empty γ, β gradients); Σ g² in T, as the frameworks
         // compute it; the coefficients are Clip::coefficients' without its vector.
-        let tensors = || g.dw.iter().zip(&g.db).flat_map(|(w, b)| [w, b]);
+        let tensors = || {
+            g.dw.iter()
+                .zip(&g.db)
+                .zip(&g.dgamma)
+                .zip(&g.dbeta)
+                .flat_map(|(((w, b), c), d)| [w, b, c, d])
+                .filter(|t| !t.is_empty())
+        };
         let global = tensors().map(|t| Self::sum_squares(t)).sum::<f64>().sqrt();
         let lr = T::from_f64(sgd.lr);
-        let (w, b) = self.model.params_mut();
-        let params = w.iter_mut().zip(b.iter_mut()).flat_map(|(w, b)| [w, b]);
-        for (theta, grad) in params.zip(tensors()) {
-            match sgd.clip {
-                Clip::None => {
-                    for (p, &gv) in theta.iter_mut().zip(grad) {
-                        *p -= lr * gv;
-                    }
-                }
-                Clip::Value(_) => {
-                    for (p, &gv) in theta.iter_mut().zip(grad) {
-                        *p -= lr * T::from_f64(sgd.clip.clamp(gv.to_f64()));
-                    }
-                }
-                Clip::GlobalNorm(_) | Clip::PerTensorNorm(_) => {
-                    let k = T::from_f64(sgd.clip.scale(Self::sum_squares(grad).sqrt(), global));
-                    for (p, &gv) in theta.iter_mut().zip(grad) {
-                        *p -= lr * (k * gv);
-                    }
+        let update = |theta: &mut [T], grad: &[T]| match sgd.clip {
+            Clip::None => {
+                for (p, &gv) in theta.iter_mut().zip(grad) {
+                    *p -= lr * gv;
                 }
             }
+            Clip::Value(_) => {
+                for (p, &gv) in theta.iter_mut().zip(grad) {
+                    *p -= lr * T::from_f64(sgd.clip.clamp(gv.to_f64()));
+                }
+            }
+            Clip::GlobalNorm(_) | Clip::PerTensorNorm(_) => {
+                let k = T::from_f64(sgd.clip.scale(Self::sum_squares(grad).sqrt(), global));
+                for (p, &gv) in theta.iter_mut().zip(grad) {
+                    *p -= lr * (k * gv);
+                }
+            }
+        };
+        for l in 0..g.dw.len() {
+            let (w, b) = self.model.params_mut();
+            update(&mut w[l], &g.dw[l]);
+            update(&mut b[l], &g.db[l]);
+            let norms = self.model.norms_mut();
+            update(&mut norms.gamma[l], &g.dgamma[l]);
+            update(&mut norms.beta[l], &g.dbeta[l]);
         }
         Ok(StepStats {
             loss,
@@ -149,7 +163,12 @@ impl<T: Real, K: BackwardKernels> Trainer for ManualTrainer<T, K> {
                 Tensor::new(vec![n_out, n_in], widen(&w[l]))?,
             ));
             entries.push((bias_name(l), Tensor::new(vec![n_out], widen(&b[l]))?));
+            entries.extend(self.model.norms().entries(l));
         }
         Ok(ParamSet::from_entries(entries))
+    }
+
+    fn running_stats(&self) -> Result<ParamSet> {
+        Ok(self.model.norms().running_entries())
     }
 }

@@ -11,7 +11,8 @@
 //!   harness can reproduce another framework's convention when it explains a difference;
 //! - sigmoid: `σ' = a (1 − a)` (at most 1/4: the lesson's vanishing factor);
 //! - tanh: `σ' = 1 − a²`;
-//! - gelu (exact): `σ' = Φ(z) + z φ(z)`, `Φ(z) = ½(1 + erf(z/√2))`, `φ(z) = e^{−z²/2}/√(2π)`.
+//! - gelu (exact): `σ' = Φ(z) + z φ(z)`, `Φ(z) = ½(1 + erf(z/√2))`, `φ(z) = e^{−z²/2}/√(2π)`;
+//! - silu (swish, [`silu`]): `σ' = s (1 + z (1 − s))`, `s = sigmoid(z)`.
 //!
 //! Softmax acts on a whole row ([`softmax`]): `a_k = e^{z_k} / Σ_j e^{z_j}`, with Jacobian
 //! `∂a_k/∂z_j = a_k (1[k = j] − a_j)`, so the backward is the vector–Jacobian product
@@ -19,6 +20,7 @@
 //! [`crate::layers::loss`] is used instead.
 
 pub mod elementwise;
+pub mod silu;
 pub mod softmax;
 
 use crate::real::Real;
@@ -28,6 +30,7 @@ use elementwise::{
     gelu, gelu_derivative, leaky_relu, leaky_relu_derivative, relu, relu_derivative, sigmoid,
     sigmoid_derivative, tanh, tanh_derivative,
 };
+use silu::{silu, silu_derivative};
 use softmax::{softmax_backward_row, softmax_row};
 
 /// `a = σ(z)`, row by row (softmax) or element by element (every other activation; tanh in
@@ -119,6 +122,7 @@ pub fn apply<T: Real>(act: Activation, z: T) -> T {
         Activation::Sigmoid => sigmoid(z),
         Activation::Tanh => tanh(z),
         Activation::Gelu => gelu(z),
+        Activation::Silu => silu(z),
         Activation::Softmax => unreachable!("softmax is row-wise: use activation_forward"),
     }
 }
@@ -143,6 +147,7 @@ pub fn derivative<T: Real>(act: Activation, z: T, a: T, at_zero: KinkGrads) -> T
         Activation::Sigmoid => sigmoid_derivative(a),
         Activation::Tanh => tanh_derivative(a),
         Activation::Gelu => gelu_derivative(z),
+        Activation::Silu => silu_derivative(z),
         Activation::Softmax => unreachable!("softmax is row-wise: use activation_backward"),
     }
 }
