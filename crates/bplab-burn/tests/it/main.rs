@@ -13,5 +13,7 @@ mod forward_memory;
 mod gradcheck;
 mod op_precision;
 mod precision;
+mod register;
 mod relu_at_zero;
 mod seed_example;
+mod semantics;
