@@ -1,9 +1,25 @@
-//! Property test: on ≥ 200 random networks — depth 1–8, widths 1–16, every activation, both
-//! losses, with and without residual connections, batch 1–8 — the manual engine's backward
-//! agrees with central finite differences within the stated tolerance, ReLU kinks excepted.
+//! Property tests on random networks — depth 1–8, widths 1–16, every activation, both losses,
+//! residual or not, weights `N(0, s²/w)` for a scale `s` in 0.1–2 and the widest layer `w`,
+//! batch 1–8:
+//! - the manual engine's backward agrees with central finite differences (f64), ReLU kinks
+//!   excepted;
+//! - every other engine, in f64 and f32, agrees with the manual engine computing with that
+//!   engine's documented conventions (`bplab_harness::deviations::emulating`) at the exact
+//!   tolerance of the dtype — or, where a ReLU-type pre-activation sits so close to 0 that the
+//!   two computations can fall on different sides of the kink, with finite differences;
+//! - the manual engine in f32 agrees with itself in f64 at the f32 exact tolerance.
+//!
+//! A failing network is printed as the `bplab check` command line that reproduces it (the
+//! weights are `--init normal:STD --seed N`, biases zero, the batch inline).
 
 use crate::common::{assert_all_pass, batch, fd_comparisons, network};
-use bplab_core::{Activation, DType, Init, Loss, Tolerance};
+use bplab_core::rng::Rng;
+use bplab_core::{
+    Activation, Batch, Comparison, DType, Engine, GradRequest, Init, Loss, NetSpec, Network,
+    Tolerance,
+};
+use bplab_harness::agreement::{exact, gradients};
+use bplab_harness::deviations::emulating;
 use bplab_manual::ManualEngine;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed};
@@ -81,5 +97,205 @@ proptest! {
         let b = batch(net.spec(), c.batch, c.seed);
         let comps = fd_comparisons(&ManualEngine::new(), &net, &b, DType::F64, Tolerance::FD_F64);
         assert_all_pass(&format!("{c:?}"), &comps);
+    }
+}
+
+/// Random networks per engine and dtype in [`every_engine_agrees_with_the_manual_engine_under_its_conventions`].
+const NETWORKS: usize = 500;
+
+/// One random network and batch, and the command line that reproduces it.
+struct Drawn {
+    net: Network,
+    batch: Batch,
+    command: String,
+}
+
+/// Every element-wise activation the contract has (a new one joins the test here).
+fn hidden_activations() -> Vec<Activation> {
+    Activation::ALL
+        .into_iter()
+        .filter(|a| *a != Activation::Softmax)
+        .collect()
+}
+
+/// The `i`-th random network of the stream `seed`: small (widths mostly ≤ 6, depth mostly ≤
+/// 4) so 500 per engine and dtype stay fast in debug builds, yet every corner of the ranges
+/// appears.
+fn draw(seed: u64, i: usize) -> Drawn {
+    let mut r = Rng::stream(seed, i as u64);
+    let hidden = hidden_activations();
+    let depth = if r.below(4) == 0 {
+        1 + r.below(8)
+    } else {
+        1 + r.below(4)
+    };
+    let widths: Vec<usize> = (0..=depth)
+        .map(|_| {
+            if r.below(5) == 0 {
+                1 + r.below(16)
+            } else {
+                1 + r.below(6)
+            }
+        })
+        .collect();
+    let ce = r.below(2) == 0;
+    let mut acts: Vec<Activation> = (0..depth).map(|_| hidden[r.below(hidden.len())]).collect();
+    acts[depth - 1] = match (ce, r.below(hidden.len() + 1)) {
+        (true, _) => Activation::Softmax,
+        (false, k) if k == hidden.len() => Activation::Softmax,
+        (false, k) => hidden[k],
+    };
+    let loss = if ce { Loss::CrossEntropy } else { Loss::Mse };
+    let residual = r.below(2) == 0;
+    let scale = r.uniform_in(0.1, 2.0);
+    let widest = *widths.iter().max().unwrap() as f64;
+    let std: f64 = format!("{:.4}", scale / widest.sqrt()).parse().unwrap();
+    let init_seed = r.next_u64() % 1_000_000;
+    let b = 1 + r.below(8);
+    let spec = NetSpec::new(widths.clone(), acts.clone(), loss, residual).unwrap();
+    let net = Network::new(spec.clone(), Init::Normal(std).params(&spec, init_seed)).unwrap();
+    let (n_in, n_out) = (spec.n_in(), spec.n_out());
+    let x: Vec<f64> = (0..b * n_in).map(|_| r.normal()).collect();
+    let y: Vec<f64> = (0..b)
+        .flat_map(|_| match loss {
+            Loss::CrossEntropy => {
+                let mut k = vec![0.0; n_out];
+                k[r.below(n_out)] = 1.0;
+                k
+            }
+            Loss::Mse => (0..n_out).map(|_| r.normal()).collect(),
+        })
+        .collect();
+    let rows = |v: &[f64], n: usize| {
+        v.chunks(n)
+            .map(|row| {
+                row.iter()
+                    .map(|x| format!("{x:?}"))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            })
+            .collect::<Vec<_>>()
+            .join(";")
+    };
+    let (input, target) = (rows(&x, n_in), rows(&y, n_out));
+    let command = format!(
+        "bplab check --layers {} --activations {} --loss {}{} --init normal:{std} --seed {init_seed} --input '{input}' --target '{target}'",
+        widths.iter().map(|w| w.to_string()).collect::<Vec<_>>().join(","),
+        acts.iter().map(|a| a.name()).collect::<Vec<_>>().join(","),
+        loss.name(),
+        if residual { " --residual" } else { "" },
+    );
+    // The batch the command line gives (inline rows, printed exactly).
+    let batch = Batch::from_inline(&input, &target).unwrap();
+    Drawn {
+        net,
+        batch,
+        command,
+    }
+}
+
+/// Whether some ReLU-type pre-activation of the manual engine's f64 forward is within
+/// `margin·max|z|` of 0, where an engine's rounding can put it on the other side of the kink.
+fn near_kink(d: &Drawn, margin: f64) -> bool {
+    let t = ManualEngine::new()
+        .forward(&d.net, &d.batch, DType::F64)
+        .unwrap();
+    d.net
+        .spec()
+        .activations()
+        .iter()
+        .zip(&t.z)
+        .filter(|(a, _)| a.has_kink())
+        .any(|(_, z)| {
+            let scale = z.data.iter().fold(1.0f64, |m, v| m.max(v.abs()));
+            z.data.iter().any(|v| v.abs() <= margin * scale)
+        })
+}
+
+/// Every comparison of `engine` computing `d` in `dtype` with its reference, failures only.
+fn disagreements(engine: &dyn Engine, d: &Drawn, dtype: DType) -> Vec<Comparison> {
+    let req = GradRequest { input_grad: true };
+    let got = engine.grads(&d.net, &d.batch, dtype, req).unwrap();
+    let want = if engine.name() == "manual" {
+        ManualEngine::new()
+            .grads(&d.net, &d.batch, DType::F64, req)
+            .unwrap()
+    } else {
+        emulating(engine.name())
+            .grads(&d.net, &d.batch, dtype, req)
+            .unwrap()
+    };
+    let failed: Vec<Comparison> = gradients(&got, &want, exact(dtype))
+        .into_iter()
+        .filter(|c| !c.passed())
+        .collect();
+    let margin = match dtype {
+        DType::F64 => 1e-12,
+        DType::F32 => 1e-5,
+    };
+    if failed.is_empty() || !near_kink(d, margin) {
+        return failed;
+    }
+    // A kink is touched: the two may differ by a whole one-sided slope there; the engine's
+    // gradients must then be its forward's, by finite differences (kinks skipped).
+    let tol = match dtype {
+        DType::F64 => Tolerance::FD_F64,
+        DType::F32 => Tolerance::FD_F32,
+    };
+    fd_comparisons(engine, &d.net, &d.batch, dtype, tol)
+        .into_iter()
+        .filter(|c| !c.passed())
+        .collect()
+}
+
+fn every_network(engine: &str, dtype: DType) {
+    let e = bplab_harness::engines::engine(engine).unwrap();
+    let mut failures = Vec::new();
+    for i in 0..NETWORKS {
+        let d = draw(0x5EED_0019, i);
+        let failed = disagreements(e.as_ref(), &d, dtype);
+        if let Some(worst) = failed.first() {
+            failures.push(format!(
+                "{engine} {dtype} network {i}: {worst}\n  reproduce: {} --engine {engine} --dtype {dtype}",
+                d.command
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {NETWORKS} networks disagree:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// The same test body for every engine and dtype.
+macro_rules! every_engine {
+    ($($module:ident => $engine:expr;)*) => {$(
+        mod $module {
+            use super::*;
+            #[test]
+            fn f64_networks() { every_network($engine, DType::F64) }
+            #[test]
+            fn f32_networks() { every_network($engine, DType::F32) }
+        }
+    )*};
+}
+
+mod every_engine_agrees_with_the_manual_engine_under_its_conventions {
+    use super::*;
+    every_engine! {
+        burn_ndarray => "burn-ndarray";
+        burn_flex => "burn-flex";
+        candle => "candle";
+        burn_custom => "burn-custom";
+        candle_custom => "candle-custom";
+    }
+
+    /// The manual engine in f32 against itself in f64 (in f64 its reference is finite
+    /// differences, above).
+    #[test]
+    fn manual_f32_networks() {
+        every_network("manual", DType::F32)
     }
 }

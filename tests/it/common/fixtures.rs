@@ -63,31 +63,43 @@ pub fn load(name: &str) -> Fixture {
 }
 
 impl Fixture {
-    /// The gradients `engine` must produce on this case: PyTorch's, except where the case puts
-    /// ReLU-type pre-activations at exactly 0 and the engine's derivative there differs from
-    /// PyTorch's — then the manual engine's with the engine's convention. The flag says which.
+    /// The manual engine computing with `engine`'s documented conventions
+    /// (`bplab_harness::deviations::emulating`) on this case — gradients with `∂L/∂x`, and the
+    /// forward pass — when those conventions touch the case's network; `None` otherwise, and
+    /// the reference is PyTorch's. (The manual engine itself is always held to PyTorch.)
+    pub fn emulated(
+        &self,
+        engine: &str,
+        dtype: bplab_core::DType,
+    ) -> Option<(bplab_core::Gradients, bplab_core::ForwardTrace)> {
+        use bplab_core::{Engine, GradRequest};
+        let conv = bplab_harness::deviations::conventions(engine);
+        if conv.names_for(self.network.spec()).is_empty() {
+            return None;
+        }
+        let e = bplab_harness::deviations::emulating(engine);
+        let req = GradRequest { input_grad: true };
+        let g = e.grads(&self.network, &self.batch, dtype, req).unwrap();
+        let t = e.forward(&self.network, &self.batch, dtype).unwrap();
+        Some((g, t))
+    }
+
+    /// The loss `engine` must produce on this case: PyTorch's, or [`Fixture::emulated`]'s.
+    pub fn expected_loss(&self, engine: &str, dtype: bplab_core::DType) -> f64 {
+        self.emulated(engine, dtype)
+            .map_or(self.loss, |(g, _)| g.loss)
+    }
+
+    /// The gradients `engine` must produce on this case: PyTorch's, or [`Fixture::emulated`]'s
+    /// when the engine's conventions touch the network (the flag says which).
     pub fn expected_grads(
         &self,
         engine: &str,
         dtype: bplab_core::DType,
     ) -> (bplab_core::ParamSet, bool) {
-        use bplab_core::{Engine, GradRequest};
-        let convention = bplab_harness::deviations::kink_grads(engine);
-        let at_kink = self
-            .network
-            .spec()
-            .activations()
-            .iter()
-            .zip(&self.z)
-            .any(|(a, z)| a.has_kink() && z.data.contains(&0.0));
-        if at_kink && convention != bplab_core::spec::KinkGrads::PYTORCH {
-            let g = bplab_manual::ManualEngine::new()
-                .with_kink_grads(convention)
-                .grads(&self.network, &self.batch, dtype, GradRequest::default())
-                .unwrap();
-            (g.params, true)
-        } else {
-            (ParamSet::from_entries(self.grads.clone()), false)
+        match self.emulated(engine, dtype) {
+            Some((g, _)) => (g.params, true),
+            None => (ParamSet::from_entries(self.grads.clone()), false),
         }
     }
 }
