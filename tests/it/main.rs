@@ -26,6 +26,7 @@ mod lab_precision;
 mod lesson;
 mod lesson_cli;
 mod negative_controls;
+mod norm;
 mod properties;
 mod reference_cli;
 mod serve_api;

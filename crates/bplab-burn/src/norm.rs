@@ -136,11 +136,11 @@ impl Norms {
         for (l, bn) in self.batch.iter().enumerate() {
             entries.push((
                 running_mean_name(l),
-                read(engine, bn.running_mean.value(), dtype)?,
+                read(engine, bn.running_mean.value_sync(), dtype)?,
             ));
             entries.push((
                 running_var_name(l),
-                read(engine, bn.running_var.value(), dtype)?,
+                read(engine, bn.running_var.value_sync(), dtype)?,
             ));
         }
         Ok(ParamSet::from_entries(entries))

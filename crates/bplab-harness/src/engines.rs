@@ -185,6 +185,10 @@ impl Trainer for GuardedTrainer {
     fn params(&self) -> Result<ParamSet> {
         guard(&self.name, || self.inner.params())
     }
+
+    fn running_stats(&self) -> Result<ParamSet> {
+        guard(&self.name, || self.inner.running_stats())
+    }
 }
 
 /// The selected engines with the manual engine first: it is every comparison's reference,
