@@ -217,3 +217,213 @@ fn first_kink(spec: &NetSpec, a: &ForwardTrace, b: &ForwardTrace) -> Option<Kink
     }
     None
 }
+
+#[cfg(test)]
+mod tests {
+    //! The checker against a one-layer ReLU network differentiated by hand here:
+    //! `z = x Wᵀ + b`, `ŷ = relu(z)`, `L = (1/B) Σ_b ½ Σ_k (ŷ − y)²`, so
+    //! `δ = (ŷ − y)/B ⊙ 1[z > 0]`, `∂L/∂W = δᵀ x`, `∂L/∂b = Σ_b δ`, `∂L/∂x = δ W`.
+
+    use super::*;
+    use crate::engine::GradRequest;
+    use crate::spec::{bias_name, weight_name};
+    use crate::train::Trainer;
+    use crate::{Activation, Error, Loss, ParamSet};
+
+    /// The network above, computed in plain f64.
+    struct Hand;
+
+    impl Hand {
+        fn pass(net: &Network, batch: &Batch) -> (Vec<f64>, Vec<f64>, f64) {
+            let (w, b) = (&net.params().weight(0).data, &net.params().bias(0).data);
+            let (n_in, n_out, rows) = (2, 2, batch.len());
+            let mut z = vec![0.0; rows * n_out];
+            for r in 0..rows {
+                for k in 0..n_out {
+                    z[r * n_out + k] = b[k]
+                        + (0..n_in)
+                            .map(|i| batch.x.data[r * n_in + i] * w[k * n_in + i])
+                            .sum::<f64>();
+                }
+            }
+            let h: Vec<f64> = z.iter().map(|&v| v.max(0.0)).collect();
+            let loss = h
+                .iter()
+                .zip(&batch.y.data)
+                .map(|(p, t)| 0.5 * (p - t) * (p - t))
+                .sum::<f64>()
+                / rows as f64;
+            (z, h, loss)
+        }
+    }
+
+    impl Engine for Hand {
+        fn name(&self) -> &str {
+            "hand"
+        }
+        fn forward(&self, net: &Network, batch: &Batch, _: DType) -> Result<ForwardTrace> {
+            let (z, h, loss) = Hand::pass(net, batch);
+            let shape = vec![batch.len(), 2];
+            Ok(ForwardTrace {
+                loss,
+                z: vec![Tensor::new(shape.clone(), z)?],
+                h: vec![Tensor::new(shape, h)?],
+            })
+        }
+        fn grads(
+            &self,
+            net: &Network,
+            batch: &Batch,
+            _: DType,
+            _: GradRequest,
+        ) -> Result<Gradients> {
+            let (z, h, loss) = Hand::pass(net, batch);
+            let rows = batch.len();
+            let delta: Vec<f64> = (0..z.len())
+                .map(|i| {
+                    if z[i] > 0.0 {
+                        (h[i] - batch.y.data[i]) / rows as f64
+                    } else {
+                        0.0
+                    }
+                })
+                .collect();
+            let w = &net.params().weight(0).data;
+            let (mut dw, mut db, mut dx) = (vec![0.0; 4], vec![0.0; 2], vec![0.0; rows * 2]);
+            for r in 0..rows {
+                for k in 0..2 {
+                    db[k] += delta[r * 2 + k];
+                    for i in 0..2 {
+                        dw[k * 2 + i] += delta[r * 2 + k] * batch.x.data[r * 2 + i];
+                        dx[r * 2 + i] += delta[r * 2 + k] * w[k * 2 + i];
+                    }
+                }
+            }
+            Ok(Gradients {
+                loss,
+                params: ParamSet::from_entries(vec![
+                    (weight_name(0), Tensor::new(vec![2, 2], dw)?),
+                    (bias_name(0), Tensor::new(vec![2], db)?),
+                ]),
+                input: Some(Tensor::new(vec![rows, 2], dx)?),
+                deltas: None,
+            })
+        }
+        fn trainer(&self, _: &Network, _: &Batch, _: DType) -> Result<Box<dyn Trainer>> {
+            Err(Error::Spec("no trainer".into()))
+        }
+    }
+
+    fn case(bias0: f64) -> (Network, Batch) {
+        let spec = NetSpec::new(vec![2, 2], vec![Activation::Relu], Loss::Mse, false).unwrap();
+        let params = ParamSet::from_entries(vec![
+            (
+                weight_name(0),
+                Tensor::new(vec![2, 2], vec![0.5, -1.5, 2.0, 0.25]).unwrap(),
+            ),
+            (
+                bias_name(0),
+                Tensor::new(vec![2], vec![bias0, 0.3]).unwrap(),
+            ),
+        ]);
+        let batch = Batch::from_rows(
+            vec![vec![1.0, 0.2], vec![-0.4, 0.8], vec![2.0, 1.0]],
+            vec![vec![0.1, 0.9], vec![-0.5, 0.2], vec![1.0, 3.0]],
+        )
+        .unwrap();
+        (Network::new(spec, params).unwrap(), batch)
+    }
+
+    const CFG: FdConfig = FdConfig {
+        rel_step: 6.0554544523933395e-6,
+        inputs: true,
+    };
+
+    #[test]
+    fn central_differences_match_the_hand_derivative() {
+        let (net, batch) = case(0.1);
+        let fd = finite_differences(&Hand, &net, &batch, &CFG).unwrap();
+        let g = Hand
+            .grads(&net, &batch, DType::F64, GradRequest::default())
+            .unwrap();
+        assert_eq!(fd.loss, g.loss);
+        let comps = fd.compare(&g, Tolerance::FD_F64);
+        assert_eq!(comps.len(), 3, "weight, bias and input");
+        for c in &comps {
+            assert!(c.passed() && c.checked > 0 && c.skipped == 0, "{c}");
+        }
+        // Not merely close: the differences are the derivative to ~1e-10.
+        let dw = &fd.params[0].values.data;
+        for (a, b) in dw.iter().zip(&g.params.weight(0).data) {
+            assert!((a - b).abs() < 1e-9, "{a} vs {b}");
+        }
+    }
+
+    #[test]
+    fn a_wrong_gradient_fails() {
+        let (net, batch) = case(0.1);
+        let fd = finite_differences(&Hand, &net, &batch, &CFG).unwrap();
+        let mut g = Hand
+            .grads(&net, &batch, DType::F64, GradRequest::default())
+            .unwrap();
+        g.params.get_mut(&weight_name(0)).unwrap().data[3] *= 1.0 + 1e-5;
+        let comps = fd.compare(&g, Tolerance::FD_F64);
+        assert!(!comps[0].passed() && comps[0].failed == 1, "{}", comps[0]);
+        assert!(comps[1].passed());
+        // A missing tensor is a failure, not a pass.
+        let empty = Gradients {
+            params: ParamSet::from_entries(vec![]),
+            ..g
+        };
+        let missing = fd.compare(&empty, Tolerance::FD_F64);
+        assert!(!missing[0].passed() && !missing[1].passed());
+    }
+
+    #[test]
+    fn a_pre_activation_crossing_zero_is_skipped_with_its_place() {
+        // Example 0's z₀ = 0.5·1 − 1.5·0.2 + b₀ = 0.2 + b₀: at b₀ = −0.2 + 1e-7 the bias's
+        // step (≈ 6e-6) puts it on both sides of 0.
+        let (net, batch) = case(-0.2 + 1e-7);
+        let fd = finite_differences(&Hand, &net, &batch, &CFG).unwrap();
+        let bias = &fd.params[1];
+        assert_eq!(bias.kinks.len(), 1, "{:?}", bias.kinks);
+        let k = &bias.kinks[0];
+        assert_eq!((k.element, k.layer, k.example, k.unit), (0, 0, 0, 0));
+        assert_eq!(bias.skip_mask(), [true, false]);
+        assert!(k.reason().contains("z[0, 0]"));
+        // The skipped element is not compared, whatever the analytic value.
+        let g = Hand
+            .grads(&net, &batch, DType::F64, GradRequest::default())
+            .unwrap();
+        let mut wrong = g.params.bias(0).clone();
+        wrong.data[0] = 123.0;
+        let c = bias.compare(&wrong, Tolerance::FD_F64);
+        assert!(c.passed() && c.skipped == 1 && c.checked == 1, "{c}");
+    }
+
+    #[test]
+    fn the_step_is_relative_to_the_value() {
+        // x₀ = 1000: h = rel_step·1000 for that element, and its quotient is still the
+        // derivative (a fixed h = 6e-6 would lose it to the rounding of a loss of ~1e6).
+        let (net, mut batch) = case(0.1);
+        batch.x.data[0] = 1000.0;
+        let fd = finite_differences(&Hand, &net, &batch, &CFG).unwrap();
+        let g = Hand
+            .grads(&net, &batch, DType::F64, GradRequest { input_grad: true })
+            .unwrap();
+        let (got, want) = (g.input.unwrap().data[0], fd.input.unwrap().values.data[0]);
+        assert!((got - want).abs() <= 1e-6 * want.abs(), "{got} vs {want}");
+    }
+
+    #[test]
+    fn assert_all_pass_rejects_a_tensor_whose_every_element_was_skipped() {
+        let t = Tensor::new(vec![2], vec![1.0, 2.0]).unwrap();
+        let tol = Tolerance::FD_F64;
+        let all = Comparison::new("b", &t, &t, tol, Some(&[true, true]));
+        let some = Comparison::new("w", &t, &t, tol, Some(&[true, false]));
+        let both = [some.clone(), all];
+        let r = std::panic::catch_unwind(|| crate::testing::assert_all_pass("x", &both));
+        assert!(r.is_err());
+        crate::testing::assert_all_pass("x", &[some]);
+    }
+}

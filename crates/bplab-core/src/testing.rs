@@ -223,13 +223,24 @@ pub fn assert_passed(context: &str, comparisons: &[Comparison]) {
     assert!(failed.is_empty(), "{context}:\n  {}", failed.join("\n  "));
 }
 
-/// [`assert_passed`], and at least one element was compared (not everything skipped).
+/// [`assert_passed`], and in every tensor with elements at least one element was compared:
+/// a tensor whose every element was skipped (at kinks) proves nothing about it.
 #[track_caller]
 pub fn assert_all_pass(context: &str, comparisons: &[Comparison]) {
     assert_passed(context, comparisons);
     assert!(
         comparisons.iter().any(|c| c.checked > 0),
         "{context}: nothing was compared"
+    );
+    let unchecked: Vec<&str> = comparisons
+        .iter()
+        .filter(|c| c.checked == 0 && c.skipped > 0)
+        .map(|c| c.name.as_str())
+        .collect();
+    assert!(
+        unchecked.is_empty(),
+        "{context}: every element skipped in {}",
+        unchecked.join(", ")
     );
 }
 
