@@ -2,6 +2,7 @@
 //! 0 success, 1 a check that ran and failed, 2 a usage or input error reported on one line.
 
 use bplab_core::{Error, Tolerance};
+use bplab_harness::budget::{self, fraction_of_memory};
 use bplab_harness::check::plant::PlantEffect;
 use bplab_harness::check::{self, CheckConfig};
 use bplab_harness::engines;
@@ -88,6 +89,9 @@ pub struct CheckArgs {
     /// batch.json; tools/reference/README.md), whose network, weights and batch are used.
     #[arg(long, value_name = "DIR", conflicts_with_all = NET_FLAGS)]
     pub reference: Option<std::path::PathBuf>,
+    /// Most finite-difference work: elements × 2 forward passes × engines × layers.
+    #[arg(long, value_name = "N", default_value_t = 20_000_000)]
+    pub max_fd_evals: u64,
 }
 
 /// The network flags `--reference` replaces.
@@ -124,9 +128,13 @@ pub struct ServeArgs {
     /// Port to listen on (0 picks a free one; the URL is printed on stdout).
     #[arg(long, default_value_t = 8080)]
     pub port: u16,
-    /// Address to listen on.
+    /// Address to listen on (anything but loopback lets the network use it: a warning).
     #[arg(long, default_value = "127.0.0.1", value_name = "IP")]
     pub host: std::net::IpAddr,
+    /// Memory budget of all requests together, e.g. 2G (default: a quarter of physical
+    /// memory); one request may plan half of it.
+    #[arg(long = "max-memory", value_name = "SIZE", value_parser = budget::parse_size)]
+    pub max_memory: Option<u64>,
 }
 
 /// Most parameter (and input) elements `check` differentiates numerically: each costs two
@@ -187,7 +195,9 @@ fn run(cli: Cli) -> Result<Outcome, Error> {
         }
         Some(Command::Viz(a)) => run_viz(a),
         Some(Command::Serve(a)) => {
-            bplab_viz::server::run(std::net::SocketAddr::new(a.host, a.port))?;
+            let memory = a.max_memory.unwrap_or_else(|| fraction_of_memory(1, 4));
+            let limits = bplab_viz::server::admit::Limits::with_memory(memory);
+            bplab_viz::server::run(std::net::SocketAddr::new(a.host, a.port), limits)?;
             Ok(Outcome {
                 stdout: String::new(),
                 code: 0,
@@ -218,7 +228,12 @@ fn run_report(a: ReportArgs) -> Result<Outcome, Error> {
 fn run_grads(a: GradsArgs) -> Result<Outcome, Error> {
     let (dtype, format) = (*a.engine.dtype, a.engine.format);
     let engines = engines::select(a.engine.engine.as_str())?;
+    let limit = a.engine.memory.limit();
+    budget::precheck("grads", a.net.layers.as_deref(), engines.len(), limit)?;
     let resolved = a.net.resolve()?;
+    let (w, rows) = (resolved.network.spec().widths(), resolved.batch.len());
+    let hint = "use fewer examples, narrower layers or fewer engines";
+    budget::check("grads", budget::grads(w, rows, engines.len()), limit, hint)?;
     let results = grads::run(&engines, &resolved, dtype)?;
     let stdout = match format {
         Format::Json => format!("{}\n", grads::to_json(&results)),
@@ -231,6 +246,8 @@ fn run_check(a: CheckArgs) -> Result<Outcome, Error> {
     let (dtype, format) = (*a.engine.dtype, a.engine.format);
     let fault = a.plant.unwrap_or(Fault::None);
     let engines = engines::select_with_fault(a.engine.engine.as_str(), fault)?;
+    let limit = a.engine.memory.limit();
+    budget::precheck("check", a.net.layers.as_deref(), engines.len(), limit)?;
     let reference = a.reference.as_deref().map(Reference::load).transpose()?;
     let resolved = match &reference {
         Some(rf) => rf.resolved(),
@@ -244,6 +261,26 @@ fn run_check(a: CheckArgs) -> Result<Outcome, Error> {
     );
     let probes =
         resolved.network.params().n_values() + if a.inputs { resolved.batch.x.len() } else { 0 };
+    let (w, rows) = (resolved.network.spec().widths(), resolved.batch.len());
+    let hint = "use fewer examples, narrower layers or fewer engines";
+    budget::check("check", budget::grads(w, rows, engines.len()), limit, hint)?;
+    // Finite differences: two forward passes per element per engine, each through every layer.
+    let passes = 2 * probes as u64 * engines.len() as u64;
+    let work = passes.saturating_mul(resolved.network.spec().n_layers() as u64);
+    if work > a.max_fd_evals {
+        return Err(Error::Parse(format!(
+            "check: {probes} elements × 2 forward passes × {} engines × {} layers = {work} layer evaluations of finite differences, more than --max-fd-evals {}; use a smaller network or fewer engines",
+            engines.len(),
+            resolved.network.spec().n_layers(),
+            a.max_fd_evals
+        )));
+    }
+    if work > 100_000 {
+        eprintln!(
+            "check: finite differences: {probes} elements × 2 forward passes × {} engines ({passes} passes, {work} layer evaluations)…",
+            engines.len()
+        );
+    }
     if probes > MAX_FD_ELEMENTS {
         return Err(Error::Parse(format!(
             "check: {probes} elements to differentiate (two forward passes each) is more than the limit of {MAX_FD_ELEMENTS}; use a smaller network"
@@ -269,7 +306,12 @@ fn run_check(a: CheckArgs) -> Result<Outcome, Error> {
 fn run_viz(a: VizArgs) -> Result<Outcome, Error> {
     let (dtype, format) = (*a.engine.dtype, a.engine.format);
     let engines = engines::select(a.engine.engine.as_str())?;
+    let limit = a.engine.memory.limit();
+    budget::precheck("viz", a.net.layers.as_deref(), engines.len(), limit)?;
     let resolved = a.net.resolve()?;
+    let (w, rows) = (resolved.network.spec().widths(), resolved.batch.len());
+    let hint = "use fewer examples, narrower layers or fewer engines";
+    budget::check("viz", budget::trace(w, rows, engines.len()).peak, limit, hint)?;
     let trace = bplab_viz::Trace::run(&engines, &resolved, dtype)?;
     let mut stdout = match format {
         Format::Json => format!("{}\n", bplab_viz::json::to_json(&trace)),

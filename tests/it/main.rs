@@ -12,6 +12,7 @@ mod architecture;
 mod assignment;
 mod bench_cli;
 mod check_all;
+mod cli_limits;
 mod cli_errors;
 #[allow(dead_code)]
 mod common;
@@ -30,5 +31,6 @@ mod norm;
 mod properties;
 mod reference_cli;
 mod serve_api;
+mod serve_attack;
 mod training;
 mod viz;

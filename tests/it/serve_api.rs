@@ -41,7 +41,8 @@ fn raw(bytes: &[u8]) -> (u16, String) {
 
 fn request(method: &str, path: &str, body: &str) -> (u16, String) {
     raw(format!(
-        "{method} {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        "{method} {path} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        server(),
         body.len()
     )
     .as_bytes())
@@ -319,15 +320,21 @@ fn bad_requests_get_400_and_a_message() {
 
 #[test]
 fn oversized_and_malformed_http_is_refused() {
-    let (s, body) =
-        raw(b"POST /api/trace HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999\r\n\r\n{}");
+    let head = format!(
+        "POST /api/trace HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\n",
+        server()
+    );
+    let (s, body) = raw(format!("{head}Content-Length: 99999999999\r\n\r\n{{}}").as_bytes());
     assert_eq!(s, 413, "{body}");
-    let (s, _) = raw(b"POST /api/trace HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
+    let (s, _) = raw(format!("{head}Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n").as_bytes());
     assert_eq!(s, 411);
     let long = format!("GET /{} HTTP/1.1\r\n\r\n", "a".repeat(20_000));
     assert_eq!(raw(long.as_bytes()).0, 431);
-    let (s, _) = raw(b"POST /api/trace HTTP/1.1\r\nContent-Length: 50\r\n\r\n{\"layers\":");
+    let (s, _) = raw(format!("{head}Content-Length: 50\r\n\r\n{{\"layers\":").as_bytes());
     assert_eq!(s, 400);
+    let (s, _) =
+        raw(format!("{head}Content-Length: 2\r\nContent-Length: 3\r\n\r\n{{}}").as_bytes());
+    assert_eq!(s, 400, "two different Content-Length headers");
     // Still serving.
     assert_eq!(request("GET", "/api/presets", "").0, 200);
 }
@@ -353,7 +360,7 @@ fn the_serve_subcommand_prints_its_url_and_serves() {
         .parse()
         .unwrap_or_else(|e| panic!("{e}: {line}"));
     let mut s = TcpStream::connect(addr).unwrap();
-    s.write_all(b"GET /api/presets HTTP/1.1\r\nHost: x\r\n\r\n")
+    s.write_all(format!("GET /api/presets HTTP/1.1\r\nHost: {addr}\r\n\r\n").as_bytes())
         .unwrap();
     let mut out = String::new();
     s.read_to_string(&mut out).unwrap();

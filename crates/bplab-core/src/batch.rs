@@ -27,6 +27,9 @@ struct BatchFile {
     y: Vec<Vec<f64>>,
 }
 
+/// Largest batch file read (`--batch`): 256 MiB of JSON.
+pub const MAX_FILE: u64 = 256 << 20;
+
 impl Batch {
     /// Builds a batch from rows, checking that they are rectangular and non-empty.
     pub fn from_rows(x: Vec<Vec<f64>>, y: Vec<Vec<f64>>) -> Result<Self> {
@@ -61,6 +64,20 @@ impl Batch {
 
     /// Reads the JSON form from a file.
     pub fn load(path: &Path) -> Result<Self> {
+        let meta = std::fs::metadata(path).map_err(|e| Error::file(path, "cannot read", &e))?;
+        if !meta.is_file() || meta.len() > MAX_FILE {
+            return Err(Error::File {
+                path: path.display().to_string(),
+                reason: format!(
+                    "a batch must be a regular JSON file of at most {MAX_FILE} bytes ({})",
+                    if meta.is_file() {
+                        format!("this one has {}", meta.len())
+                    } else {
+                        "this is not a regular file".into()
+                    }
+                ),
+            });
+        }
         let text = std::fs::read_to_string(path).map_err(|e| Error::File {
             path: path.display().to_string(),
             reason: format!("cannot read ({e})"),
@@ -87,7 +104,8 @@ impl Batch {
     }
 
     /// Checks widths and values against the network: `x` rows of width `n_in`, `y` rows of
-    /// width `n_out`, every value finite, cross-entropy targets non-negative.
+    /// width `n_out`, every value finite, cross-entropy targets non-negative rows summing to 1
+    /// (within 1e-9).
     pub fn validate(&self, spec: &NetSpec) -> Result<()> {
         if self.x.shape[1] != spec.n_in() {
             return Err(Error::Batch(format!(
@@ -119,6 +137,15 @@ impl Batch {
                     "target row {} column {} is {}: cross-entropy targets are probabilities (≥ 0)",
                     idx[0], idx[1], self.y.data[i]
                 )));
+            }
+            // Each row a distribution: its sum is 1 within 1e-9.
+            for (r, row) in self.y.data.chunks(self.y.shape[1].max(1)).enumerate() {
+                let sum: f64 = row.iter().sum();
+                if (sum - 1.0).abs() > 1e-9 {
+                    return Err(Error::Batch(format!(
+                        "target row {r} sums to {sum}: cross-entropy targets are probability distributions (each row sums to 1 within 1e-9)"
+                    )));
+                }
             }
         }
         if spec.norm() == crate::norm::Norm::Batch

@@ -1,6 +1,9 @@
 //! [`ParamSet`]: named parameter (or gradient) tensors in PyTorch naming — `fc1.weight` of
 //! shape `[out, in]`, `fc1.bias` of shape `[out]`, … — in layer order, with safetensors load
-//! and save in F32 or F64.
+//! and save in F32 or F64. A file's header is checked before any tensor is decoded
+//! ([`header`]).
+
+pub mod header;
 
 use crate::dtype::DType;
 use crate::error::{Error, Result};
@@ -9,6 +12,10 @@ use crate::tensor::Tensor;
 use safetensors::tensor::{Dtype, TensorView};
 use safetensors::SafeTensors;
 use std::path::Path;
+
+/// Most bytes of tensor data a safetensors file may hold (the 1 G-parameter limit of a
+/// network in F64 is 8 GiB; files beyond 2 GiB are refused from their header).
+pub const MAX_FILE: u64 = 2 << 30;
 
 /// Named tensors in a fixed order (`fc1.weight`, `fc1.bias`, `fc2.weight`, …).
 #[derive(Debug, Clone, PartialEq)]
@@ -145,6 +152,15 @@ impl ParamSet {
             .map_err(|e| file_err(format!("not a valid safetensors file ({e})")))?;
         let mut names: Vec<String> = st.names().into_iter().map(str::to_string).collect();
         names.sort();
+        // Every dtype is checked before any tensor is decoded.
+        for (name, view) in st.tensors() {
+            if !matches!(view.dtype(), Dtype::F32 | Dtype::F64) {
+                return Err(file_err(format!(
+                    "tensor '{name}' has dtype {:?}; only F32 and F64 are read",
+                    view.dtype()
+                )));
+            }
+        }
         let mut entries = Vec::with_capacity(names.len());
         for name in names {
             let view = st
@@ -156,12 +172,17 @@ impl ParamSet {
         Ok(ParamSet { entries })
     }
 
-    /// Reads a safetensors file (F32 or F64 tensors).
+    /// Reads a safetensors file (F32 or F64 tensors) after checking its header and size
+    /// ([`header::read_checked`]; at most [`MAX_FILE`] bytes of data).
     pub fn load(path: &Path) -> Result<Self> {
-        let bytes = std::fs::read(path).map_err(|e| Error::File {
-            path: path.display().to_string(),
-            reason: format!("cannot read ({e})"),
-        })?;
+        let bytes = header::read_checked(path, None, MAX_FILE)?;
+        Self::from_safetensors_bytes(&bytes, &path.display().to_string())
+    }
+
+    /// Reads a safetensors file for `spec`: its names and shapes are checked against the
+    /// network from the header, before any tensor is read or decoded.
+    pub fn load_for(path: &Path, spec: &NetSpec) -> Result<Self> {
+        let bytes = header::read_checked(path, Some(spec), MAX_FILE)?;
         Self::from_safetensors_bytes(&bytes, &path.display().to_string())
     }
 

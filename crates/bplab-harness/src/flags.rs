@@ -209,6 +209,8 @@ pub struct EngineArgs {
     /// table (default) or json.
     #[arg(long, value_enum, default_value_t = Format::Table, value_name = "FORMAT")]
     pub format: Format,
+    #[command(flatten)]
+    pub memory: crate::budget::MemoryFlag,
 }
 
 #[cfg(test)]

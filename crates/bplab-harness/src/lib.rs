@@ -11,6 +11,7 @@
 
 pub mod agreement;
 pub mod alloc;
+pub mod budget;
 pub mod check;
 pub mod deviations;
 pub mod engines;

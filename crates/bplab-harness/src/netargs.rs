@@ -82,6 +82,19 @@ pub fn widths(s: &str) -> std::result::Result<Vec<usize>, String> {
     Ok(widths)
 }
 
+/// `--residual` on a network where no hidden layer has equal input and output widths would
+/// change nothing: refused, naming the widths.
+pub fn residual_applies(spec: &NetSpec) -> Result<()> {
+    if spec.residual() && !(0..spec.n_layers()).any(|l| spec.is_residual(l)) {
+        let w: Vec<String> = spec.widths().iter().map(usize::to_string).collect();
+        return Err(Error::Spec(format!(
+            "--residual needs a hidden layer whose input and output widths are equal; widths {} have none",
+            w.join(",")
+        )));
+    }
+    Ok(())
+}
+
 /// A resolved network and batch, with a note of where the weights came from.
 #[derive(Debug, Clone)]
 pub struct Resolved {
@@ -123,6 +136,7 @@ impl NetArgs {
             (None, None) => Loss::Mse,
         };
         let spec = NetSpec::new(widths, activations, loss, self.residual)?.with_norm(self.norm)?;
+        residual_applies(&spec)?;
 
         let (params, weights_from) = self.params(&spec, preset)?;
         let network = Network::new(spec, params)?;
@@ -141,7 +155,10 @@ impl NetArgs {
                     "--params cannot be combined with --init or --seed".into(),
                 ));
             }
-            return Ok((ParamSet::load(path)?, format!("params {}", path.display())));
+            return Ok((
+                ParamSet::load_for(path, spec)?,
+                format!("params {}", path.display()),
+            ));
         }
         if self.init.is_none() && self.seed.is_none() {
             if let Some(p) = preset.and_then(|p| p.fixed_params().map(|f| (p, f))) {

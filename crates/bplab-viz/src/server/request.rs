@@ -83,8 +83,8 @@ impl NetRequest {
         field("dtype", self.dtype.parse())
     }
 
-    /// Checks the limits, then builds the network and batch.
-    pub fn resolve(&self) -> Result<Resolved> {
+    /// Checks the limits on sizes (before anything is allocated from them).
+    pub fn check_limits(&self) -> Result<()> {
         let n_layers = self.layers.len().saturating_sub(1);
         if n_layers > MAX_LAYERS {
             return Err(Error::Spec(format!(
@@ -120,6 +120,12 @@ impl NetRequest {
                 self.input.len()
             )));
         }
+        Ok(())
+    }
+
+    /// Checks the limits, then builds the network and batch.
+    pub fn resolve(&self) -> Result<Resolved> {
+        self.check_limits()?;
         let activations: Vec<Activation> = self
             .activations
             .iter()
