@@ -94,10 +94,20 @@ pub fn to_json(l: &Lesson) -> Value {
 pub fn run(a: LessonArgs) -> Result<(String, u8)> {
     let lesson = Lesson::run(a.engine.as_str())?;
     let code = if lesson.passed() { 0 } else { 1 };
-    let out = match a.format {
+    let mut out = match a.format {
         Format::Json => format!("{}\n", to_json(&lesson)),
-        Format::Table => crate::text::render(&lesson),
+        Format::Table => crate::text::render_in(&lesson, a.lang),
     };
+    if let Some(path) = &a.params_out {
+        let net = &lesson.practice.task2_net;
+        net.params().save(path, bplab_core::DType::F64)?;
+        if a.format == Format::Table {
+            out.push_str(&format!(
+                "wrote practice task 2's weights to {} (np: safetensors.numpy.load_file)\n",
+                path.display()
+            ));
+        }
+    }
     Ok((out, code))
 }
 
