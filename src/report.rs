@@ -2,7 +2,9 @@
 //! by step, the assignment network checked on every engine, `bench --quick`, then every
 //! experiment and lab in its quick setting, gathered into one self-contained
 //! `report/index.html` (inline SVG, no scripts, no network access) and `report/summary.md`,
-//! with the studies' CSV/JSON/SVG files under `report/data/NAME/`.
+//! with the studies' CSV/JSON/SVG files under `report/data/NAME/`. Both open with the
+//! summary — one line per section: its verdict, the number that matters, a link — which is
+//! also what the command prints at the end.
 //!
 //! The report is [`SECTIONS`]: each study implements [`ReportSection`] in its own crate;
 //! adding a section is one line here.
@@ -20,6 +22,7 @@ pub const SECTIONS: &[&dyn ReportSection] = &[
     &bplab_bench::BenchSection,
     &bplab_experiment::init::SECTION,
     &bplab_experiment::residual::SECTION,
+    &bplab_experiment::norm::SECTION,
     &bplab_experiment::clip::SECTION,
     &bplab_experiment::train::SECTION,
     &bplab_lab::modes::SECTION,
@@ -30,7 +33,7 @@ pub const SECTIONS: &[&dyn ReportSection] = &[
 ];
 
 /// Builds every section, writes `index.html` and `summary.md` under `dir`; returns the text
-/// the terminal shows at the end and whether every section passed.
+/// the terminal shows at the end (the summary) and whether every section passed.
 pub fn run(dir: &Path, engine: &str) -> Result<(String, bool)> {
     let start = Instant::now();
     let ctx = Context {
@@ -40,7 +43,7 @@ pub fn run(dir: &Path, engine: &str) -> Result<(String, bool)> {
     let mut bar = Progress::new("report", SECTIONS.len());
     let mut sections = Vec::new();
     for s in SECTIONS {
-        sections.push(s.build(&ctx)?);
+        sections.push(report::Placed::new(s.name(), s.build(&ctx)?));
         bar.tick(s.name());
     }
     bar.finish();

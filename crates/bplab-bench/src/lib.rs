@@ -2,13 +2,15 @@
 //! (every selected engine × configuration × operation timed through the engine's own
 //! trainer, with the GEMM-throughput baseline of [`gemm`] and the manual engine's
 //! [`targets`]), and [`report`] (the table/Markdown/JSON output, the command's [`run`] and
-//! the report's [`BenchSection`]); the scaling sweep and its plots are [`sweep`].
+//! the report's [`BenchSection`], drawn by [`figures`]); the scaling sweep and its plots are
+//! [`sweep`].
 //!
 //! The configuration matrix itself (`bplab_harness::workload`) lives in the harness, because
 //! the criterion suite and the overhead lab time the same workloads; so do the timer and the
 //! counting allocator (`bplab_harness::timing`, `bplab_harness::alloc`).
 
 pub mod config;
+pub mod figures;
 pub mod gemm;
 pub mod measure;
 pub mod report;

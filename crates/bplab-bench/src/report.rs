@@ -2,8 +2,8 @@
 //! for scripts, `{"gemm_gflops": x, "results": [{"engine", "config", "op", "median_ns",
 //! "gflops", "allocs_per_iter", "bytes_per_iter", …}], …}`; the command itself ([`run`]:
 //! the matrix or the sweep, then the output); and the report's section ([`BenchSection`]:
-//! `bench --quick` over the whole matrix as tables and `report/data/bench/bench.json`;
-//! timings inform, they never fail the report).
+//! `bench --quick` over the whole matrix as the charts of [`crate::figures`], the tables
+//! collapsed and `report/data/bench/bench.json`; timings inform, they never fail the report).
 
 use crate::config::{BenchArgs, BenchFormat};
 use crate::measure::{self, BenchConfigSet, BenchReport};
@@ -199,22 +199,36 @@ impl bplab_output::report::ReportSection for BenchSection {
         let dir = ctx.dir.join("data").join("bench");
         let path = dir.join("bench.json");
         std::fs::create_dir_all(&dir)
-            .and_then(|_| std::fs::write(&path, format!("{}\n", to_json(&report))))
+            .and_then(|_| std::fs::write(&path, format!("{:#}\n", to_json(&report))))
             .map_err(|e| Error::File {
                 path: path.display().to_string(),
                 reason: e.to_string(),
             })?;
-        let lead = "Median time per call (f32, `bench --quick`, this machine, one run), GFLOP/s, \
-                heap allocations per call, and the backward pass's cost in forward passes.";
+        let doc = to_json(&report);
+        let lead = "Median time per call (f32, bench --quick, this machine, one run), relative to \
+                the fastest engine on each configuration, and heap allocations per training step; \
+                timings inform, they never fail the report.";
+        let mut html = format!("<p class=\"lead\">{}</p>\n", escape(lead));
+        for p in crate::figures::charts(&doc) {
+            html.push_str(&bplab_output::report::figure(&p.svg, &p.caption));
+            html.push('\n');
+        }
+        html.push_str(&bplab_output::report::details(
+            "full tables: every engine × configuration × operation, backward/forward, targets",
+            &to_text(&report, false),
+            &["data/bench/bench.json".into()],
+        ));
+        let verdict = if report.rows.is_empty() {
+            bplab_output::report::Verdict::NotRun
+        } else {
+            bplab_output::report::Verdict::Ok
+        };
         Ok(Section {
             title: "Benchmarks: every engine × configuration × operation".into(),
             markdown: format!("{lead}\n\n{}", to_text(&report, true)),
-            html: format!(
-                "<p>{}</p>\n<pre>{}</pre>\n",
-                escape(lead),
-                escape(&to_text(&report, false))
-            ),
-            passed: true,
+            html,
+            verdict,
+            headline: crate::figures::headline(&doc),
         })
     }
 }

@@ -3,7 +3,7 @@
 //! A flag left out keeps the documented default, `--quick` starts from the small setting
 //! instead; the files go under `--out DIR` (default `results/NAME/`).
 
-use super::{clip, init, residual, train};
+use super::{clip, init, norm, residual, train};
 use bplab_core::Result;
 use bplab_output::Outcome;
 use clap::{Args, Subcommand};
@@ -14,6 +14,9 @@ pub enum ExperimentCommand {
     Init(init::InitArgs),
     /// Plain vs residual networks: gradients at init and training loss.
     Residual(residual::ResidualArgs),
+    /// Normalization (LayerNorm, BatchNorm) vs plain and residual: gradients, activation
+    /// scale at init, training loss and test accuracy.
+    Norm(norm::NormArgs),
     /// Exploding gradients trained with each clipping rule.
     Clip(clip::ClipArgs),
     /// The assignment network trained on Iris; loss trajectories compared across engines.
@@ -36,6 +39,10 @@ pub fn run(a: ExperimentArgs) -> Result<Outcome> {
         ExperimentCommand::Residual(x) => {
             let c = &x.common;
             residual::run(&x.config(), c.engine.as_str(), &c.out_dir("residual"))
+        }
+        ExperimentCommand::Norm(x) => {
+            let c = &x.common;
+            norm::run(&x.config(), c.engine.as_str(), &c.out_dir("norm"))
         }
         ExperimentCommand::Clip(x) => {
             let c = &x.common;

@@ -7,6 +7,8 @@
 //!
 //! - [`init`]: gradient flow at initialisation across schemes, activations and depths;
 //! - [`residual`]: plain vs residual networks, gradients at init and training loss;
+//! - [`norm`]: plain vs LayerNorm vs BatchNorm vs residual (+ LayerNorm), gradients and
+//!   activation scale at init, training loss and test accuracy;
 //! - [`clip`]: an exploding setup trained with each [`bplab_core::Clip`] rule;
 //! - [`train`]: the assignment network trained on Iris, loss trajectories compared step by
 //!   step across engines;
@@ -23,6 +25,7 @@ pub mod data;
 pub mod flags;
 pub mod init;
 pub mod measure;
+pub mod norm;
 pub mod residual;
 pub mod train;
 

@@ -8,6 +8,7 @@
 //! document are in [`render`]; what a planted fault can change is in [`plant`].
 
 mod render;
+pub mod section;
 
 pub mod plant;
 #[cfg(test)]
@@ -21,7 +22,7 @@ use crate::reference::Reference;
 use bplab_core::gradcheck::{finite_differences, FdConfig, Kink};
 use bplab_core::{Comparison, DType, Engine, GradRequest, Gradients, Result, Tolerance};
 use bplab_manual::ManualEngine;
-use bplab_output::report::{escape, Context, ReportSection, Section};
+use bplab_output::report::{Context, ReportSection, Section};
 
 /// What `check` compares and how strictly.
 #[derive(Debug, Clone, Copy)]
@@ -286,20 +287,6 @@ impl ReportSection for CheckSection {
     }
 
     fn build(&self, ctx: &Context) -> Result<Section> {
-        let engines = crate::engines::select(&ctx.engine)?;
-        let resolved = crate::netargs::NetArgs::default().resolve()?;
-        let report = run(&engines, &resolved, &CheckConfig::new(DType::F64))?;
-        let text = to_table(&resolved, &report);
-        let verdict = if report.passed() {
-            "every engine's gradients agree with finite differences and with the manual engine"
-        } else {
-            "a gradient check FAILED"
-        };
-        Ok(Section {
-            title: "Gradient check: the assignment network on every engine".into(),
-            markdown: format!("{verdict}.\n\n```\n{text}```\n"),
-            html: format!("<p>{verdict}.</p>\n<pre>{}</pre>\n", escape(&text)),
-            passed: report.passed(),
-        })
+        section::build(ctx)
     }
 }

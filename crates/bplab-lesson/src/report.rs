@@ -7,7 +7,7 @@ use crate::measure::{Column, Pass};
 use crate::walkthrough::Lesson;
 use bplab_core::json::number;
 use bplab_core::Result;
-use bplab_output::report::{escape, Context, ReportSection, Section};
+use bplab_output::report::{Context, ReportSection, Section};
 use bplab_output::table::Format;
 use serde_json::{json, Value};
 
@@ -122,14 +122,47 @@ impl ReportSection for LessonSection {
     fn build(&self, ctx: &Context) -> Result<Section> {
         let lesson = Lesson::run(&ctx.engine)?;
         let text = crate::text::render(&lesson);
+        let path = ctx.data_dir("lesson").join("lesson.json");
+        std::fs::create_dir_all(ctx.data_dir("lesson"))
+            .and_then(|_| std::fs::write(&path, format!("{:#}\n", to_json(&lesson))))
+            .map_err(|e| bplab_core::Error::File {
+                path: path.display().to_string(),
+                reason: e.to_string(),
+            })?;
+        let worst = |fd: bool| {
+            lesson
+                .columns
+                .iter()
+                .filter(|c| (c.name == "finite differences") == fd)
+                .map(|c| c.max_abs())
+                .fold(0.0, f64::max)
+        };
+        let engines = lesson
+            .columns
+            .iter()
+            .filter(|c| c.name != "finite differences")
+            .count();
+        let headline = format!(
+            "loss {:.6} → {:.6} after one SGD step; {engines} other engines agree with the worked example to {:.0e}, finite differences to {:.0e}",
+            lesson.worked.loss,
+            lesson.update.new_loss,
+            worst(false),
+            worst(true)
+        );
         Ok(Section {
             title: "The lesson's worked example".into(),
             markdown: format!("`bplab lesson`\n\n```text\n{text}```\n"),
             html: format!(
-                "<p><code>bplab lesson</code></p>\n<pre>{}</pre>\n",
-                escape(&text)
+                "<p class=\"lead\">The lesson's seed network (sigmoid hidden layer, x = (1, 2), y = 0.5), forward and backward step by step, \
+                 then one SGD step, cross-checked on every engine (<code>bplab lesson</code>).</p>\n{}",
+                bplab_output::report::details(
+                    "the walkthrough",
+                    &text,
+                    &["data/lesson/lesson.json".into()]
+                )
             ),
-            passed: lesson.passed(),
+            verdict: bplab_output::report::Verdict::from_passed(lesson.passed()),
+            headline,
         })
     }
 }

@@ -1,12 +1,67 @@
 //! The report's building blocks: the [`ReportSection`] trait every study implements, the
-//! [`Section`] it returns, and the page and summary that gather the sections
-//! ([`html`], [`markdown`], [`write`]). Which sections exist, and in what order, is decided
-//! by the `bplab` binary alone; nothing below it imports the report.
+//! [`Section`] it returns with its summary line ([`Verdict`] and headline), the
+//! [`OutcomeSection`] that turns a study's [`Outcome`] into a section, and the page and
+//! summary that gather the sections ([`html`], [`markdown`], [`write`], in [`page`]). Which
+//! sections exist, and in what order, is decided by the `bplab` binary alone; nothing below
+//! it imports the report.
+
+pub mod page;
+
+pub use page::{details, figure, html, markdown, summary_text, write, Placed};
 
 use crate::Outcome;
-use bplab_core::{Error, Result};
+use bplab_core::Result;
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
+
+/// How a section came out: its line in the summary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Everything it checks agreed.
+    Ok,
+    /// Something differs, for a documented, reproduced reason.
+    Explained,
+    /// Something differs without an explanation.
+    Mismatch,
+    /// The section could not run (nothing to measure with the selected engines).
+    NotRun,
+}
+
+impl Verdict {
+    /// `ok`, `differs, explained`, `MISMATCH`, `not run`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Verdict::Ok => "ok",
+            Verdict::Explained => "differs, explained",
+            Verdict::Mismatch => "MISMATCH",
+            Verdict::NotRun => "not run",
+        }
+    }
+
+    /// A CSS class / attribute value: `ok`, `explained`, `mismatch`, `not-run`.
+    pub fn class(self) -> &'static str {
+        match self {
+            Verdict::Ok => "ok",
+            Verdict::Explained => "explained",
+            Verdict::Mismatch => "mismatch",
+            Verdict::NotRun => "not-run",
+        }
+    }
+
+    /// `Ok` or `Mismatch`.
+    pub fn from_passed(passed: bool) -> Self {
+        if passed {
+            Verdict::Ok
+        } else {
+            Verdict::Mismatch
+        }
+    }
+
+    /// Whether the report counts the section as passed (`ok` or explained).
+    pub fn passed(self) -> bool {
+        matches!(self, Verdict::Ok | Verdict::Explained)
+    }
+}
 
 /// One part of the report, built.
 #[derive(Debug, Clone)]
@@ -16,8 +71,17 @@ pub struct Section {
     pub markdown: String,
     /// For `index.html` (a fragment: no `<html>`/`<body>`; SVG inline).
     pub html: String,
-    /// Whether everything the section checks passed.
-    pub passed: bool,
+    /// The section's line in the summary: its verdict…
+    pub verdict: Verdict,
+    /// …and the one number that matters, as a short sentence ("6 engines agree to 1e-15").
+    pub headline: String,
+}
+
+impl Section {
+    /// Whether everything the section checks passed (or differs for a documented reason).
+    pub fn passed(&self) -> bool {
+        self.verdict.passed()
+    }
 }
 
 /// What a section gets: where to write its data files and which engines to run.
@@ -66,7 +130,7 @@ impl ReportSection for OutcomeSection {
 
     fn build(&self, ctx: &Context) -> Result<Section> {
         let o = (self.run)(ctx, &ctx.data_dir(self.data))?;
-        let mut s = outcome_section(&o, self.max_plots);
+        let mut s = outcome_section(&o, self.max_plots, self.data);
         if let Some(title) = self.title {
             s.title = title.into();
         }
@@ -74,101 +138,115 @@ impl ReportSection for OutcomeSection {
     }
 }
 
-/// Escapes text for HTML.
+/// Escapes text for HTML (also inside attribute values).
 pub fn escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
-/// A study's outcome as a section: the table, the findings and its first `max_plots` plots.
-pub fn outcome_section(o: &Outcome, max_plots: usize) -> Section {
-    let mut html = format!(
-        "<p>{}</p>\n<pre>{}</pre>\n",
-        escape(&o.title),
-        escape(&o.text)
-    );
+/// The findings of an outcome: the lines of its text that are bullet points (`- …`).
+pub fn findings(o: &Outcome) -> Vec<String> {
+    o.text
+        .lines()
+        .filter_map(|l| l.strip_prefix("- "))
+        .map(|l| l.trim().to_string())
+        .collect()
+}
+
+/// The finding a plot supports: the first whose subject (its text up to the first `:` or
+/// `,`) is the caption's (`tanh: each layer's gradient norm` ↔ `tanh, 10 hidden layers: …`).
+pub fn finding_for<'a>(caption: &str, found: &'a [String]) -> Option<&'a String> {
+    let subject = |s: &str| s.split([':', ',']).next().unwrap_or("").trim().to_string();
+    let c = subject(caption);
+    found
+        .iter()
+        .find(|f| !c.is_empty() && c.len() < 40 && subject(f) == c)
+}
+
+/// For an outcome without findings: how many engines agree with the manual engine and how
+/// closely, from its agreement lines (`  candle: 251 values vs manual, max rel diff 2.54e-5,
+/// …`).
+pub fn agreement_headline(o: &Outcome) -> Option<String> {
+    let mut n = 0;
+    let mut values = 0usize;
+    let mut worst = 0.0f64;
+    for l in o.text.lines().filter(|l| l.starts_with("  ")) {
+        let Some((_, rest)) = l.split_once(": ") else {
+            continue;
+        };
+        let Some((count, rest)) = rest.split_once(" values vs manual, max rel diff ") else {
+            continue;
+        };
+        n += 1;
+        values += count.trim().parse::<usize>().unwrap_or(0);
+        let x = rest.split(',').next().unwrap_or("").trim();
+        worst = worst.max(x.parse::<f64>().unwrap_or(f64::NAN));
+    }
+    (n > 0).then(|| {
+        format!(
+            "{n} engines vs the manual engine over {values} values: largest relative difference {worst:.2e}"
+        )
+    })
+}
+
+/// An outcome's verdict: a mismatch when its engines disagree, explained when they agree only
+/// thanks to a documented reason (a pinned limit, a kink convention), else ok.
+pub fn outcome_verdict(o: &Outcome) -> Verdict {
+    if !o.engines_agree {
+        Verdict::Mismatch
+    } else if o.text.contains("outside tolerance, explained") || o.text.contains("(explained)") {
+        Verdict::Explained
+    } else {
+        Verdict::Ok
+    }
+}
+
+/// A study's outcome as a section: the headline finding, the plots (the first `max_plots`)
+/// with captions, the findings, and the raw table in a collapsed block with links to the
+/// data files under `report/data/DATA/`.
+pub fn outcome_section(o: &Outcome, max_plots: usize, data: &str) -> Section {
+    let found = findings(o);
+    let headline = found
+        .first()
+        .cloned()
+        .or_else(|| agreement_headline(o))
+        .unwrap_or_else(|| o.title.clone());
+    let mut html = format!("<p class=\"lead\">{}</p>\n", escape(&o.title));
+    if !found.is_empty() {
+        html.push_str("<ul class=\"findings\">\n");
+        for f in &found {
+            let _ = writeln!(html, "<li>{}</li>", escape(f));
+        }
+        html.push_str("</ul>\n");
+    }
     let mut md = format!("{}\n\n{}\n", o.title, o.markdown);
     for p in o.plots.iter().take(max_plots) {
-        let _ = writeln!(
-            html,
-            "<figure>{}<figcaption>{}</figcaption></figure>",
-            p.svg.trim_end(),
-            escape(&p.caption)
-        );
-        let _ = writeln!(md, "- plot `data/{}/{}.svg`: {}", o.name, p.name, p.caption);
+        let caption = match finding_for(&p.caption, &found) {
+            Some(f) => format!("{}. Finding: {f}", p.caption.trim_end_matches('.')),
+            None => p.caption.clone(),
+        };
+        let _ = writeln!(html, "{}", page::figure(&p.svg, &caption));
+        let _ = writeln!(md, "- plot `data/{data}/{}.svg`: {}", p.name, p.caption);
     }
+    let files = data_links(&o.files, data);
+    html.push_str(&page::details("table and agreement", &o.text, &files));
     Section {
         title: format!("Experiment {}", o.name),
         markdown: md,
         html,
-        passed: o.engines_agree,
+        verdict: outcome_verdict(o),
+        headline,
     }
 }
 
-/// The whole page.
-pub fn html(sections: &[Section], seconds: f64) -> String {
-    let mut body = String::new();
-    let mut toc = String::new();
-    for (i, s) in sections.iter().enumerate() {
-        let mark = if s.passed { "" } else { " (did not pass)" };
-        let _ = writeln!(
-            toc,
-            "<li><a href=\"#s{i}\">{}</a>{mark}</li>",
-            escape(&s.title)
-        );
-        let _ = writeln!(
-            body,
-            "<section id=\"s{i}\"><h2>{}</h2>\n{}</section>",
-            escape(&s.title),
-            s.html
-        );
-    }
-    format!(
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>backprop-lab report</title>\n<style>body{{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em}}pre{{background:#f6f6f6;padding:.8em;overflow-x:auto;font-size:12px}}figure{{display:inline-block;margin:.5em}}figcaption{{font-size:13px;color:#444;max-width:640px}}</style></head>\n<body><h1>backprop-lab report</h1>\n<p>Generated by <code>bplab report</code> in {seconds:.0} s. Every number below was computed on this machine; the experiments ran in their quick setting.</p>\n<ul>{toc}</ul>\n{body}</body></html>\n"
-    )
-}
-
-/// The Markdown summary.
-pub fn markdown(sections: &[Section]) -> String {
-    let mut out = String::from("# backprop-lab report\n\n");
-    for s in sections {
-        let _ = write!(out, "## {}\n\n{}\n", s.title, s.markdown);
-    }
-    out
-}
-
-/// Writes `index.html` and `summary.md` under `dir`; returns the text the terminal shows at
-/// the end (one line per section, then where the files are) and whether every section passed.
-pub fn write(dir: &Path, sections: &[Section], seconds: f64) -> Result<(String, bool)> {
-    let err = |p: &Path| {
-        let path = p.display().to_string();
-        move |e: std::io::Error| Error::File {
-            path,
-            reason: e.to_string(),
-        }
-    };
-    std::fs::create_dir_all(dir).map_err(err(dir))?;
-    let index = dir.join("index.html");
-    let summary = dir.join("summary.md");
-    std::fs::write(&index, html(sections, seconds)).map_err(err(&index))?;
-    std::fs::write(&summary, markdown(sections)).map_err(err(&summary))?;
-    let passed = sections.iter().all(|s| s.passed);
-    let mut text = String::new();
-    for s in sections {
-        let _ = writeln!(
-            text,
-            "{:<60} {}",
-            s.title,
-            if s.passed { "ok" } else { "DID NOT PASS" }
-        );
-    }
-    let _ = writeln!(
-        text,
-        "\nreport: {} (summary: {}), {:.0} s",
-        index.display(),
-        summary.display(),
-        seconds
-    );
-    Ok((text, passed))
+/// The CSV and JSON files among `files`, as paths relative to the report directory.
+pub fn data_links(files: &[PathBuf], data: &str) -> Vec<String> {
+    files
+        .iter()
+        .filter(|f| matches!(f.extension().and_then(|e| e.to_str()), Some("csv" | "json")))
+        .filter_map(|f| f.file_name().and_then(|n| n.to_str()))
+        .map(|n| format!("data/{data}/{n}"))
+        .collect()
 }

@@ -1,7 +1,9 @@
 //! [`LineChart`]: one or more [`Series`] of `(x, y)` points on linear or log axes, with a
 //! legend. A point whose `y` the axis cannot place — NaN, ±inf, or ≤ 0 on a log axis — is
 //! drawn as a marker in a band above (NaN, +inf) or below (−inf, ≤ 0) the plot area at its
-//! `x`, and the line breaks there; the legend explains each marker that occurs.
+//! `x`, and the line breaks there; the legend explains each marker that occurs. Each series
+//! has its colour, its line style and its marker shape, and the legend's swatch shows all
+//! three, so series stay apart in print.
 
 use super::axis::{Axis, Scale};
 use super::svg::{color, Anchor, Special, Svg};
@@ -53,6 +55,8 @@ const LEFT: f64 = 70.0;
 const RIGHT: f64 = 190.0;
 const TOP: f64 = 50.0;
 const BOTTOM: f64 = 55.0;
+/// Series with at most this many points get a marker on every point.
+const MAX_MARKED: usize = 40;
 /// Height of the bands above and below the plot area holding off-axis markers.
 const BAND: f64 = 14.0;
 
@@ -106,7 +110,7 @@ impl LineChart {
         svg.text((w / 2.0, 22.0), &self.title, Anchor::Middle, 15.0, false);
         svg.rect(x0, y1, x1 - x0, y0 - y1, "none", "#999");
         for (u, label) in xa.ticks() {
-            svg.line((px(u), y0), (px(u), y1), "#eee", 1.0);
+            svg.grid_line((px(u), y0), (px(u), y1));
             svg.text(
                 (px(u), y0 + BAND + 14.0),
                 &label,
@@ -116,7 +120,7 @@ impl LineChart {
             );
         }
         for (u, label) in ya.ticks() {
-            svg.line((x0, py(u)), (x1, py(u)), "#eee", 1.0);
+            svg.grid_line((x0, py(u)), (x1, py(u)));
             svg.text((x0 - 6.0, py(u) + 4.0), &label, Anchor::End, 11.0, false);
         }
         svg.text(
@@ -132,11 +136,15 @@ impl LineChart {
         for (i, s) in self.series.iter().enumerate() {
             let c = color(i);
             let mut run: Vec<(f64, f64)> = Vec::new();
+            // Markers on every point while they stay apart; always on a lone point.
+            let marked = s.points.len() <= MAX_MARKED;
             let flush = |run: &mut Vec<(f64, f64)>, svg: &mut Svg| {
-                if run.len() == 1 {
-                    svg.dot(run[0], 2.5, c);
-                }
                 svg.polyline(run, c, 1.8, s.dashed);
+                if marked || run.len() == 1 {
+                    for &p in run.iter() {
+                        svg.marker(p, i, c);
+                    }
+                }
                 run.clear();
             };
             for &(x, y) in &s.points {
@@ -170,7 +178,8 @@ impl LineChart {
         let lx = x1 + 14.0;
         let mut ly = y1 + 6.0;
         for (i, s) in self.series.iter().enumerate() {
-            svg.line((lx, ly), (lx + 22.0, ly), color(i), 2.5);
+            svg.polyline(&[(lx, ly), (lx + 22.0, ly)], color(i), 2.0, s.dashed);
+            svg.marker((lx + 11.0, ly), i, color(i));
             svg.text((lx + 28.0, ly + 4.0), &s.name, Anchor::Start, 11.0, false);
             ly += 18.0;
         }
@@ -208,6 +217,20 @@ mod tests {
         assert!(svg.contains(">+inf</text>"));
         assert!(svg.contains("≤ 0 on log axis"));
         assert!(svg.ends_with("</svg>\n"));
+    }
+
+    #[test]
+    fn the_legend_swatch_has_the_series_dash_and_marker() {
+        let mut dashed = Series::from_values("plain", &[1.0, 2.0]);
+        dashed.dashed = true;
+        let svg = LineChart::new("t")
+            .series(Series::from_values("solid", &[1.0, 3.0]))
+            .series(dashed)
+            .to_svg();
+        // Two dashed polylines: the series and its swatch; the solid one has none.
+        assert_eq!(svg.matches("stroke-dasharray").count(), 2);
+        // The second series' marker is a square: two points and one swatch.
+        assert_eq!(svg.matches("<rect x=").count(), 3 + 1); // + the plot frame
     }
 
     #[test]

@@ -5,7 +5,9 @@
 //! never a crash.
 //!
 //! - [`LineChart`]: several [`Series`], linear or log axes ([`Scale`]), a legend;
-//! - [`Heatmap`]: a grid of values with row and column labels and a colour legend.
+//! - [`Heatmap`]: a grid of values with row and column labels and a colour legend;
+//! - [`BarChart`]: grouped bars (categories × series) with exact values in hover titles;
+//! - [`ToleranceGrid`]: comparisons coloured by their worst error relative to tolerance.
 //!
 //! ```
 //! use bplab_output::plot::{LineChart, Scale, Series};
@@ -18,11 +20,15 @@
 //! ```
 
 mod axis;
+mod bar;
+mod grid;
 mod heatmap;
 mod line;
 mod svg;
 
 pub use axis::Scale;
+pub use bar::{Bar, BarChart};
+pub use grid::{GridCell, ToleranceGrid};
 pub use heatmap::Heatmap;
 pub use line::{LineChart, Series};
 

@@ -66,7 +66,7 @@ impl Svg {
         );
         let _ = write!(
             out,
-            r#"<rect x="0" y="0" width="{width}" height="{height}" fill="white"/>"#
+            r#"<rect class="bg" x="0" y="0" width="{width}" height="{height}" fill="white"/>"#
         );
         Svg { out }
     }
@@ -77,6 +77,37 @@ impl Svg {
             self.out,
             r#"<rect x="{x:.2}" y="{y:.2}" width="{w:.2}" height="{h:.2}" fill="{fill}" stroke="{stroke}"/>"#
         );
+    }
+
+    /// A rectangle with extra attributes (`data-…`, already escaped) and a hover title.
+    #[allow(clippy::too_many_arguments)]
+    pub fn rect_titled(
+        &mut self,
+        (x, y): (f64, f64),
+        (w, h): (f64, f64),
+        fill: &str,
+        stroke: &str,
+        attrs: &str,
+        title: &str,
+    ) {
+        let _ = write!(
+            self.out,
+            r#"<rect x="{x:.2}" y="{y:.2}" width="{w:.2}" height="{h:.2}" fill="{fill}" stroke="{stroke}"{attrs}><title>{}</title></rect>"#,
+            escape(title)
+        );
+    }
+
+    /// A grid line (styled by the page's colour scheme through its `gl` class).
+    pub fn grid_line(&mut self, (x1, y1): (f64, f64), (x2, y2): (f64, f64)) {
+        let _ = write!(
+            self.out,
+            r##"<line class="gl" x1="{x1:.2}" y1="{y1:.2}" x2="{x2:.2}" y2="{y2:.2}" stroke="#e4e4e4" stroke-width="1"/>"##
+        );
+    }
+
+    /// Raw SVG markup (already escaped).
+    pub fn raw(&mut self, s: &str) {
+        self.out.push_str(s);
     }
 
     /// A straight line.
@@ -108,12 +139,46 @@ impl Svg {
         );
     }
 
-    /// A filled dot of radius `r`.
-    pub fn dot(&mut self, (x, y): (f64, f64), r: f64, fill: &str) {
-        let _ = write!(
-            self.out,
-            r#"<circle cx="{x:.2}" cy="{y:.2}" r="{r}" fill="{fill}"/>"#
-        );
+    /// Series marker `shape` (circle, square, triangle, diamond, cycled), filled, centred at
+    /// `(x, y)`: tells series apart where colours do not (print, colour-blindness).
+    pub fn marker(&mut self, (x, y): (f64, f64), shape: usize, fill: &str) {
+        let r = 3.2;
+        let _ = match shape % 4 {
+            0 => write!(
+                self.out,
+                r#"<circle cx="{x:.2}" cy="{y:.2}" r="{r}" fill="{fill}"/>"#
+            ),
+            1 => write!(
+                self.out,
+                r#"<rect x="{:.2}" y="{:.2}" width="{:.2}" height="{:.2}" fill="{fill}"/>"#,
+                x - r,
+                y - r,
+                2.0 * r,
+                2.0 * r
+            ),
+            2 => write!(
+                self.out,
+                r#"<polygon points="{:.2},{:.2} {:.2},{:.2} {:.2},{:.2}" fill="{fill}"/>"#,
+                x,
+                y - 1.2 * r,
+                x - 1.1 * r,
+                y + 0.8 * r,
+                x + 1.1 * r,
+                y + 0.8 * r
+            ),
+            _ => write!(
+                self.out,
+                r#"<polygon points="{:.2},{:.2} {:.2},{:.2} {:.2},{:.2} {:.2},{:.2}" fill="{fill}"/>"#,
+                x,
+                y - 1.3 * r,
+                x + 1.3 * r,
+                y,
+                x,
+                y + 1.3 * r,
+                x - 1.3 * r,
+                y
+            ),
+        };
     }
 
     /// The marker for a value off the axis, centred at `(x, y)`.

@@ -1,0 +1,214 @@
+//! `experiment norm`'s report: the five-architecture table, the findings (including where
+//! normalization does not help), the plots (per-layer activation std at init, loss curves),
+//! `norm.csv`/`norm.json`/SVGs, [`run`] → [`Outcome`], and the report section.
+
+use super::config::{Arch, NormConfig};
+use super::measure::{measure, run_of, NormResults};
+use bplab_core::Result;
+use bplab_harness::engines::with_reference;
+use bplab_output::files::{num, Csv, OutDir};
+use bplab_output::plot::{LineChart, Scale, Series};
+use bplab_output::report::OutcomeSection;
+use bplab_output::table::{sci, Table};
+use bplab_output::{Outcome, Plot};
+use serde_json::json;
+use std::path::Path;
+
+/// Headline table: per activation, depth and architecture.
+pub fn table(cfg: &NormConfig, r: &NormResults) -> Table {
+    let mut t = Table::new(&[
+        "activation",
+        "depth",
+        "arch",
+        "‖δ_1‖/‖δ_L‖",
+        "std(h_1)",
+        "std(h_last)",
+        "loss@0",
+        &format!("loss@{}", cfg.steps),
+        "test acc",
+    ]);
+    for x in &r.runs {
+        t.row(vec![
+            x.activation.name().into(),
+            x.depth.to_string(),
+            x.arch.name().into(),
+            sci(x.ratio),
+            sci(x.act_std[0]),
+            sci(*x.act_std.last().unwrap_or(&f64::NAN)),
+            format!("{:.4}", x.losses.first().copied().unwrap_or(f64::NAN)),
+            format!("{:.4}", x.final_loss),
+            format!("{:.3}", x.test_accuracy),
+        ]);
+    }
+    t
+}
+
+/// Per activation: each hidden layer's activation std at init, and the training loss.
+pub fn plots(cfg: &NormConfig, r: &NormResults) -> Vec<Plot> {
+    let mut out = Vec::new();
+    for &act in &cfg.activations {
+        let depth = *cfg.depths.last().unwrap_or(&0);
+        let mut stds = LineChart::new(format!("{}: std(h_l) at init, depth {depth}", act.name()))
+            .x("hidden layer l", Scale::Linear)
+            .y("std(h_l)", Scale::Log10);
+        let mut loss = LineChart::new(format!("{}: training loss, depth {depth}", act.name()))
+            .x("step", Scale::Linear)
+            .y("loss", Scale::Log10);
+        for x in r
+            .runs
+            .iter()
+            .filter(|x| x.activation == act && x.depth == depth)
+        {
+            let pts = x
+                .act_std
+                .iter()
+                .enumerate()
+                .map(|(l, &v)| ((l + 1) as f64, v))
+                .collect();
+            stds = stds.series(Series::new(x.arch.name().to_string(), pts));
+            loss = loss.series(Series::from_values(x.arch.name().to_string(), &x.losses));
+        }
+        out.push(Plot {
+            name: format!("act-std-{}", act.name()),
+            caption: format!("{}: each hidden layer's activation std at init", act.name()),
+            svg: stds.to_svg(),
+        });
+        out.push(Plot {
+            name: format!("loss-{}", act.name()),
+            caption: format!("{}: full-batch training loss per architecture", act.name()),
+            svg: loss.to_svg(),
+        });
+    }
+    out
+}
+
+/// The claims with their numbers, one line per (activation, depth): what each norm does to
+/// the signal reaching layer 1 and to training, and where it does not help.
+pub fn findings(cfg: &NormConfig, r: &NormResults) -> Vec<String> {
+    let mut out = Vec::new();
+    for &act in &cfg.activations {
+        for &d in &cfg.depths {
+            let get = |a| run_of(r, act, d, a);
+            let (Some(p), Some(ln), Some(bn), Some(res), Some(rl)) = (
+                get(Arch::Plain),
+                get(Arch::Layer),
+                get(Arch::Batch),
+                get(Arch::Residual),
+                get(Arch::ResidualLayer),
+            ) else {
+                continue;
+            };
+            let mut line = format!(
+                "{}, {d} hidden layers: ‖δ_1‖/‖δ_L‖ plain {} · layernorm {} · batchnorm {} · residual {} · residual+layernorm {}; std(h_last) plain {} vs layernorm {}; loss after {} steps {:.4} · {:.4} · {:.4} · {:.4} · {:.4}; test accuracy {:.3} · {:.3} · {:.3} · {:.3} · {:.3}",
+                act.name(),
+                sci(p.ratio), sci(ln.ratio), sci(bn.ratio), sci(res.ratio), sci(rl.ratio),
+                sci(*p.act_std.last().unwrap_or(&f64::NAN)),
+                sci(*ln.act_std.last().unwrap_or(&f64::NAN)),
+                cfg.steps,
+                p.final_loss, ln.final_loss, bn.final_loss, res.final_loss, rl.final_loss,
+                p.test_accuracy, ln.test_accuracy, bn.test_accuracy, res.test_accuracy, rl.test_accuracy,
+            );
+            let no_help: Vec<&str> = [(ln, "layernorm"), (bn, "batchnorm")]
+                .iter()
+                .filter(|(x, _)| !(x.final_loss < p.final_loss))
+                .map(|(_, n)| *n)
+                .collect();
+            if !no_help.is_empty() {
+                line.push_str(&format!(
+                    " — {} trains no better than plain here",
+                    no_help.join(" and ")
+                ));
+            }
+            out.push(line);
+        }
+    }
+    out
+}
+
+/// Runs the experiment, writes `norm.csv`, `norm.json`, the SVGs under `out`.
+pub fn run(cfg: &NormConfig, engine_spec: &str, out: &Path) -> Result<Outcome> {
+    let engines = with_reference(engine_spec)?;
+    let r = measure(cfg, &engines)?;
+    let plots = plots(cfg, &r);
+    let mut csv = Csv::new(&["activation", "depth", "arch", "kind", "index", "value"]);
+    for x in &r.runs {
+        let base = [
+            x.activation.name().to_string(),
+            x.depth.to_string(),
+            x.arch.name().into(),
+        ];
+        let mut add = |kind: &str, i: usize, v: f64| {
+            let mut row = base.to_vec();
+            row.extend([kind.to_string(), i.to_string(), num(v)]);
+            csv.row(row);
+        };
+        for (l, v) in x.delta_norms.iter().enumerate() {
+            add("delta_norm", l + 1, *v);
+        }
+        for (l, v) in x.act_std.iter().enumerate() {
+            add("act_std", l + 1, *v);
+        }
+        for (s, v) in x.losses.iter().chain([&x.final_loss]).enumerate() {
+            add("loss", s, *v);
+        }
+        add("test_accuracy", 0, x.test_accuracy);
+    }
+    let n = |v: &[f64]| {
+        v.iter()
+            .map(|&x| bplab_core::json::number(x))
+            .collect::<Vec<_>>()
+    };
+    let runs: Vec<_> = r
+        .runs
+        .iter()
+        .map(|x| {
+            json!({"activation": x.activation.name(), "depth": x.depth, "arch": x.arch.name(),
+            "delta_norms": n(&x.delta_norms), "delta_ratio": bplab_core::json::number(x.ratio),
+            "act_std": n(&x.act_std), "losses": n(&x.losses),
+            "final_loss": bplab_core::json::number(x.final_loss),
+            "test_accuracy": bplab_core::json::number(x.test_accuracy)})
+        })
+        .collect();
+    let mut dir = OutDir::new(out);
+    dir.csv("norm", &csv)?;
+    dir.json(
+        "norm",
+        &json!({"config": {"width": cfg.width, "init": cfg.init.to_string(), "seed": cfg.seed,
+            "steps": cfg.steps, "lr": cfg.lr, "dtype": cfg.dtype.name()},
+            "engines": engines.iter().map(|e| e.name()).collect::<Vec<_>>(), "runs": runs}),
+    )?;
+    dir.plots(&plots)?;
+    let table = table(cfg, &r);
+    let findings = findings(cfg, &r);
+    let title = format!(
+        "norm: plain vs LayerNorm vs BatchNorm vs residual (+LayerNorm) on Iris (versicolor/virginica), width {}, init {}, {} steps of SGD lr {}, {}",
+        cfg.width, cfg.init, cfg.steps, cfg.lr, cfg.dtype
+    );
+    let bullets: String = findings.iter().map(|f| format!("- {f}\n")).collect();
+    Ok(Outcome {
+        name: "norm",
+        text: format!(
+            "{title}\n\n{}\n{bullets}\n{}",
+            table.render(),
+            r.agreement.render()
+        ),
+        markdown: format!(
+            "{}\n{bullets}\n```\n{}```\n",
+            table.markdown(),
+            r.agreement.render()
+        ),
+        title,
+        engines_agree: r.agreement.explained(),
+        plots,
+        files: dir.files(),
+    })
+}
+
+/// The report's section: [`NormConfig::quick`] on the report's engines.
+pub const SECTION: OutcomeSection = OutcomeSection {
+    name: "experiment norm",
+    title: None,
+    data: "norm",
+    max_plots: 4,
+    run: |ctx, dir| run(&NormConfig::quick(), ctx.engine.as_str(), dir),
+};
