@@ -91,7 +91,9 @@ fn a_kink_convention_difference_from_the_reference_is_explained() {
     assert_eq!(code, 0, "{out}{err}");
     let explained = out
         .lines()
-        .filter(|l| l.contains(" reference ") && l.ends_with("differs (explained)"))
+        .filter(|l| {
+            l.contains(" reference ") && l.ends_with("differs (explained: leaky_relu'(0) = 0.505)")
+        })
         .count();
     assert_eq!(explained, 2, "fc1.weight and fc1.bias: {out}");
 }

@@ -28,6 +28,14 @@ pub fn tolerance(engine: &str, spec: &NetSpec, dtype: DType, base: Tolerance) ->
     tolerance_for(engine, spec, dtype, base)
 }
 
+/// The reference `engine` computing `spec` is held to, when it is not the manual engine
+/// itself: the manual engine computing with `engine`'s documented conventions
+/// ([`crate::deviations::emulating`]) when those touch the network; `None` otherwise.
+pub fn emulated_reference(engine: &str, spec: &NetSpec) -> Option<bplab_manual::ManualEngine> {
+    let conv = crate::deviations::conventions(engine);
+    (!conv.names_for(spec).is_empty()).then(|| crate::deviations::emulating(engine))
+}
+
 /// One engine's verdict on one tensor.
 #[derive(Debug, Clone)]
 pub enum Verdict {

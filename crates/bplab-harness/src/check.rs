@@ -180,7 +180,19 @@ pub fn run_against(
             crate::agreement::gradients(&grads, &manual, cfg.cross_tol)
         };
         let (vs_emulated, explained) = explain(e.as_ref(), &grads, &vs_manual, r, cfg, req)?;
-        if let Some(list) = &explained {
+        if let Some(list) = explained
+            .as_ref()
+            .filter(|l| l.iter().all(|n| n.contains("'(0)")))
+        {
+            let zeros = exact_kink_zeros(e.as_ref(), r, cfg.dtype)?;
+            notes.push(format!(
+                "{name} differs from the manual engine only through the derivative at a kink: {zeros} ReLU-type \
+                 pre-activation(s) are exactly 0, where {name} uses {} and PyTorch/manual the left slope; the manual \
+                 engine with {name}'s convention agrees at the exact tolerance {} (see docs/frameworks.md)",
+                list.join(", "),
+                cfg.cross_tol
+            ));
+        } else if let Some(list) = &explained {
             notes.push(format!(
                 "{name} differs from the manual engine only by its documented arithmetic ({}): the manual engine \
                  computing with it agrees at the exact tolerance {} (see docs/frameworks.md)",

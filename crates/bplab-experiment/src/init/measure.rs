@@ -6,7 +6,7 @@ use super::config::InitConfig;
 use crate::measure::{delta_norms, weight_norms};
 use bplab_core::train::Sgd;
 use bplab_core::{Activation, Engine, GradRequest, Init, NetSpec, Network, Result, Tolerance};
-use bplab_harness::agreement::Agreement;
+use bplab_harness::agreement::{emulated_reference, Agreement};
 use bplab_harness::progress::Progress;
 
 /// One (scheme, activation, depth) cell: the manual engine's numbers.
@@ -81,9 +81,20 @@ pub fn measure(cfg: &InitConfig, engines: &[Box<dyn Engine>]) -> Result<InitResu
                 let amp = dn.iter().copied().fold(1.0, f64::max) / dn[depth];
                 for e in others {
                     let ge = e.grads(&net, &data, cfg.dtype, req)?;
-                    let pairs = weight_norms(&ge, &spec).into_iter().zip(wn.iter().copied());
+                    // A framework's documented arithmetic is reproduced, not tolerated.
+                    let (wr, dr) = match emulated_reference(e.name(), &spec) {
+                        Some(m) => {
+                            let gm = m.grads(&net, &data, cfg.dtype, req)?;
+                            (
+                                weight_norms(&gm, &spec),
+                                delta_norms(&gm).unwrap_or_default(),
+                            )
+                        }
+                        None => (wn.clone(), dn.clone()),
+                    };
+                    let pairs = weight_norms(&ge, &spec).into_iter().zip(wr);
                     let d = delta_norms(&ge).unwrap_or_default();
-                    let pairs = pairs.chain(d.into_iter().zip(dn.iter().copied()));
+                    let pairs = pairs.chain(d.into_iter().zip(dr));
                     for (i, (a, b)) in pairs.enumerate() {
                         let what = format!("{scheme} {} depth {depth} norm[{i}]", act.name());
                         agreement.compare_amplified(e.name(), &spec, cfg.dtype, &what, a, b, amp);
@@ -125,7 +136,17 @@ pub fn measure(cfg: &InitConfig, engines: &[Box<dyn Engine>]) -> Result<InitResu
             }
             for (e, &s) in others.iter().zip(&spreads[1..]) {
                 let what = format!("{scheme} {} hidden-unit spread", act.name());
-                agreement.compare(e.name(), &spec, cfg.dtype, &what, s, spreads[0]);
+                let want = match emulated_reference(e.name(), &spec) {
+                    Some(m) => {
+                        let mut t = m.trainer(&net, &data, cfg.dtype)?;
+                        for _ in 0..cfg.symmetry_steps {
+                            t.step(&sgd)?;
+                        }
+                        unit_spread(&spec, &t.params()?)
+                    }
+                    None => spreads[0],
+                };
+                agreement.compare(e.name(), &spec, cfg.dtype, &what, s, want);
             }
             symmetry.push(Symmetry {
                 scheme,

@@ -68,18 +68,31 @@ fn scalar(v: f64) -> Tensor {
 }
 
 /// Every traced tensor of every engine after the first against the first, by
-/// [`agreement::tensor`].
-pub fn compare(traces: &[EngineTrace], spec: &NetSpec, dtype: DType) -> Vec<TensorVerdicts> {
+/// [`agreement::tensor`]. `emulated[i]`, when given, replaces the reference for engine `i + 1`:
+/// the manual engine computing with that engine's documented conventions
+/// ([`bplab_harness::deviations::emulating`]), so a framework's arithmetic is explained by
+/// agreement at the exact tolerance and anything else shows as a disagreement.
+pub fn compare(
+    traces: &[EngineTrace],
+    emulated: &[Option<EngineTrace>],
+    spec: &NetSpec,
+    dtype: DType,
+) -> Vec<TensorVerdicts> {
     let Some((reference, others)) = traces.split_first() else {
         return Vec::new();
     };
     tensors(spec.n_layers())
         .into_iter()
         .map(|(name, get)| {
-            let want = get(reference);
             let verdicts = others
                 .iter()
-                .map(|t| {
+                .enumerate()
+                .map(|(i, t)| {
+                    let reference = emulated
+                        .get(i)
+                        .and_then(Option::as_ref)
+                        .unwrap_or(reference);
+                    let want = get(reference);
                     let got = get(t);
                     let v = agreement::tensor(
                         (&t.engine, got.as_ref()),

@@ -47,7 +47,25 @@ impl Trace {
             .deltas
             .as_ref()
             .map(|d| grad_h(&r.network, d, reference.output(), &r.batch.y));
-        let agreement = agree::compare(&traces, r.network.spec(), dtype);
+        // A framework whose documented conventions touch the network is compared with the
+        // manual engine computing with them (when the reference is the manual engine).
+        let emulated = traces[1..]
+            .iter()
+            .map(|t| {
+                let conv = bplab_harness::deviations::conventions(&t.engine);
+                if traces[0].engine != "manual" || conv.names_for(r.network.spec()).is_empty() {
+                    return Ok(None);
+                }
+                let e = bplab_harness::deviations::emulating(&t.engine);
+                Ok(Some(EngineTrace {
+                    engine: format!("manual with {}'s conventions", t.engine),
+                    dtype,
+                    forward: e.forward(&r.network, &r.batch, dtype)?,
+                    grads: e.grads(&r.network, &r.batch, dtype, GradRequest::default())?,
+                }))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let agreement = agree::compare(&traces, &emulated, r.network.spec(), dtype);
         let flow = flow::layers(reference, traces.iter().find(|t| t.grads.deltas.is_some()));
         Ok(Trace {
             resolved: r.clone(),
