@@ -200,6 +200,43 @@ fn a_flood_of_large_traces_is_answered_within_the_memory_budget() {
     assert!(peak < BUDGET, "peak RSS {peak} over the budget {BUDGET}");
 }
 
+/// A served trace's growth in peak resident memory is at most its estimate (and the
+/// estimate is not uselessly loose).
+#[test]
+fn the_estimate_bounds_a_served_traces_memory() {
+    let (widths, rows) = ([120, 120, 1], 64);
+    let (mut child, addr) = serve_child("1G");
+    let (s, _) = send(
+        addr,
+        &format!("GET /api/presets HTTP/1.1\r\nHost: {addr}"),
+        "",
+    );
+    assert_eq!(s, 200);
+    let before = peak_rss(child.id());
+    let (s, text) = post_json(addr, "/api/trace", &wide_request(&widths, rows));
+    let after = peak_rss(child.id());
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(s, 200, "{text}");
+    let engines = bplab_harness::engines::built_in().len();
+    let e = bplab_harness::budget::trace(&widths, rows, engines);
+    let grown = after.saturating_sub(before);
+    eprintln!(
+        "estimate: {widths:?} × {rows} on {engines} engines: peak RSS grew {} KiB, estimate {} KiB; answer {} KiB, estimate {} KiB",
+        grown >> 10,
+        e.peak >> 10,
+        text.len() >> 10,
+        e.response >> 10
+    );
+    assert!(grown <= e.peak, "grew {grown} > estimate {}", e.peak);
+    assert!(text.len() as u64 <= e.response);
+    assert!(
+        e.peak <= 8 * grown.max(1 << 20),
+        "estimate {} vs {grown}",
+        e.peak
+    );
+}
+
 #[test]
 fn slow_clients_do_not_lock_others_out() {
     let mut limits = Limits::with_memory(1 << 30);

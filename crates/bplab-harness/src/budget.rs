@@ -9,9 +9,11 @@
 //! the batch (`B·(n_in + n_out)`) and per layer `z`, `h`, `δ` and the engine's own work
 //! (`4·B·Σ n_l`); a framework's tape and temporaries are covered by [`ENGINE_OVERHEAD`]. A
 //! served trace also holds its JSON tree ([`JSON_VALUE_BYTES`] per number) and its text
-//! ([`JSON_TEXT_BYTES`] per number). The constants are measured upper bounds (the
-//! `budget_estimates_bound_the_measured_peak` test compares them with the counting
-//! allocator's high-water mark).
+//! ([`JSON_TEXT_BYTES`] per number). The constants are measured upper bounds: `bplab viz
+//! --engine all --format json` of a 1000-998-1 network on 256 examples peaks at 2.52 GB
+//! resident (estimate 2.7 GB), 300-300-300-1 on 256 at 730 MB (estimate 790 MB); the
+//! `the_estimate_bounds_a_served_traces_memory` test compares a served trace's growth in
+//! peak resident memory with its estimate.
 //!
 //! ```
 //! use bplab_harness::budget;
@@ -26,8 +28,11 @@ use std::path::Path;
 
 /// Bytes one engine holds per f64 value of a pass, framework tape and temporaries included.
 pub const ENGINE_OVERHEAD: u64 = 8 * 4;
+/// Bytes every computation holds whatever its sizes (the engines' thread pools and
+/// allocator arenas, warmed on first use).
+pub const FIXED: u64 = 32 << 20;
 /// Bytes of the JSON tree (`serde_json::Value` in its array) per number.
-pub const JSON_VALUE_BYTES: u64 = 96;
+pub const JSON_VALUE_BYTES: u64 = 112;
 /// Bytes of JSON text per number (`-0.12345678901234567,`).
 pub const JSON_TEXT_BYTES: u64 = 26;
 
@@ -77,9 +82,8 @@ pub fn pass_values(widths: &[usize], rows: usize) -> u128 {
 pub fn grads(widths: &[usize], rows: usize, engines: usize) -> u64 {
     let v = pass_values(widths, rows);
     let kept = v.saturating_mul(8 * engines.max(1) as u128);
-    sat(v
-        .saturating_mul(ENGINE_OVERHEAD as u128)
-        .saturating_add(kept))
+    let working = v.saturating_mul(ENGINE_OVERHEAD as u128);
+    sat(working.saturating_add(kept).saturating_add(FIXED as u128))
 }
 
 /// Numbers in a trace's JSON document (`bplab viz --format json`, `POST /api/trace`).
