@@ -111,7 +111,7 @@ fn set(v: &Value) -> ParamSet {
 }
 
 /// burn-nn's BatchNorm keeps the *biased* batch variance in its running variance
-/// (burn-nn-0.22.1 src/modules/norm/batch.rs:124-126; PyTorch the unbiased one). With a fixed
+/// (burn-nn-0.22.1 src/modules/norm/batch.rs:171; PyTorch the unbiased one). With a fixed
 /// batch of `B` rows, after `N` steps from 1: `r_burn − (1−m)^N = (r_torch − (1−m)^N)·(B−1)/B`.
 fn burn_running_var(torch: &Tensor, steps: usize, batch: usize) -> Tensor {
     let keep = (1.0 - BN_MOMENTUM).powi(steps as i32);

@@ -11,7 +11,7 @@
 //!   (its training path: batch statistics, and it moves the module's running statistics) and
 //!   the op that training path calls, `burn::tensor::module::batch_norm_train`, on the plain
 //!   device (where the module would take its inference path; burn-nn-0.22.1
-//!   src/modules/norm/batch.rs:109-112). See docs/frameworks.md for how both differ from PyTorch.
+//!   src/modules/norm/batch.rs:133). See docs/frameworks.md for how both differ from PyTorch.
 //!
 //! Loss, a batch mean:
 //! - cross-entropy: `L = −(1/B) Σ_b Σ_k y_bk · log_softmax(z_L)_bk`, from burn's `log_softmax`

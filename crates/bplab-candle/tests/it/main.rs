@@ -5,6 +5,7 @@
 mod custom_op;
 mod gradcheck;
 mod graph;
+mod norm;
 mod precision;
 mod relu_at_zero;
 mod seed_example;
