@@ -123,7 +123,19 @@ pub fn to_table(r: &Resolved, report: &CheckReport) -> String {
         .filter(|e| !e.passed())
         .map(|e| e.engine.as_str())
         .collect();
-    if failed.is_empty() {
+    let explained: Vec<&str> = report
+        .engines
+        .iter()
+        .filter(|e| e.explained.is_some())
+        .map(|e| e.engine.as_str())
+        .collect();
+    if failed.is_empty() && !explained.is_empty() {
+        s.push_str(&format!(
+            "\nresult: all {} engine(s) agree within tolerance ({} through documented arithmetic the manual engine reproduces)\n",
+            report.engines.len(),
+            explained.join(", ")
+        ));
+    } else if failed.is_empty() {
         s.push_str(&format!(
             "\nresult: all {} engine(s) agree within tolerance\n",
             report.engines.len()
