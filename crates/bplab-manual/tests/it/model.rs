@@ -109,3 +109,23 @@ fn residual_layers_carry_the_skip_gradient() {
     let back = m.backward(&m.forward(x.clone(), y.clone()));
     assert_eq!(back.dx, [0.5, 0.5, -1.0, 0.0]);
 }
+
+#[test]
+fn normalized_layers_backward_matches_central_differences() {
+    use Activation::*;
+    for norm in [bplab_core::Norm::Layer, bplab_core::Norm::Batch] {
+        let spec = bplab_core::NetSpec::new(
+            vec![3, 4, 4, 2],
+            vec![Tanh, Gelu, Identity],
+            Loss::Mse,
+            true,
+        )
+        .unwrap()
+        .with_norm(norm)
+        .unwrap();
+        assert!(spec.is_normalized(0), "{norm:?}");
+        let n = bplab_core::testing::Draw::Mixed.network(&spec, bplab_core::Init::XavierNormal, 5);
+        let (x, y) = data(n.spec(), 4, 6);
+        check(&format!("{norm:?}"), &mut model(&n), &x, &y);
+    }
+}
