@@ -35,7 +35,7 @@ impl SemanticsConfig {
 
     /// Rows per micro-batch; an error when `micro_batches` does not divide `batch`.
     pub fn rows_per_micro_batch(&self) -> Result<usize> {
-        if self.batch % self.micro_batches != 0 {
+        if self.micro_batches == 0 || !self.batch.is_multiple_of(self.micro_batches) {
             return Err(Error::Parse(format!(
                 "--micro-batches {} does not divide --batch {}",
                 self.micro_batches, self.batch

@@ -3,6 +3,7 @@
 //! `tools/reference/semantics.py`); [`measure_all`] runs the four columns.
 
 use super::config::SemanticsConfig;
+use super::hvp::{self, HvpCheck};
 use super::{burn, candle, pytorch};
 use bplab_core::Result;
 
@@ -120,12 +121,15 @@ impl Cell {
 pub struct SemanticsResult {
     pub cells: Vec<Vec<Cell>>,
     pub torch_version: String,
+    /// The manual engine's Hessian–vector product and whether it passed its checks.
+    pub hvp: HvpCheck,
+    pub hvp_passed: bool,
 }
 
 impl SemanticsResult {
     /// Whether every cell's values are what its text says.
     pub fn consistent(&self) -> bool {
-        self.cells.iter().flatten().all(|c| c.consistent)
+        self.hvp_passed && self.cells.iter().flatten().all(|c| c.consistent)
     }
 }
 
@@ -137,8 +141,11 @@ pub fn measure_all(cfg: &SemanticsConfig) -> Result<SemanticsResult> {
         cells.push(burn::cells(backend, cfg)?);
     }
     cells.push(candle::cells(cfg)?);
+    let (hvp, hv, fd) = hvp::run()?;
     Ok(SemanticsResult {
         cells,
         torch_version,
+        hvp_passed: hvp.passed(&fd, &hv),
+        hvp,
     })
 }

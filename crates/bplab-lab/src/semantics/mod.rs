@@ -5,12 +5,15 @@
 //! burn and candle columns are run live. Each cell is pinned by a test in
 //! `crates/bplab-burn/tests/it/semantics.rs` or `crates/bplab-candle/tests/it/semantics.rs`,
 //! and `docs/frameworks.md` carries the same table with references into the pinned sources.
+//! The manual engine's double backward is [`hvp`]: a Hessian–vector product by
+//! forward-over-reverse, checked against its JVP and central differences of its gradients.
 //! `config` holds the knobs and flags, `pytorch`, `burn` and `candle` the probes, `measure`
 //! the table's rows, `report` the tables, files and report section.
 
 mod burn;
 mod candle;
 mod config;
+pub mod hvp;
 mod measure;
 mod pytorch;
 mod report;
