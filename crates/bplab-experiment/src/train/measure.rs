@@ -1,5 +1,6 @@
-//! `experiment train`'s measurements: the fixed minibatch schedule, then every engine
-//! trained on it (loss per step and per epoch, accuracy), each compared with the manual
+//! `experiment train`'s measurements: every engine trained on the same minibatch schedule
+//! (drawn again for each engine from the same seeded stream, one epoch at a time, so memory
+//! does not grow with the number of steps) (loss per step and per epoch, accuracy), each compared with the manual
 //! engine's trajectory; plain results ([`TrainResults`]).
 
 use super::config::TrainConfig;
@@ -39,12 +40,10 @@ pub fn measure(cfg: &TrainConfig, engines: &[Box<dyn Engine>]) -> Result<TrainRe
     let task = iris_task(cfg.seed, cfg.test_fraction)?;
     let spec = Preset::Assignment.spec();
     let net = Network::new(spec.clone(), cfg.init.params(&spec, cfg.seed))?;
-    // The minibatch schedule, fixed once for every engine.
-    let mut rng = Rng::stream(cfg.seed, 9_000_011);
-    let epochs = (0..cfg.epochs)
-        .map(|_| minibatches(&task.train, cfg.batch_size.max(1), &mut rng))
-        .collect::<Result<Vec<_>>>()?;
-    let steps: usize = epochs.iter().map(Vec::len).sum();
+    let size = cfg.batch_size.max(1);
+    let steps = cfg
+        .epochs
+        .saturating_mul(task.train.len().div_ceil(size).max(1));
     let sgd = Sgd {
         lr: cfg.lr,
         clip: Clip::None,
@@ -54,9 +53,11 @@ pub fn measure(cfg: &TrainConfig, engines: &[Box<dyn Engine>]) -> Result<TrainRe
     let mut runs: Vec<EngineRun> = Vec::new();
     for e in engines {
         let mut t = e.trainer(&net, &task.train, cfg.dtype)?;
-        let (mut losses, mut epoch_losses) = (Vec::with_capacity(steps), Vec::new());
-        for (i, epoch) in epochs.iter().enumerate() {
-            for b in epoch {
+        let (mut losses, mut epoch_losses) = (Vec::new(), Vec::new());
+        // The same schedule for every engine: the same seeded stream, one epoch at a time.
+        let mut rng = Rng::stream(cfg.seed, 9_000_011);
+        for i in 0..cfg.epochs {
+            for b in &minibatches(&task.train, size, &mut rng)? {
                 t.set_batch(b)?;
                 losses.push(t.step(&sgd)?.loss);
             }
