@@ -24,6 +24,7 @@ mod lab_checkpoint;
 mod lab_modes;
 mod lab_overhead;
 mod lab_precision;
+mod lab_semantics;
 mod lesson;
 mod lesson_cli;
 mod negative_controls;
