@@ -156,6 +156,11 @@ pub fn run_against(
             .all(Comparison::passed)
     });
     let mut out = Vec::new();
+    // Progress on stderr, per engine, when the finite differences are long.
+    let probes = r.network.params().n_values() + if cfg.fd.inputs { r.batch.x.len() } else { 0 };
+    let fd_work = 2 * probes * engines.len() * spec.n_layers();
+    let mut bar =
+        (fd_work > 1_000_000).then(|| crate::progress::Progress::new("check", engines.len()));
     for e in engines {
         let name = e.name();
         let mut notes = Vec::new();
@@ -236,6 +241,12 @@ pub fn run_against(
             vs_reference,
             reference_explained,
         });
+        if let Some(b) = bar.as_mut() {
+            b.tick(&format!("{name} checked against finite differences"));
+        }
+    }
+    if let Some(b) = bar.as_mut() {
+        b.finish();
     }
     Ok(CheckReport {
         config: *cfg,
