@@ -200,6 +200,32 @@ fn a_flood_of_large_traces_is_answered_within_the_memory_budget() {
     assert!(peak < BUDGET, "peak RSS {peak} over the budget {BUDGET}");
 }
 
+/// Ctrl-C (SIGINT) stops accepting, finishes the open requests and exits 0.
+#[test]
+fn ctrl_c_shuts_down_gracefully() {
+    let (mut child, addr) = serve_child("1G");
+    let (s, _) = post_json(addr, "/api/trace", &seed_request());
+    assert_eq!(s, 200);
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let t = Instant::now();
+    let status = loop {
+        if let Some(st) = child.try_wait().unwrap() {
+            break st;
+        }
+        if t.elapsed() > Duration::from_secs(10) {
+            child.kill().unwrap();
+            panic!("still running 10 s after SIGINT");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(status.success(), "{status}");
+    assert!(TcpStream::connect(addr).is_err(), "still accepting");
+}
+
 /// A served trace's growth in peak resident memory is at most its estimate (and the
 /// estimate is not uselessly loose).
 #[test]
