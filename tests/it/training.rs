@@ -1,7 +1,10 @@
 //! One training body, every engine: `k` SGD steps through each engine's own [`Trainer`]
 //! (burn's `SgdConfig` + `GradientClipping`, candle's `SGD` + hand-written clipping, the
 //! manual model's update) must land on the manual engine's parameters, for every [`Clip`]
-//! rule, with thresholds small enough that clipping is active on every step.
+//! rule, with thresholds small enough that clipping is active on every step. The manual
+//! trainer itself is held to [`rule`]: the update `θ ← θ − lr·k·clamp(g)` written out here
+//! from each rule's definition (PyTorch's `clip_grad_value_` / `clip_grad_norm_` with its
+//! `1e-6`, per tensor for the per-tensor rule), on the manual engine's gradients.
 
 use crate::common::{batch, network};
 use bplab_core::train::{Clip, Sgd, StepStats};
@@ -28,8 +31,9 @@ fn clips() -> [Clip; 4] {
 }
 
 /// A cross-entropy tanh/relu net and an mse residual leaky-relu/tanh net, with their batches.
-/// No op with a pinned precision limit (`bplab_harness::deviations::PINS`: GELU, burn-ndarray's
-/// sigmoid) appears: what is tested here is the training step, not the ops.
+/// No op with a documented framework deviation (`bplab_harness::deviations::conventions`:
+/// GELU, burn-ndarray's sigmoid) appears: what is tested here is the training step, not the
+/// ops.
 fn cases() -> Vec<(Network, Batch)> {
     use Activation::*;
     let a = network(
@@ -70,6 +74,107 @@ fn train(
         .collect();
     let params = t.params().unwrap_or_else(|e| panic!("{what}: {e}"));
     (stats, net.with_params(params).expect("finite parameters"))
+}
+
+/// `STEPS` steps of the update rule written from its definition, in f64, on the manual
+/// engine's gradients: per step `g = ∇L(θ)`; `Value(c)`: `θ −= lr·min(max(g, −c), c)`;
+/// `GlobalNorm(c)`: `θ −= lr·min(1, c/(‖g‖ + 1e-6))·g` with `‖g‖` over every tensor;
+/// `PerTensorNorm(c)`: the same with each tensor's own norm and no `1e-6`; `None`: `θ −= lr·g`.
+/// Returns each step's loss and the final network.
+fn rule(net: &Network, data: &Batch, clip: Clip) -> (Vec<f64>, Network) {
+    use bplab_core::GradRequest;
+    let manual = bplab_manual::ManualEngine::new();
+    let mut net = net.clone();
+    let mut losses = Vec::new();
+    for _ in 0..STEPS {
+        let g = manual
+            .grads(&net, data, DType::F64, GradRequest::default())
+            .unwrap();
+        losses.push(g.loss);
+        let norm = |t: &bplab_core::Tensor| t.data.iter().map(|v| v * v).sum::<f64>().sqrt();
+        let global = g
+            .params
+            .iter()
+            .map(|(_, t)| t.data.iter().map(|v| v * v).sum::<f64>())
+            .sum::<f64>()
+            .sqrt();
+        let mut params = net.params().clone();
+        for (name, theta) in params.iter_mut() {
+            let grad = g.params.get(name).unwrap();
+            let k = match clip {
+                Clip::GlobalNorm(c) => (c / (global + 1e-6)).min(1.0),
+                Clip::PerTensorNorm(c) => (c / norm(grad)).min(1.0),
+                _ => 1.0,
+            };
+            for (p, &gv) in theta.data.iter_mut().zip(&grad.data) {
+                let gv = match clip {
+                    Clip::Value(c) => gv.clamp(-c, c),
+                    _ => gv,
+                };
+                *p -= LR * (k * gv);
+            }
+        }
+        net = net.with_params(params).unwrap();
+    }
+    (losses, net)
+}
+
+/// The manual trainer against [`rule`]: final parameters and every step's loss.
+fn manual_follows_the_rule(dtype: DType) {
+    let tol = match dtype {
+        DType::F64 => AGREE_F64,
+        DType::F32 => AGREE_F32,
+    };
+    let manual = bplab_harness::engines::engine("manual").unwrap();
+    let mut failed = Vec::new();
+    for (net, data) in cases() {
+        for clip in clips() {
+            let what = format!("manual {dtype} {clip} {}", net.spec().summary());
+            let (stats, got) = train(manual.as_ref(), &net, &data, dtype, clip);
+            let (losses, want) = rule(&net, &data, clip);
+            for ((name, g), (_, w)) in got.params().iter().zip(want.params().iter()) {
+                let c = Comparison::new(name, g, w, tol, None);
+                if !c.passed() {
+                    failed.push(format!("{what}: {c}"));
+                }
+            }
+            for (i, (s, l)) in stats.iter().zip(&losses).enumerate() {
+                if !tol.allows(s.loss, *l) {
+                    failed.push(format!("{what}: step {i} loss {:e} vs rule {l:e}", s.loss));
+                }
+            }
+        }
+    }
+    assert!(failed.is_empty(), "{}", failed.join("\n"));
+}
+
+#[test]
+fn manual_trainer_follows_the_rule_f64() {
+    manual_follows_the_rule(DType::F64);
+}
+
+#[test]
+fn manual_trainer_follows_the_rule_f32() {
+    manual_follows_the_rule(DType::F32);
+}
+
+#[test]
+fn the_rules_differ_on_these_cases() {
+    // The reference can tell the rules apart: a per-tensor rule computed with the global norm
+    // (or any rule swapped for another) ends elsewhere.
+    for (net, data) in cases() {
+        let ends: Vec<Network> = clips().iter().map(|&c| rule(&net, &data, c).1).collect();
+        for i in 0..ends.len() {
+            for j in 0..i {
+                let same = ends[i]
+                    .params()
+                    .iter()
+                    .zip(ends[j].params().iter())
+                    .all(|((_, a), (_, b))| Comparison::new("", a, b, AGREE_F64, None).passed());
+                assert!(!same, "{} and {} agree", clips()[i], clips()[j]);
+            }
+        }
+    }
 }
 
 mod suite {
@@ -161,8 +266,14 @@ macro_rules! trainer_tests {
     )*};
 }
 
+/// The manual engine's own trainer is held to [`rule`] above; its `forward`/`grads`/`step`
+/// agreement is the same body.
+#[test]
+fn manual_forward_grads_step_agree() {
+    suite::forward_grads_step_agree(bplab_harness::engines::engine("manual").unwrap().as_ref());
+}
+
 trainer_tests! {
-    manual => bplab_harness::engines::engine("manual").unwrap();
     burn_ndarray => bplab_harness::engines::engine("burn-ndarray").unwrap();
     burn_flex => bplab_harness::engines::engine("burn-flex").unwrap();
     candle => bplab_harness::engines::engine("candle").unwrap();
