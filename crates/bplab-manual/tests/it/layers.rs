@@ -83,3 +83,51 @@ fn cross_entropy_seed_with_targets_that_do_not_sum_to_one() {
         .collect();
     assert_close_fd("cross-entropy δ", &delta, &fd);
 }
+
+#[test]
+fn dense_backward_matches_central_differences() {
+    // L = Σ g ⊙ h(x, W, b) for a fixed g, so ∂L/∂h = g: the fused layer's backward against
+    // central differences of its own forward (not against the model's path through the same
+    // kernels).
+    use bplab_manual::Dense;
+    let (x, w, b) = (
+        vec![0.5, -1.0, 2.0, 1.5, 0.25, -0.75], // (B = 2, n_in = 3)
+        vec![
+            0.3, -0.2, 0.8, 0.1, 0.5, -0.6, -0.4, 0.7, 0.2, 0.9, -0.1, 0.05,
+        ], // (4, 3)
+        vec![0.1, -0.3, 0.2, 0.0],
+    );
+    let g = [0.7, -0.2, 1.3, 0.4, -1.0, 0.25, 0.5, 2.0];
+    for act in [
+        Activation::Tanh,
+        Activation::Gelu,
+        Activation::Sigmoid,
+        Activation::Softmax,
+    ] {
+        let dense = Dense::new(act, 3, 4);
+        let loss = |x: &[f64], w: &[f64], b: &[f64]| -> f64 {
+            let (_, h) = dense.forward(x, w, b).unwrap();
+            h.iter().zip(&g).map(|(h, g)| h * g).sum()
+        };
+        let (z, h) = dense.forward(&x, &w, &b).unwrap();
+        let d = dense.backward(&g, &x, &z, &h, &w, true).unwrap();
+        let fd = |v: &[f64], which: usize| -> Vec<f64> {
+            (0..v.len())
+                .map(|i| {
+                    central(v[i], &mut |t| {
+                        let mut p = v.to_vec();
+                        p[i] = t;
+                        match which {
+                            0 => loss(&p, &w, &b),
+                            1 => loss(&x, &p, &b),
+                            _ => loss(&x, &w, &p),
+                        }
+                    })
+                })
+                .collect()
+        };
+        assert_close_fd(&format!("{act} dx"), d.dx.as_deref().unwrap(), &fd(&x, 0));
+        assert_close_fd(&format!("{act} dW"), &d.dw, &fd(&w, 1));
+        assert_close_fd(&format!("{act} db"), &d.db, &fd(&b, 2));
+    }
+}
