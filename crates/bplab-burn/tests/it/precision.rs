@@ -113,6 +113,10 @@ pub fn truth(op: Op, shape: &[usize], x: &[f64]) -> (Vec<f64>, Vec<f64>) {
         Op::Act(Activation::Gelu) => elementwise(&|v| 0.5 * v * libm::erfc(-v / SQRT_2), &|v| {
             0.5 * libm::erfc(-v / SQRT_2) + v * (-0.5 * v * v).exp() / (2.0 * PI).sqrt()
         }),
+        Op::Act(Activation::Silu) => elementwise(&|v| v * sigmoid(v), &|v| {
+            let s = sigmoid(v);
+            s * (1.0 + v * (1.0 - s))
+        }),
         Op::Act(Activation::Softmax) | Op::LogSoftmax => {
             let (mut val, mut der) = (Vec::with_capacity(x.len()), Vec::with_capacity(x.len()));
             for row in x.chunks(shape[1]) {

@@ -110,7 +110,10 @@ pub fn findings(cfg: &NormConfig, r: &NormResults) -> Vec<String> {
             );
             let no_help: Vec<&str> = [(ln, "layernorm"), (bn, "batchnorm")]
                 .iter()
-                .filter(|(x, _)| !(x.final_loss < p.final_loss))
+                // NaN (a diverged run) counts as no help.
+                .filter(|(x, _)| {
+                    x.final_loss.partial_cmp(&p.final_loss) != Some(std::cmp::Ordering::Less)
+                })
                 .map(|(_, n)| *n)
                 .collect();
             if !no_help.is_empty() {

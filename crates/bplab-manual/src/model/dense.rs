@@ -179,7 +179,7 @@ impl CustomOps {
     /// cross-entropy output (fused with the loss) and a normalized layer (the norm sits
     /// between the Linear and the activation; those layers run on the framework's own ops).
     pub fn covers(&self, spec: &NetSpec, l: usize) -> bool {
-        !(l + 1 == spec.n_layers() && spec.loss() == Loss::CrossEntropy) && !spec.is_normalized(l)
+        !(l + 1 == spec.n_layers() && spec.loss() == Loss::CrossEntropy || spec.is_normalized(l))
     }
 
     /// Layer `l`'s fused op.
