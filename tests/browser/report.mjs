@@ -126,22 +126,23 @@ try {
     check(cv.headline.startsWith(`${n} engines agree`), `check headline "${cv.headline}" for ${n} engines`);
   }
 
-  // 3. Every gradient-check cell is check.csv's worst ratio for its engine and tensor.
+  // 3. Every gradient-check cell is check.csv's worst ratio for its comparison, engine and tensor.
   const csv = fs.readFileSync(path.join(dir, "data/check/check.csv"), "utf8").trim().split("\n");
   const head = csv[0].split(",");
   const col = (k) => head.indexOf(k);
   const worst = new Map();
   for (const line of csv.slice(1)) {
     const c = line.split(",");
-    const key = c[col("engine")] + " " + c[col("tensor")];
+    const key = c[col("against")] + " " + c[col("engine")] + " " + c[col("tensor")];
     worst.set(key, Math.max(worst.get(key) ?? 0, Number(c[col("ratio_to_tolerance")])));
   }
   const cells = await page.$$eval("#check rect.cell", (rs) => rs.map((r) => ({
-    row: r.dataset.row, col: r.dataset.col, ratio: Number(r.dataset.ratio), fill: r.getAttribute("fill"),
+    grid: r.closest("g[data-grid]").dataset.grid, row: r.dataset.row, col: r.dataset.col,
+    ratio: Number(r.dataset.ratio), fill: r.getAttribute("fill"),
   })));
-  check(cells.length === worst.size && cells.length > 0, `${cells.length} grid cells for ${worst.size} (engine, tensor) pairs`);
+  check(cells.length === worst.size && cells.length > 0, `${cells.length} grid cells for ${worst.size} comparisons`);
   for (const c of cells) {
-    const want = worst.get(c.row + " " + c.col);
+    const want = worst.get(c.grid + " " + c.row + " " + c.col);
     check(want !== undefined && close(c.ratio, want), `grid ${c.row} · ${c.col}: ${c.ratio}, check.csv ${want}`);
     check((c.ratio > 1) === (c.fill === "#d73027"), `grid ${c.row} · ${c.col}: ratio ${c.ratio} coloured ${c.fill}`);
   }

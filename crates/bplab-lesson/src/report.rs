@@ -129,25 +129,32 @@ impl ReportSection for LessonSection {
                 path: path.display().to_string(),
                 reason: e.to_string(),
             })?;
-        let worst = |fd: bool| {
-            lesson
-                .columns
-                .iter()
-                .filter(|c| (c.name == "finite differences") == fd)
-                .map(|c| c.max_abs())
-                .fold(0.0, f64::max)
+        let is_fd = |c: &&crate::measure::Column| c.name == "finite differences";
+        let worst = |cols: &mut dyn Iterator<Item = &crate::measure::Column>| {
+            cols.map(|c| c.max_abs()).fold(0.0, f64::max)
         };
-        let engines = lesson
-            .columns
-            .iter()
-            .filter(|c| c.name != "finite differences")
-            .count();
+        let (engines, fd): (Vec<_>, Vec<_>) = lesson.columns.iter().partition(|c| !is_fd(c));
+        let (bad, good): (Vec<_>, Vec<_>) = engines.iter().partition(|c| !c.passed());
+        let agree = format!(
+            "{} other engines agree with the worked example to {:.0e}, finite differences to {:.0e}",
+            good.len(),
+            worst(&mut good.iter().copied()),
+            worst(&mut fd.iter().copied())
+        );
+        let bad_names: Vec<&str> = bad.iter().map(|c| c.name.as_str()).collect();
         let headline = format!(
-            "loss {:.6} → {:.6} after one SGD step; {engines} other engines agree with the worked example to {:.0e}, finite differences to {:.0e}",
+            "loss {:.6} → {:.6} after one SGD step; {}{agree}",
             lesson.worked.loss,
             lesson.update.new_loss,
-            worst(false),
-            worst(true)
+            if bad.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "{} over tolerance by up to {:.2e}; ",
+                    bad_names.join(", "),
+                    worst(&mut bad.iter().copied())
+                )
+            },
         );
         Ok(Section {
             title: "The lesson's worked example".into(),

@@ -155,6 +155,18 @@ pub fn findings(o: &Outcome) -> Vec<String> {
         .collect()
 }
 
+/// `s` cut after its last `;` before `max` characters (with `…`), or whole if short enough.
+pub fn shorten(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let head: String = s.chars().take(max).collect();
+    match head.rfind("; ") {
+        Some(i) => format!("{}…", &head[..i]),
+        None => format!("{}…", head.trim_end()),
+    }
+}
+
 /// The finding a plot supports: the first whose subject (its text up to the first `:` or
 /// `,`) is the caption's (`tanh: each layer's gradient norm` ↔ `tanh, 10 hidden layers: …`).
 pub fn finding_for<'a>(caption: &str, found: &'a [String]) -> Option<&'a String> {
@@ -212,7 +224,7 @@ pub fn outcome_section(o: &Outcome, max_plots: usize, data: &str) -> Section {
         .first()
         .cloned()
         .or_else(|| agreement_headline(o))
-        .unwrap_or_else(|| o.title.clone());
+        .map_or_else(|| o.title.clone(), |h| shorten(&h, 170));
     let mut html = format!("<p class=\"lead\">{}</p>\n", escape(&o.title));
     if !found.is_empty() {
         html.push_str("<ul class=\"findings\">\n");

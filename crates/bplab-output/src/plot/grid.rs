@@ -22,6 +22,8 @@ pub struct GridCell {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ToleranceGrid {
     pub title: String,
+    /// The `data-grid` attribute of the cells' group: names the grid for scripts and tests.
+    pub id: String,
     pub rows: Vec<String>,
     pub cols: Vec<String>,
     /// `cells[r][c]`.
@@ -94,6 +96,7 @@ impl ToleranceGrid {
             let x = LEFT + CELL_W * (c as f64 + 0.5);
             svg.text((x, TOP - 8.0), name, Anchor::Middle, 11.0, false);
         }
+        svg.raw(&format!(r#"<g data-grid="{}">"#, escape(&self.id)));
         for (r, name) in self.rows.iter().enumerate() {
             let y = TOP + CELL_H * r as f64;
             svg.text(
@@ -123,13 +126,14 @@ impl ToleranceGrid {
                 );
                 let mark = if cell.explained { " ✱" } else { "" };
                 svg.raw(&format!(
-                    r##"<text x="{:.2}" y="{:.2}" text-anchor="middle" font-size="11" fill="#222">{}{mark}</text>"##,
+                    r##"<text class="ct" x="{:.2}" y="{:.2}" text-anchor="middle" font-size="11" fill="#222">{}{mark}</text>"##,
                     x + CELL_W / 2.0,
                     y + CELL_H / 2.0 + 4.0,
                     escape(&ratio_label(cell.ratio))
                 ));
             }
         }
+        svg.raw("</g>");
         // Legend: the colour scale, the failure colour and the mark.
         let ly = TOP + CELL_H * n_rows + 24.0;
         let steps = [-8, -6, -4, -2, 0];
@@ -184,6 +188,7 @@ mod tests {
         };
         let svg = ToleranceGrid {
             title: "check".into(),
+            id: "fd".into(),
             rows: vec!["burn".into()],
             cols: vec!["fc1.weight".into(), "loss".into(), "x".into()],
             cells: vec![vec![cell(3e-9, false), cell(2.5, true), None]],
