@@ -29,11 +29,21 @@ fn at(x: f64) -> String {
     }
 }
 
+/// Prints the table (`-- --nocapture`) and asserts what it shows: a row per (op, dtype,
+/// pass), each measured on the grid with a finite error.
 #[test]
 fn print_table() {
     println!("| op | dtype | pass | max abs err (at x) | max rel err where abs(truth) ≥ atol (at x) | worst excess over global tol (at x: got vs truth) |");
     println!("|---|---|---|---|---|---|");
-    for (name, m) in measure_all() {
+    let rows = measure_all();
+    assert!(rows.len() >= 12, "{} rows", rows.len());
+    for (name, m) in &rows {
+        assert_eq!(name.split(' ').count(), 3, "{name}: op dtype pass");
+        // An error is located where it occurs; an exact op (relu) has none to locate.
+        let located = m.max_abs == 0.0 || !m.at_abs.is_nan();
+        assert!(m.max_abs.is_finite() && located, "{name}: not measured");
+    }
+    for (name, m) in rows {
         let p: Vec<&str> = name.split(' ').collect();
         let worst = if m.excess == 0.0 {
             "0".into()
