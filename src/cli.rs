@@ -311,7 +311,8 @@ fn run_viz(a: VizArgs) -> Result<Outcome, Error> {
     let resolved = a.net.resolve()?;
     let (w, rows) = (resolved.network.spec().widths(), resolved.batch.len());
     let hint = "use fewer examples, narrower layers or fewer engines";
-    budget::check("viz", budget::trace(w, rows, engines.len()).peak, limit, hint)?;
+    let peak = budget::trace(w, rows, engines.len()).peak;
+    budget::check("viz", peak, limit, hint)?;
     let trace = bplab_viz::Trace::run(&engines, &resolved, dtype)?;
     let mut stdout = match format {
         Format::Json => format!("{}\n", bplab_viz::json::to_json(&trace)),
