@@ -84,8 +84,11 @@ fn verdict(c: &Column, reference: &str) -> String {
         sci(t.atol),
         sci(t.rtol),
         if c.passed() { "ok" } else { "FAILED" }
-    ) + if reference == "manual" && t != bplab_core::Tolerance::EXACT_F64 {
-        " (widened by the engine's limit pinned in bplab_harness::deviations)"
+    ) + if reference == "manual"
+        && bplab_harness::deviations::conventions(&c.name)
+            != bplab_manual::conventions::Conventions::EXACT
+    {
+        " (the manual engine computing with the engine's documented arithmetic where the network uses it: docs/frameworks.md)"
     } else {
         ""
     }
