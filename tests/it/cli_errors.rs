@@ -52,8 +52,8 @@ fn network_description_errors() {
         &["--activations", "need 2", "got 1"],
     );
     assert_usage_error(
-        &["grads", "--layers", "4,5,2", "--activations", "relu,swish"],
-        &["unknown activation 'swish'"],
+        &["grads", "--layers", "4,5,2", "--activations", "relu,swishy"],
+        &["unknown activation 'swishy'"],
     );
     assert_usage_error(
         &["grads", "--preset", "assignment", "--loss", "hinge"],

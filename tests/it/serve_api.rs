@@ -299,9 +299,9 @@ fn bad_requests_get_400_and_a_message() {
     );
     assert_rejected(
         t,
-        &with("activations", json!(["swish", "sigmoid"])),
+        &with("activations", json!(["swishy", "sigmoid"])),
         400,
-        "swish",
+        "swishy",
     );
     assert_rejected(t, &with("input", json!([[1, 2, 3]])), 400, "");
     assert_rejected(
