@@ -172,6 +172,9 @@ pub struct Column {
     pub grads: Gradients,
     /// Tensor by tensor, under the stated tolerance.
     pub comparisons: Vec<Comparison>,
+    /// The engine's documented conventions the reference computed with (empty: the manual
+    /// engine's exact formulas).
+    pub conventions: Vec<String>,
 }
 
 impl Column {
@@ -207,6 +210,7 @@ pub fn cross_check(net: &Network, p: &Pass, engine: &str) -> Result<Vec<Column>>
         let tol = agreement::exact(DType::F64);
         // A framework whose documented arithmetic touches the network (burn-ndarray's f32
         // sigmoid) is held to the manual engine computing with it.
+        let conventions = bplab_harness::deviations::conventions(e.name()).names_for(net.spec());
         let comparisons = match agreement::emulated_reference(e.name(), net.spec()) {
             Some(m) => {
                 let want = m.grads(net, &b, DType::F64, GradRequest::default())?;
@@ -218,6 +222,7 @@ pub fn cross_check(net: &Network, p: &Pass, engine: &str) -> Result<Vec<Column>>
             name: e.name().to_string(),
             comparisons,
             grads: g,
+            conventions,
         });
     }
     cols.push(fd_column(net, p)?);
@@ -243,6 +248,7 @@ pub fn fd_column(net: &Network, p: &Pass) -> Result<Column> {
             input: None,
             deltas: None,
         },
+        conventions: Vec::new(),
     })
 }
 

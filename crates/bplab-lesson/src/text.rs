@@ -84,13 +84,13 @@ fn verdict(c: &Column, reference: &str) -> String {
         sci(t.atol),
         sci(t.rtol),
         if c.passed() { "ok" } else { "FAILED" }
-    ) + if reference == "manual"
-        && bplab_harness::deviations::conventions(&c.name)
-            != bplab_manual::conventions::Conventions::EXACT
-    {
-        " (the manual engine computing with the engine's documented arithmetic where the network uses it: docs/frameworks.md)"
+    ) + &if c.conventions.is_empty() {
+        String::new()
     } else {
-        ""
+        format!(
+            " (the manual engine computing with {}, see docs/frameworks.md)",
+            c.conventions.join(", ")
+        )
     }
 }
 
