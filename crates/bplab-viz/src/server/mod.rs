@@ -243,7 +243,7 @@ async fn compute_inner(
     drop(slot);
     let bytes = bytes.map_err(|e| error(status_of(&e), &e.to_string()))?;
     held.shrink_to(bytes.len() as u64);
-    Ok(json_bytes(200, bytes, Some(held)))
+    Ok(json_bytes(200, bytes, Some(Box::new(held))))
 }
 
 /// Runs `f` on a blocking thread; a panic becomes a 500.

@@ -1,8 +1,7 @@
 //! Responses: `{"error": one line}` with a status, JSON bodies, and a body that keeps its
-//! memory reservation ([`super::admit::Reserved`]) until the last byte has been handed to
+//! memory reservation (any guard, e.g. `admit::Reserved`) until the last byte has been handed to
 //! the connection (or the connection is dropped).
 
-use super::admit::Reserved;
 use axum::body::{Body, Bytes};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -35,8 +34,8 @@ impl IntoResponse for Refusal {
     }
 }
 
-/// A JSON body with `status`; `held` is released when the body has been sent.
-pub fn json_bytes(status: u16, body: Vec<u8>, held: Option<Reserved>) -> Reply {
+/// A JSON body with `status`; `held` (a guard) is dropped when the body has been sent.
+pub fn json_bytes(status: u16, body: Vec<u8>, held: Option<Box<dyn Send>>) -> Reply {
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let body = Held {
         data: Some(Bytes::from(body)),
@@ -53,7 +52,7 @@ pub fn json_bytes(status: u16, body: Vec<u8>, held: Option<Reserved>) -> Reply {
 /// One chunk of bytes and the reservation that covers it.
 struct Held {
     data: Option<Bytes>,
-    _held: Option<Reserved>,
+    _held: Option<Box<dyn Send>>,
 }
 
 impl http_body::Body for Held {
