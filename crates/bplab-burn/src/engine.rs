@@ -103,7 +103,9 @@ impl Engine for BurnEngine {
         let (spec, device) = (net.spec(), self.backend.plain_device());
         let layers = linears_from_params(net.params(), spec.n_layers(), &device, dtype, false);
         let norms = Norms::from_params(spec, net.params(), &device, dtype, false);
-        let model = Model::new(spec, layers).with_norms(norms).with_custom(self.custom);
+        let model = Model::new(spec, layers)
+            .with_norms(norms)
+            .with_custom(self.custom);
         let x = matrix(&batch.x, &device, dtype); // (B, n_in)
         let y = matrix(&batch.y, &device, dtype); // (B, n_out)
         let pass = model.forward(x, y);
@@ -125,7 +127,9 @@ impl Engine for BurnEngine {
         let (spec, device) = (net.spec(), self.backend.device());
         let layers = linears_from_params(net.params(), spec.n_layers(), &device, dtype, true);
         let norms = Norms::from_params(spec, net.params(), &device, dtype, true);
-        let model = Model::new(spec, layers).with_norms(norms).with_custom(self.custom);
+        let model = Model::new(spec, layers)
+            .with_norms(norms)
+            .with_custom(self.custom);
         let mut x = matrix(&batch.x, &device, dtype); // (B, n_in)
         if req.input_grad {
             x = x.require_grad();
