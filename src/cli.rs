@@ -227,7 +227,7 @@ fn run_report(a: ReportArgs) -> Result<Outcome, Error> {
 
 fn run_grads(a: GradsArgs) -> Result<Outcome, Error> {
     let (dtype, format) = (*a.engine.dtype, a.engine.format);
-    let engines = engines::select(a.engine.engine.as_str())?;
+    let engines = engines::select_for(a.engine.engine.as_str(), dtype)?;
     let limit = a.engine.memory.limit();
     budget::precheck("grads", a.net.layers.as_deref(), engines.len(), limit)?;
     let resolved = a.net.resolve()?;
@@ -245,7 +245,10 @@ fn run_grads(a: GradsArgs) -> Result<Outcome, Error> {
 fn run_check(a: CheckArgs) -> Result<Outcome, Error> {
     let (dtype, format) = (*a.engine.dtype, a.engine.format);
     let fault = a.plant.unwrap_or(Fault::None);
-    let engines = engines::select_with_fault(a.engine.engine.as_str(), fault)?;
+    let mut engines = engines::select_with_fault(a.engine.engine.as_str(), fault)?;
+    if a.engine.engine.as_str() == "all" {
+        engines.retain(|e| engines::computes_in(e.name(), dtype)); // burn-wgpu: f32 only
+    }
     let limit = a.engine.memory.limit();
     budget::precheck("check", a.net.layers.as_deref(), engines.len(), limit)?;
     let reference = a.reference.as_deref().map(Reference::load).transpose()?;
@@ -305,7 +308,7 @@ fn run_check(a: CheckArgs) -> Result<Outcome, Error> {
 
 fn run_viz(a: VizArgs) -> Result<Outcome, Error> {
     let (dtype, format) = (*a.engine.dtype, a.engine.format);
-    let engines = engines::select(a.engine.engine.as_str())?;
+    let engines = engines::select_for(a.engine.engine.as_str(), dtype)?;
     let limit = a.engine.memory.limit();
     budget::precheck("viz", a.net.layers.as_deref(), engines.len(), limit)?;
     let resolved = a.net.resolve()?;

@@ -18,6 +18,8 @@ mod cli_errors;
 mod common;
 mod custom_ops;
 mod engines;
+#[cfg(feature = "wgpu")]
+mod engines_wgpu;
 mod experiment_cli;
 mod experiments;
 mod lab_checkpoint;

@@ -17,6 +17,11 @@
 //! dtype))`, `burn-tensor-0.22.1/src/tensor/api/options.rs:58-74, 93-98`); operations keep
 //! the dtype of their operands, so f32 and f64 graphs coexist on one device in any order and
 //! the device default is never consulted for floats. Every read-back checks the dtype it gets.
+//!
+//! **wgpu** (cargo feature `wgpu`). [`BurnBackend::Wgpu`] is burn's wgpu backend through
+//! CubeCL, on the adapter [`crate::wgpu::adapter`] chooses; it computes in `f32` only (WGSL
+//! has no `f64`), which [`BurnBackend::check_dtype`] enforces. It is not in
+//! [`BurnBackend::ALL`], the CPU backends every test compares in both dtypes.
 
 use bplab_core::DType;
 use burn::tensor::{DType as BurnDType, Device};
@@ -29,6 +34,9 @@ pub enum BurnBackend {
     NdArray,
     /// burn-flex: burn's recommended pure-Rust CPU backend.
     Flex,
+    /// burn's wgpu backend (CubeCL kernels compiled to WGSL), `f32` only.
+    #[cfg(feature = "wgpu")]
+    Wgpu,
 }
 
 impl BurnBackend {
@@ -40,10 +48,27 @@ impl BurnBackend {
         match self {
             BurnBackend::NdArray => "burn-ndarray",
             BurnBackend::Flex => "burn-flex",
+            #[cfg(feature = "wgpu")]
+            BurnBackend::Wgpu => "burn-wgpu",
         }
     }
 
-    /// The plain (inference) device of the backend.
+    /// `Ok` when the backend can compute in `dtype`; for `f64` on wgpu the input error that
+    /// says why not.
+    pub fn check_dtype(self, dtype: DType) -> bplab_core::Result<()> {
+        match self {
+            #[cfg(feature = "wgpu")]
+            BurnBackend::Wgpu => crate::wgpu::f32_only(self.engine_name(), dtype),
+            _ => {
+                let _ = dtype;
+                Ok(())
+            }
+        }
+    }
+
+    /// The plain (inference) device of the backend. For wgpu, the adapter
+    /// [`crate::wgpu::adapter`] chooses (panics where there is none: engines call
+    /// [`BurnBackend::check_dtype`] and [`crate::wgpu::adapter`] first, which say so as errors).
     pub fn plain_device(self) -> Device {
         match self {
             // `Device::ndarray` is deprecated since burn 0.22.0 ("use `Device::flex()`"), but
@@ -52,6 +77,11 @@ impl BurnBackend {
             #[allow(deprecated)]
             BurnBackend::NdArray => Device::ndarray(),
             BurnBackend::Flex => Device::flex(),
+            #[cfg(feature = "wgpu")]
+            BurnBackend::Wgpu => match crate::wgpu::plain_device() {
+                Ok(d) => d,
+                Err(e) => panic!("{e}"),
+            },
         }
     }
 

@@ -79,6 +79,24 @@ impl BurnEngine {
         Self::new(BurnBackend::Flex)
     }
 
+    /// `burn-wgpu`: burn-autodiff over burn's wgpu backend (CubeCL kernels compiled to WGSL),
+    /// on the adapter [`crate::wgpu::adapter`] chooses; `f32` only.
+    #[cfg(feature = "wgpu")]
+    pub fn wgpu() -> Self {
+        Self::new(BurnBackend::Wgpu)
+    }
+
+    /// `Ok` when this engine can compute in `dtype` on a device it has (the wgpu backend
+    /// refuses `f64` and needs an adapter; the CPU backends take both dtypes).
+    fn ready(&self, dtype: DType) -> Result<()> {
+        self.backend.check_dtype(dtype)?;
+        #[cfg(feature = "wgpu")]
+        if self.backend == BurnBackend::Wgpu {
+            crate::wgpu::adapter()?;
+        }
+        Ok(())
+    }
+
     /// The backend this engine runs on.
     pub fn backend(&self) -> BurnBackend {
         self.backend
@@ -100,6 +118,7 @@ impl Engine for BurnEngine {
 
     fn forward(&self, net: &Network, batch: &Batch, dtype: DType) -> Result<ForwardTrace> {
         let name = self.name();
+        self.ready(dtype)?;
         let (spec, device) = (net.spec(), self.backend.plain_device());
         let layers = linears_from_params(net.params(), spec.n_layers(), &device, dtype, false);
         let norms = Norms::from_params(spec, net.params(), &device, dtype, false);
@@ -124,6 +143,7 @@ impl Engine for BurnEngine {
         req: GradRequest,
     ) -> Result<Gradients> {
         let name = self.name();
+        self.ready(dtype)?;
         let (spec, device) = (net.spec(), self.backend.device());
         let layers = linears_from_params(net.params(), spec.n_layers(), &device, dtype, true);
         let norms = Norms::from_params(spec, net.params(), &device, dtype, true);
@@ -173,6 +193,7 @@ impl Engine for BurnEngine {
 
     /// A [`BurnTrainer`]: the network as a burn `Module`, burn's SGD and gradient clipping.
     fn trainer(&self, net: &Network, batch: &Batch, dtype: DType) -> Result<Box<dyn Trainer>> {
+        self.ready(dtype)?;
         Ok(Box::new(
             BurnTrainer::new(self.backend, net.spec(), net.params(), batch, dtype)?
                 .with_custom(self.custom),

@@ -10,7 +10,9 @@
 //! - [`model`]: the forward pass and the loss;
 //! - [`engine`]: [`BurnEngine`], the [`bplab_core::Engine`] implementation;
 //! - [`train`]: [`BurnTrainer`], the network as a burn `Module` trained with burn's SGD and
-//!   gradient clipping.
+//!   gradient clipping;
+//! - [`wgpu`] (feature `wgpu`): the `burn-wgpu` engine's adapter, on burn's wgpu backend
+//!   (CubeCL), `f32` only.
 //!
 //! `docs/frameworks-burn.md` explains how burn computes the gradients and records what the
 //! tests measured (op precision, ReLU at 0, leaf-only gradients).
@@ -24,6 +26,8 @@ pub mod graph_stats;
 pub mod model;
 pub mod norm;
 pub mod train;
+#[cfg(feature = "wgpu")]
+pub mod wgpu;
 
 pub use backend::BurnBackend;
 pub use engine::BurnEngine;

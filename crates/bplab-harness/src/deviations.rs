@@ -56,6 +56,14 @@ pub fn conventions(engine: &str) -> Conventions {
             kinks: BURN_KINKS,
             ..Conventions::EXACT
         },
+        // burn-wgpu: burn-cubecl and burn-fusion take every default `ActivationOps`
+        // (burn-cubecl-0.22.1/src/ops/activation.rs:4, burn-fusion-0.22.1/src/ops/activation.rs:4):
+        // burn-ndarray's GELU backward and sigmoid (burn-backend's defaults above).
+        "burn-wgpu" => Conventions {
+            kinks: BURN_KINKS,
+            gelu_backward: GeluBackward::BurnNdarrayTanh,
+            sigmoid_f32: true,
+        },
         // The custom-op engines differentiate every layer that can have a kink with the manual
         // engine's backward (only a cross-entropy output layer, softmax, stays the framework's).
         _ => Conventions::EXACT,

@@ -19,6 +19,59 @@ pub const ENGINE_NAMES: [&str; 6] = [
     "candle-custom",
 ];
 
+/// Engines outside the default build: `burn-wgpu` (cargo feature `wgpu`), burn on its wgpu
+/// backend through CubeCL, `f32` only. Known to every binary, so a binary without it says it
+/// is not built in rather than that the name is unknown.
+pub const GPU_ENGINE_NAMES: [&str; 1] = ["burn-wgpu"];
+
+/// True when `name` is an engine of the contract ([`ENGINE_NAMES`] or [`GPU_ENGINE_NAMES`]).
+pub fn is_known(name: &str) -> bool {
+    ENGINE_NAMES.contains(&name) || GPU_ENGINE_NAMES.contains(&name)
+}
+
+/// True when engine `name` can compute in `dtype` (`burn-wgpu` cannot in `f64`: WGSL has no
+/// 64-bit float).
+pub fn computes_in(name: &str, dtype: DType) -> bool {
+    !(GPU_ENGINE_NAMES.contains(&name) && dtype == DType::F64)
+}
+
+/// `--engine NAME|all` for a command computing in `dtype`: [`select`], except that `all`
+/// leaves out the engines that cannot compute in `dtype` (so `--engine all` in `f64` runs every
+/// CPU engine), while naming such an engine explicitly is the engine's own input error.
+pub fn select_for(spec: &str, dtype: DType) -> Result<Vec<Box<dyn Engine>>> {
+    let mut engines = select(spec)?;
+    if spec == "all" {
+        engines.retain(|e| computes_in(e.name(), dtype));
+    }
+    Ok(engines)
+}
+
+/// The line a command's header gives an engine that runs on a graphics adapter: which adapter
+/// ran (`burn-wgpu adapter: llvmpipe (LLVM 15.0.6, 256 bits) · Cpu · Vulkan · Mesa 22.3.6 …`);
+/// `None` for the CPU engines.
+pub fn device_note(name: &str) -> Option<String> {
+    #[cfg(feature = "wgpu")]
+    if name == "burn-wgpu" {
+        return Some(match bplab_burn::wgpu::adapter() {
+            Ok(a) => format!("burn-wgpu adapter: {}", a.describe()),
+            Err(e) => format!("burn-wgpu adapter: none ({e})"),
+        });
+    }
+    let _ = name;
+    None
+}
+
+/// True when engine `name` runs on a CPU adapter through a GPU code path (burn-wgpu on
+/// lavapipe): its timings are CPU numbers, labelled so.
+pub fn on_cpu_adapter(name: &str) -> bool {
+    #[cfg(feature = "wgpu")]
+    if name == "burn-wgpu" {
+        return bplab_burn::wgpu::adapter().is_ok_and(|a| a.is_cpu());
+    }
+    let _ = name;
+    false
+}
+
 /// The engine called `name`, or why it cannot be had.
 pub fn engine(name: &str) -> Result<Box<dyn Engine>> {
     let inner: Box<dyn Engine> = match name {
@@ -33,7 +86,9 @@ pub fn engine(name: &str) -> Result<Box<dyn Engine>> {
         "burn-custom" => Box::new(bplab_burn::BurnEngine::custom(CustomOps::CORRECT)),
         #[cfg(feature = "candle")]
         "candle-custom" => Box::new(bplab_candle::CandleEngine::custom(CustomOps::CORRECT)),
-        n if ENGINE_NAMES.contains(&n) => {
+        #[cfg(feature = "wgpu")]
+        "burn-wgpu" => Box::new(bplab_burn::BurnEngine::wgpu()),
+        n if is_known(n) => {
             return Err(Error::EngineUnavailable(format!(
                 "'{n}' is not built into this binary (built in: {})",
                 built_in().join(", ")
@@ -103,6 +158,9 @@ pub fn built_in() -> Vec<&'static str> {
     if cfg!(feature = "candle") {
         v.push("candle-custom");
     }
+    if cfg!(feature = "wgpu") {
+        v.push("burn-wgpu");
+    }
     v
 }
 
@@ -115,6 +173,7 @@ pub fn select(spec: &str) -> Result<Vec<Box<dyn Engine>>> {
     names.sort_by_key(|n| {
         ENGINE_NAMES
             .iter()
+            .chain(GPU_ENGINE_NAMES.iter())
             .position(|e| e == n)
             .unwrap_or(usize::MAX)
     });

@@ -150,7 +150,7 @@ impl FromStr for EngineSelection {
             return Ok(Self::all());
         }
         for n in s.split(',').map(str::trim) {
-            if !ENGINE_NAMES.contains(&n) {
+            if !crate::engines::is_known(n) {
                 return Err(Error::Parse(format!(
                     "unknown engine '{n}' (expected one of: {}, all)",
                     ENGINE_NAMES.join(", ")

@@ -17,3 +17,5 @@ mod register;
 mod relu_at_zero;
 mod seed_example;
 mod semantics;
+#[cfg(feature = "wgpu")]
+mod wgpu_engine;

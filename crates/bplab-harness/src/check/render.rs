@@ -40,6 +40,11 @@ pub fn to_table(r: &Resolved, report: &CheckReport) -> String {
                 .unwrap_or_default()
         ));
     }
+    for e in &report.engines {
+        if let Some(note) = crate::engines::device_note(&e.engine) {
+            s.push_str(&format!("{note}\n"));
+        }
+    }
     s.push('\n');
     let mut t = Table::new(&[
         "engine", "tensor", "against", "max abs", "max rel", "worst", "got", "want", "skipped",
