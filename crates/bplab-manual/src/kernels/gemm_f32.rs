@@ -144,7 +144,7 @@ unsafe fn blocked<const MR: usize, const NR: usize>(
 /// The CPU supports AVX2 (on x86-64).
 unsafe fn pack<const NR: usize>(bp: &mut [f32], b: MatRef<'_, f32>, pc: usize, kc: usize) {
     #[cfg(target_arch = "x86_64")]
-    if b.rs == 1 && b.cs != 1 && NR % 8 == 0 {
+    if b.rs == 1 && b.cs != 1 && NR.is_multiple_of(8) {
         let n = b.cols;
         for (jp, panel) in bp
             .chunks_exact_mut(NR * kc)

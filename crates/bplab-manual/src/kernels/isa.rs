@@ -74,6 +74,6 @@ mod tests {
         let s = Isa::supported();
         assert_eq!(s[0], Isa::detect());
         assert_eq!(*s.last().unwrap(), Isa::Portable);
-        assert!(s.iter().all(|i| i.tile().1 % i.f32_lanes() == 0));
+        assert!(s.iter().all(|i| i.tile().1.is_multiple_of(i.f32_lanes())));
     }
 }
