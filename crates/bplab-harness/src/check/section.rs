@@ -216,3 +216,20 @@ pub fn build(ctx: &Context) -> Result<Section> {
         headline,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bplab_core::Tolerance;
+
+    #[test]
+    fn a_comparisons_ratio_is_its_worst_error_over_its_bound() {
+        let tol = Tolerance::new(1e-12, 1e-9);
+        let c = Comparison::scalar("loss", 2.0 + 4e-9, 2.0, tol);
+        // |a−b| = 4e-9, bound = 1e-12 + 1e-9·2 → ratio ≈ 2 (over: fails)
+        assert!((ratio(&c) - 4e-9 / (1e-12 + 2e-9)).abs() < 1e-6);
+        assert!(!c.passed());
+        let same = Comparison::scalar("loss", 2.0, 2.0, tol);
+        assert_eq!(ratio(&same), 0.0);
+    }
+}
