@@ -131,3 +131,17 @@ fn dense_backward_matches_central_differences() {
         assert_close_fd(&format!("{act} db"), &d.db, &fd(&b, 2));
     }
 }
+
+#[test]
+fn softmax_forward_is_the_normalised_exponential() {
+    // Shifted by the row's max, so 1000 and 1001 do not overflow: a = [1, e, e^{-2001}]/(1 + e + …).
+    let e = std::f64::consts::E;
+    let (z, mut a) = ([1000.0, 1001.0, -1000.0, 0.5, -0.25, 2.0], [0.0; 6]); // (B = 2, n = 3)
+    activation_forward(Activation::Softmax, &z, &mut a, 3);
+    let want0 = [1.0 / (1.0 + e), e / (1.0 + e), 0.0];
+    let s: f64 = z[3..].iter().map(|v: &f64| v.exp()).sum();
+    let want1: Vec<f64> = z[3..].iter().map(|v| v.exp() / s).collect();
+    for (i, (&got, &want)) in a.iter().zip(want0.iter().chain(&want1)).enumerate() {
+        assert!((got - want).abs() <= 1e-15, "a[{i}] = {got} vs {want}");
+    }
+}
