@@ -23,7 +23,6 @@ pub const SECTIONS: &[&dyn ReportSection] = &[
     &bplab_experiment::init::SECTION,
     &bplab_experiment::residual::SECTION,
     &bplab_experiment::norm::SECTION,
-    &bplab_experiment::norm::SECTION,
     &bplab_experiment::clip::SECTION,
     &bplab_experiment::train::SECTION,
     &bplab_lab::modes::SECTION,
