@@ -254,3 +254,29 @@ fn experiment_norm_quick_writes_its_files() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A normalized identity layer hands the custom-op output layer candle's BatchNorm output
+/// itself (transposed back inside the module): the custom op needs it contiguous.
+#[test]
+fn a_custom_output_layer_after_a_normalized_identity_layer() {
+    for norm in ["layer", "batch"] {
+        let (code, out, err) = bplab(&[
+            "check",
+            "--layers",
+            "3,4,2",
+            "--activations",
+            "identity,tanh",
+            "--loss",
+            "mse",
+            "--norm",
+            norm,
+            "--input",
+            "1,2,3;0,1,-1;2,0,1",
+            "--target",
+            "0.5,0.5;0,1;1,0",
+            "--engine",
+            "all",
+        ]);
+        assert_eq!(code, 0, "--norm {norm}: {err}\n{out}");
+    }
+}

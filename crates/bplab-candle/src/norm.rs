@@ -80,7 +80,7 @@ impl Norms {
             None => Ok(z.clone()),
             Some(NormLayer {
                 batch: Some(bn), ..
-            }) => bn.forward_t(z, true),
+            }) => bn.forward_t(z, true)?.contiguous(), // (B, n): transposed back inside
             Some(n) => candle_nn::ops::layer_norm_slow(
                 z,
                 n.gamma.as_tensor(),
