@@ -3,6 +3,7 @@
 //! report), and the HTML report section.
 
 use super::config::ModesConfig;
+use super::engines::{engine_table, measure_engines, EngineRatio, DEPTH, WIDTH};
 use super::files::{plots, sensitivity_csv, to_csv, to_json};
 use super::measure::{measure_all, FmTiming, ModesResult, Sweep, SweepRow};
 use crate::common::{body, loglog_slope, median};
@@ -138,7 +139,7 @@ pub fn findings(res: &ModesResult) -> Vec<String> {
             r(median(&mut jvp))
         ));
         out.push(format!(
-            "the backward pass alone costs {}× the forward (median; range {}–{}), not the lesson's ≈ 2×: in matrix products it does 2 − 1/L times the forward's work (δᵀh for ∂L/∂W and δW for ∂L/∂h_prev per layer; the first layer skips ∂L/∂x), but the forward also evaluates tanh on every hidden unit (a transcendental function per element) and the loss, while the backward's tanh' = 1 − h² reuses the h the forward cached: at these sizes tanh dominates",
+            "the backward pass alone costs {}× the forward (median; range {}–{}), not the lesson's ≈ 2×: in matrix products it does 2 − 1/L times the forward's work (δᵀh for ∂L/∂W and δW for ∂L/∂h_prev per layer; the first layer skips ∂L/∂x), but the forward also evaluates tanh on every hidden unit (a transcendental function per element) and the loss, while the backward's tanh' = 1 − h² reuses the h the forward cached (docs/internals.md: why it stays below 2)",
             r(median(&mut bwd)),
             r(bwd.iter().copied().fold(f64::INFINITY, f64::min)),
             r(bwd.iter().copied().fold(0.0, f64::max))
@@ -180,19 +181,44 @@ pub fn findings(res: &ModesResult) -> Vec<String> {
 
 /// The outcome, with `modes.csv`, `modes-sensitivity.csv`, `modes.json` and the plots
 /// written under `out`.
-pub fn outcome(cfg: &ModesConfig, res: &ModesResult, out: &Path) -> Result<Outcome> {
+pub fn outcome(
+    cfg: &ModesConfig,
+    res: &ModesResult,
+    engines: &[EngineRatio],
+    out: &Path,
+) -> Result<Outcome> {
     let (sweep, sens) = (sweep_table(res), sensitivity_table(res));
-    let facts = findings(res);
+    let per_engine = engine_table(engines);
+    let mut facts = findings(res);
+    let ratios: Vec<String> = engines
+        .iter()
+        .map(|e| format!("{} {}", e.engine, r(e.backward_ratio())))
+        .collect();
+    facts.push(format!(
+        "backward ÷ forward per engine (width {WIDTH}, depth {DEPTH}, batch {}, f64, each engine's trainer): {}; the frameworks' backward also records and frees a graph node per op",
+        cfg.batch,
+        ratios.join(", ")
+    ));
     let title = format!(
         "Forward vs reverse mode (manual engine, f64, batch {}): widths at depth {}, depths at width {}; sensitivity n_in = {} → 64 → 64 → M",
         cfg.batch, cfg.width_depth, cfg.depth_width, cfg.sensitivity_inputs
     );
-    let (text, markdown) = body(&title, &[&sweep, &sens], &facts);
+    let (text, markdown) = body(&title, &[&sweep, &sens, &per_engine], &facts);
     let plots = plots(res);
     let mut dir = OutDir::new(out);
     dir.csv("modes", &to_csv(res))?;
     dir.csv("modes-sensitivity", &sensitivity_csv(res))?;
-    dir.json("modes", &to_json(cfg, res))?;
+    let mut doc = to_json(cfg, res);
+    doc["backward_per_engine"] = engines
+        .iter()
+        .map(|e| {
+            serde_json::json!({
+                "engine": e.engine, "forward_s": e.forward, "forward_backward_s": e.grads,
+                "backward_over_forward": e.backward_ratio(),
+            })
+        })
+        .collect();
+    dir.json("modes", &doc)?;
     dir.plots(&plots)?;
     Ok(Outcome {
         name: "modes",
@@ -208,7 +234,8 @@ pub fn outcome(cfg: &ModesConfig, res: &ModesResult, out: &Path) -> Result<Outco
 /// Runs the lab and writes its files under `out`.
 pub fn run(cfg: &ModesConfig, out: &Path) -> Result<Outcome> {
     let result = measure_all(cfg)?;
-    outcome(cfg, &result, out)
+    let engines = measure_engines(cfg)?;
+    outcome(cfg, &result, &engines, out)
 }
 
 /// The report's section (quick setting).
