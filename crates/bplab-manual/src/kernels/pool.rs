@@ -6,10 +6,12 @@
 //!
 //! A job is a thin pointer to the caller's closure and a function monomorphized for its type
 //! (no trait object, no lifetime erased by `transmute`): valid because [`run`] returns only
-//! after every worker has acknowledged the job. A panic in any part is caught where it happens,
+//! after every part has finished, the job is closed, and no worker is still inside it. The
+//! caller claims parts too and never waits for a worker that has not woken up (on a loaded
+//! machine the OS may not schedule it for milliseconds): a late worker finds the job closed. A panic in any part is caught where it happens,
 //! the other parts finish, and [`run`] resumes the first panic on the calling thread.
 //!
-//! Hand-offs are counted in atomics (`posted`, `acked`). Both sides spin for a short while
+//! Hand-offs are counted in atomics (`posted`, `done`, `closed`, `entered`). Both sides spin for a short while
 //! before sleeping on a condition variable: the matrix products of one training step come
 //! microseconds apart, and waking a sleeping thread (a futex call, and on a virtual machine a
 //! halted virtual CPU) can cost more than a whole small product. The sleep protocol (count the
@@ -32,9 +34,11 @@ const SPIN: Duration = Duration::from_micros(200);
 /// The cap set by [`set_threads`] (0: every core).
 static THREADS: AtomicUsize = AtomicUsize::new(0);
 
-/// The cores this process may use.
+/// The cores this process may use, asked once: `available_parallelism` reads the cgroup
+/// quota files on Linux (allocations and system calls), far too slow for every product.
 pub fn available() -> usize {
-    thread::available_parallelism().map_or(1, |n| n.get())
+    static CORES: OnceLock<usize> = OnceLock::new();
+    *CORES.get_or_init(|| thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
 /// Caps the threads one product uses at `n` (0 or more than [`available`]: every core).
@@ -71,8 +75,13 @@ struct Pool {
     /// Written by the caller holding `busy` before `posted` is bumped; read by workers after.
     job: UnsafeCell<Option<Job>>,
     next: AtomicUsize,
+    /// Parts of the current job finished.
+    done: AtomicUsize,
+    /// The generation of the last job posted, and of the last one closed.
     posted: AtomicU64,
-    acked: AtomicUsize,
+    closed: AtomicU64,
+    /// Workers between "saw a job" and "done with it".
+    entered: AtomicUsize,
     panic: Mutex<Option<Box<dyn Any + Send>>>,
     workers_sleeping: AtomicUsize,
     caller_sleeping: AtomicUsize,
@@ -80,10 +89,10 @@ struct Pool {
     wake: Condvar,
 }
 
-// SAFETY: `job` is written only by the caller holding `busy`, after every worker acknowledged
-// the previous job and before it publishes the new one through `posted` (SeqCst); workers read
-// it only after observing that increment. The closure is `Sync` and outlives the job (the
-// caller waits for every acknowledgement).
+// SAFETY: `job` is written only by the caller holding `busy`, after the previous job was
+// closed with no worker inside it, and before it publishes the new one through `posted`
+// (SeqCst); workers read it only after observing that increment, entering, and finding it
+// open. The closure is `Sync` and outlives the job (the caller waits until no worker is inside).
 unsafe impl Sync for Pool {}
 
 fn pool() -> Option<&'static Pool> {
@@ -98,8 +107,10 @@ fn pool() -> Option<&'static Pool> {
             busy: Mutex::new(()),
             job: UnsafeCell::new(None),
             next: AtomicUsize::new(0),
+            done: AtomicUsize::new(0),
             posted: AtomicU64::new(0),
-            acked: AtomicUsize::new(0),
+            closed: AtomicU64::new(0),
+            entered: AtomicUsize::new(0),
             panic: Mutex::new(None),
             workers_sleeping: AtomicUsize::new(0),
             caller_sleeping: AtomicUsize::new(0),
@@ -158,6 +169,7 @@ fn claim(p: &Pool, job: Job) {
         if let Err(e) = catch_unwind(AssertUnwindSafe(|| unsafe { (job.call)(job.data, i) })) {
             lock(&p.panic).get_or_insert(e);
         }
+        p.done.fetch_add(1, SeqCst);
     }
 }
 
@@ -165,12 +177,18 @@ fn worker(p: &'static Pool) {
     let mut seen = 0;
     loop {
         wait_for(p, || p.posted.load(SeqCst) > seen, &p.workers_sleeping);
-        seen += 1;
-        // SAFETY: the caller wrote the job before bumping `posted`, which we have observed.
-        if let Some(job) = unsafe { *p.job.get() } {
-            claim(p, job);
+        seen = p.posted.load(SeqCst);
+        p.entered.fetch_add(1, SeqCst);
+        // A job still open after we entered stays posted until we leave (the caller closes it,
+        // then waits for `entered` to drop to zero before posting the next one).
+        if p.closed.load(SeqCst) < seen {
+            // SAFETY: the caller wrote job `seen` before bumping `posted`, and cannot replace it
+            // or return while we are entered and it is open.
+            if let Some(job) = unsafe { *p.job.get() } {
+                claim(p, job);
+            }
         }
-        p.acked.fetch_add(1, SeqCst);
+        p.entered.fetch_sub(1, SeqCst);
         wake(p, &p.caller_sleeping);
     }
 }
@@ -192,15 +210,19 @@ pub fn run<F: Fn(usize) + Sync>(parts: usize, f: &F) {
         call: call::<F>,
         parts,
     };
-    // SAFETY: we hold `busy`, and every worker acknowledged the previous job, so nobody reads
-    // `job` now.
+    // SAFETY: we hold `busy`, and the previous job was closed with no worker inside it, so
+    // nobody reads `job` now.
     unsafe { *p.job.get() = Some(job) };
     p.next.store(0, SeqCst);
-    p.acked.store(0, SeqCst);
-    p.posted.fetch_add(1, SeqCst);
+    p.done.store(0, SeqCst);
+    let generation = p.posted.fetch_add(1, SeqCst) + 1;
     wake(p, &p.workers_sleeping);
     claim(p, job);
-    wait_for(p, || p.acked.load(SeqCst) == p.workers, &p.caller_sleeping);
+    // Wait only for parts a worker is running, never for a worker that has not woken up: a
+    // worker the OS has not scheduled yet finds the job closed and skips it.
+    wait_for(p, || p.done.load(SeqCst) == parts, &p.caller_sleeping);
+    p.closed.store(generation, SeqCst);
+    wait_for(p, || p.entered.load(SeqCst) == 0, &p.caller_sleeping);
     let panicked = lock(&p.panic).take();
     if let Some(e) = panicked {
         resume_unwind(e);
