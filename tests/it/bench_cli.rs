@@ -67,6 +67,83 @@ fn sweep_writes_csv_json_and_plots() {
 }
 
 #[test]
+fn a_baseline_file_merges_as_a_pytorch_column_with_peak_and_calibration() {
+    let (code, stdout, stderr) = bplab(&[
+        "bench",
+        "--quick",
+        "--threads",
+        "1",
+        "--engine",
+        "manual",
+        "--config",
+        "seed-b1",
+        "--baseline",
+        "docs/bench/pytorch-epyc.json",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let doc: Value = serde_json::from_str(&stdout).expect("one JSON document");
+    assert_eq!(doc["threads"], 1);
+    assert!(
+        doc["peak"]["gflops"].as_f64().is_some_and(|g| g > 0.0),
+        "{}",
+        doc["peak"]
+    );
+    let c = &doc["calibration"];
+    assert!(c["start_gflops"].as_f64().unwrap() > 0.0 && c["end_gflops"].as_f64().unwrap() > 0.0);
+    assert_eq!(doc["disturbed"], c["disturbed"]);
+    let results = doc["results"].as_array().unwrap();
+    let ours: Vec<&Value> = results.iter().filter(|r| r["engine"] == "manual").collect();
+    let theirs: Vec<&Value> = results
+        .iter()
+        .filter(|r| r["engine"] == "pytorch")
+        .collect();
+    assert_eq!(
+        (ours.len(), theirs.len()),
+        (3, 15),
+        "3 measured rows, the baseline's 15"
+    );
+    for r in ours {
+        let (q1, m, q3) = (
+            r["q1_ns"].as_f64().unwrap(),
+            r["median_ns"].as_f64().unwrap(),
+            r["q3_ns"].as_f64().unwrap(),
+        );
+        assert!(q1 <= m && m <= q3, "{r}");
+        let base = theirs
+            .iter()
+            .find(|b| b["config"] == r["config"] && b["op"] == r["op"])
+            .unwrap();
+        let want = m / base["median_ns"].as_f64().unwrap();
+        assert!(
+            (r["ratio_to_pytorch"].as_f64().unwrap() - want).abs() <= 1e-9 * want,
+            "{r}"
+        );
+    }
+    assert!(theirs.iter().all(|b| b["baseline"] == true));
+    let gemm = doc["baseline"]["gemm"].as_array().unwrap();
+    assert!(gemm
+        .iter()
+        .any(|g| g["library"] == "numpy" && g["m"] == 1024));
+    let (code, _, stderr) = bplab(&[
+        "bench",
+        "--quick",
+        "--config",
+        "seed-b1",
+        "--engine",
+        "manual",
+        "--baseline",
+        "no/such/file.json",
+    ]);
+    assert_ne!(code, 0);
+    assert!(
+        stderr.contains("no/such/file.json") && stderr.trim().lines().count() == 1,
+        "{stderr}"
+    );
+}
+
+#[test]
 fn bad_selections_are_one_line_usage_errors() {
     for (args, needle) in [
         (vec!["bench", "--config", "tiny"], "--config"),

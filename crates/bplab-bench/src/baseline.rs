@@ -136,4 +136,29 @@ mod tests {
             .to_string();
         assert!(err.contains("y.json") && err.contains("median_ns"), "{err}");
     }
+
+    /// The checked-in PyTorch baseline (`tools/bench/torch_bench.py`) covers every cell of the
+    /// matrix and both GEMM shapes the report compares.
+    #[test]
+    fn the_checked_in_pytorch_baseline_covers_the_whole_matrix() {
+        use bplab_harness::workload::{Op, CONFIGS};
+        let text = include_str!("../../../docs/bench/pytorch-epyc.json");
+        let b = Baseline::parse(text, "docs/bench/pytorch-epyc.json").unwrap();
+        for c in CONFIGS {
+            for op in Op::ALL {
+                let row = b.get(c.name, op.name()).expect("every cell");
+                assert_eq!(row.engine, "pytorch");
+                assert!(row.q1_ns <= row.median_ns && row.median_ns <= row.q3_ns);
+            }
+        }
+        for (m, k, n) in [(1024, 1024, 1024), crate::gemm::GEMM_WIDE] {
+            let libs: Vec<&str> = b
+                .gemm
+                .iter()
+                .filter(|g| (g.m, g.k, g.n) == (m, k, n))
+                .map(|g| g.library.as_str())
+                .collect();
+            assert_eq!(libs, ["pytorch", "numpy"], "{m}×{k}×{n}");
+        }
+    }
 }

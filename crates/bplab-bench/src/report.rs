@@ -1,12 +1,15 @@
 //! What `bplab bench` shows: a table for people (`table`, `markdown`) and one JSON document
-//! for scripts, `{"gemm_gflops": x, "results": [{"engine", "config", "op", "median_ns",
-//! "gflops", "allocs_per_iter", "bytes_per_iter", …}], …}`; the command itself ([`run`]:
+//! for scripts, `{"gemm_gflops": x, "peak": {…}, "calibration": {…}, "disturbed": b,
+//! "results": [{"engine", "config", "op", "median_ns", "q1_ns", "q3_ns", "gflops",
+//! "allocs_per_iter", "bytes_per_iter", "ratio_to_pytorch", …}], …}` (a `--baseline`'s rows
+//! are appended with `"baseline": true`); the command itself ([`run`]:
 //! the matrix or the sweep, then the output); and the report's section ([`BenchSection`]:
 //! `bench --quick` over the whole matrix as the charts of [`crate::figures`], the tables
 //! collapsed and `report/data/bench/bench.json`; timings inform, they never fail the report).
 
 use crate::config::{BenchArgs, BenchFormat};
 use crate::measure::{self, BenchConfigSet, BenchReport};
+use crate::summary;
 use crate::sweep;
 use crate::targets::{fmt_ns, judge};
 use bplab_core::json::number;
@@ -29,34 +32,71 @@ pub fn to_text(r: &BenchReport, markdown: bool) -> String {
             t.render()
         }
     };
-    let mut out = format!(
-        "bench: f32 · {} · GEMM (the manual engine's kernel, 1024³ f32): {:.1} GFLOP/s\n\n",
-        r.machine, r.gemm_gflops
-    );
+    let mut out = summary::lines(r).join("\n") + "\n\n";
+    for note in device_notes(r) {
+        out.push_str(&format!("{note}\n"));
+    }
+    if !device_notes(r).is_empty() {
+        out.push('\n');
+    }
     let mut cells = Table::new(&[
         "config",
         "op",
         "engine",
         "median",
+        "IQR",
+        "first call",
         "×manual",
+        "×pytorch",
         "GFLOP/s",
         "%GEMM",
         "allocs/iter",
         "bytes/iter",
     ]);
-    for row in &r.rows {
+    for (i, row) in r.rows.iter().enumerate() {
         cells.row(vec![
             row.config.to_string(),
             row.op.name().to_string(),
             row.engine.clone(),
             fmt_ns(row.timing.median_ns),
+            format!("{}–{}", fmt_ns(row.q1_ns), fmt_ns(row.q3_ns)),
+            fmt_ns(row.first_call_ns),
             r.ratio_to_manual(row)
+                .map_or("-".into(), |x| format!("{x:.2}")),
+            r.ratio_to_baseline(row)
                 .map_or("-".into(), |x| format!("{x:.2}")),
             format!("{:.2}", row.gflops),
             format!("{:.1}", 100.0 * row.gflops / r.gemm_gflops),
             fmt_count(row.timing.allocs_per_iter),
             fmt_count(row.timing.bytes_per_iter),
         ]);
+        let last_of_cell = r
+            .rows
+            .get(i + 1)
+            .is_none_or(|next| (next.config, next.op) != (row.config, row.op));
+        let base = r
+            .baseline
+            .as_ref()
+            .and_then(|b| b.get(row.config, row.op.name()));
+        if let (true, Some(b)) = (last_of_cell, base) {
+            let manual = r.get("manual", row.config, row.op);
+            cells.row(vec![
+                row.config.to_string(),
+                row.op.name().to_string(),
+                format!("{} (baseline)", b.engine),
+                fmt_ns(b.median_ns),
+                format!("{}–{}", fmt_ns(b.q1_ns), fmt_ns(b.q3_ns)),
+                "-".into(),
+                manual.map_or("-".into(), |m| {
+                    format!("{:.2}", b.median_ns / m.timing.median_ns)
+                }),
+                "1.00".into(),
+                format!("{:.2}", b.gflops),
+                format!("{:.1}", 100.0 * b.gflops / r.gemm_gflops),
+                "-".into(),
+                "-".into(),
+            ]);
+        }
     }
     out.push_str(&render(&cells));
     out.push_str(
@@ -87,7 +127,7 @@ pub fn to_text(r: &BenchReport, markdown: bool) -> String {
 
 /// The JSON document.
 pub fn to_json(r: &BenchReport) -> Value {
-    let results: Vec<Value> = r
+    let mut results: Vec<Value> = r
         .rows
         .iter()
         .map(|row| {
@@ -96,15 +136,22 @@ pub fn to_json(r: &BenchReport) -> Value {
                 "config": row.config,
                 "op": row.op.name(),
                 "median_ns": number(row.timing.median_ns),
+                "first_call_ns": number(row.first_call_ns),
+                "on_cpu_adapter": engines::on_cpu_adapter(&row.engine),
                 "gflops": number(row.gflops),
                 "allocs_per_iter": number(row.timing.allocs_per_iter),
                 "bytes_per_iter": number(row.timing.bytes_per_iter),
                 "iters_per_sample": row.timing.iters,
                 "ratio_to_manual": r.ratio_to_manual(row).map_or(Value::Null, number),
                 "gemm_fraction": number(row.gflops / r.gemm_gflops),
+                "q1_ns": number(row.q1_ns),
+                "q3_ns": number(row.q3_ns),
+                "rounds": row.rounds,
+                "ratio_to_pytorch": r.ratio_to_baseline(row).map_or(Value::Null, number),
             })
         })
         .collect();
+    results.extend(summary::baseline_rows(r));
     let bf: Vec<Value> = pairs(r)
         .into_iter()
         .filter_map(|(config, engine)| {
@@ -116,7 +163,7 @@ pub fn to_json(r: &BenchReport) -> Value {
         .into_iter()
         .map(|t| json!({"name": t.name, "met": t.met, "detail": t.detail}))
         .collect();
-    json!({
+    let mut doc = json!({
         "machine": r.machine,
         "dtype": "f32",
         "gemm_gflops": number(r.gemm_gflops),
@@ -124,7 +171,29 @@ pub fn to_json(r: &BenchReport) -> Value {
         "results": results,
         "backward_forward": bf,
         "targets": targets,
-    })
+    });
+    for (key, value) in summary::json_fields(r) {
+        doc[key] = value;
+    }
+    doc
+}
+
+/// One line per engine in the report that runs on a graphics adapter: which adapter, and for
+/// a CPU adapter (lavapipe) that its rows are CPU numbers through the GPU code path.
+fn device_notes(r: &BenchReport) -> Vec<String> {
+    let mut names: Vec<&str> = r.rows.iter().map(|x| x.engine.as_str()).collect();
+    names.dedup();
+    names
+        .into_iter()
+        .filter_map(|e| {
+            let note = engines::device_note(e)?;
+            Some(if engines::on_cpu_adapter(e) {
+                format!("{note}\n{e}: these rows are CPU numbers through the GPU code path (CubeCL kernels → WGSL → Vulkan on a software adapter), not a GPU's")
+            } else {
+                note
+            })
+        })
+        .collect()
 }
 
 /// Every (config, engine) with a forward row, in report order.
@@ -166,12 +235,22 @@ pub fn run(a: BenchArgs) -> Result<(String, u8)> {
         };
         return Ok((text, 0));
     }
+    let baseline = a
+        .baseline
+        .as_deref()
+        .map(crate::baseline::Baseline::load)
+        .transpose()?;
     let report = measure::run(&BenchConfigSet {
         engines: &engines,
         configs,
         ops,
         budget,
+        threads: a.threads.map_or(0, usize::from),
+        baseline,
     })?;
+    if let (Some(path), Some(b)) = (&a.gemm_plot, &report.baseline) {
+        crate::gemm_plot::write(path, b, report.peak.gflops(), budget)?;
+    }
     let text = match format {
         BenchFormat::Json => format!("{}\n", to_json(&report)),
         BenchFormat::Table => to_text(&report, false),
@@ -195,6 +274,8 @@ impl bplab_output::report::ReportSection for BenchSection {
             configs: CONFIGS.to_vec(),
             ops: Op::ALL.to_vec(),
             budget: Budget::QUICK,
+            threads: 0,
+            baseline: None,
         })?;
         let dir = ctx.dir.join("data").join("bench");
         let path = dir.join("bench.json");
