@@ -278,16 +278,16 @@ fn run_check(a: CheckArgs) -> Result<Outcome, Error> {
             a.max_fd_evals
         )));
     }
-    if work > 100_000 {
-        eprintln!(
-            "check: finite differences: {probes} elements × 2 forward passes × {} engines ({passes} passes, {work} layer evaluations)…",
-            engines.len()
-        );
-    }
     if probes > MAX_FD_ELEMENTS {
         return Err(Error::Parse(format!(
             "check: {probes} elements to differentiate (two forward passes each) is more than the limit of {MAX_FD_ELEMENTS}; use a smaller network"
         )));
+    }
+    if work > 1_000_000 {
+        eprintln!(
+            "check: finite differences: {probes} elements × 2 forward passes × {} engines ({passes} passes, {work} layer evaluations)…",
+            engines.len()
+        );
     }
     let report = check::run_against(&engines, &resolved, &cfg, reference.as_ref())?;
     let planted = PlantEffect::new(fault, &resolved, dtype, a.inputs)?;

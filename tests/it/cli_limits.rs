@@ -92,6 +92,22 @@ fn sizes_over_the_memory_budget_are_refused_before_allocating() {
         ],
         &["grads needs an estimated", "8.0 GiB"],
     );
+    // The checkpointing lab's deepest network without checkpoints.
+    refused(
+        &[
+            "lab",
+            "checkpoint",
+            "--depths",
+            "1024",
+            "--width",
+            "256",
+            "--batch",
+            "4096",
+            "--max-memory",
+            "8G",
+        ],
+        &["lab checkpoint needs an estimated", "8.0 GiB"],
+    );
     // The visualizer's trace of a million examples.
     let m = batch_file("million.json", 1_000_000, 4, 2);
     refused(

@@ -147,7 +147,7 @@ pub fn read_checked(path: &Path, spec: Option<&NetSpec>, max_data: u64) -> Resul
     let want = 8 + n + header.data_len;
     if meta.len() != want {
         return Err(err(format!(
-            "is {} bytes, its header describes {want}",
+            "not a valid safetensors file (it is {} bytes, its header describes {want})",
             meta.len()
         )));
     }

@@ -157,11 +157,13 @@ pub struct CheckpointArgs {
     /// f32 (default) or f64 for the timed steps.
     #[arg(long, value_name = "DTYPE", value_parser = flags::parsed::<DType>)]
     pub dtype: Option<DType>,
+    #[command(flatten)]
+    pub memory: bplab_harness::budget::MemoryFlag,
 }
 
 impl CheckpointArgs {
     /// The configuration these flags describe; an error when the deepest network would hold
-    /// more than [`MAX_WEIGHTS`] weights.
+    /// more than [`MAX_WEIGHTS`] weights or its estimated memory exceeds `--max-memory`.
     pub fn config(&self) -> Result<CheckpointConfig> {
         let mut cfg = if self.common.quick {
             CheckpointConfig::quick()
@@ -189,6 +191,15 @@ impl CheckpointArgs {
                 "lab checkpoint: depth × width² = {values} weights is more than the limit of {MAX_WEIGHTS}"
             )));
         }
+        // The deepest network's pass without checkpointing, before anything is allocated.
+        let deepest = cfg.depths.iter().max().copied().unwrap_or(0);
+        let widths = vec![cfg.width; deepest + 1];
+        bplab_harness::budget::check(
+            "lab checkpoint",
+            bplab_harness::budget::grads(&widths, cfg.batch, 1),
+            self.memory.limit(),
+            "use fewer layers, a narrower width or a smaller batch",
+        )?;
         Ok(cfg)
     }
 }
