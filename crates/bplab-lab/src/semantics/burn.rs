@@ -2,8 +2,8 @@
 //! the shared inputs, a deliberate panic caught (with the panic message kept off stderr) and
 //! reported as what it is. The same facts are pinned by `crates/bplab-burn/tests/it/semantics.rs`.
 
+use super::cell::{micro_x, worst_ulps, Cell, MICRO_W, W, X, X2};
 use super::config::SemanticsConfig;
-use super::measure::{micro_x, worst_ulps, Cell, MICRO_W, W, X, X2};
 use bplab_burn::convert::{burn_tensor, read};
 use bplab_burn::BurnBackend;
 use bplab_core::{DType, Result};

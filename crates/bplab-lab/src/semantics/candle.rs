@@ -1,8 +1,8 @@
 //! The candle column (candle-core 0.11), run live on the shared inputs. The same facts are
 //! pinned by `crates/bplab-candle/tests/it/semantics.rs`.
 
+use super::cell::{micro_x, worst_ulps, Cell, MICRO_W, W, X, X2};
 use super::config::SemanticsConfig;
-use super::measure::{micro_x, worst_ulps, Cell, MICRO_W, W, X, X2};
 use bplab_core::{Error, Result};
 use candle_core::{Device, Tensor, Var};
 

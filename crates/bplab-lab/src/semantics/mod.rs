@@ -12,12 +12,14 @@
 
 mod burn;
 mod candle;
+mod cell;
 mod config;
 pub mod hvp;
 mod measure;
 mod pytorch;
 mod report;
 
+pub use cell::{Cell, MICRO_W, W, X, X2};
 pub use config::{SemanticsArgs, SemanticsConfig};
-pub use measure::{measure_all, Cell, Scenario, SemanticsResult, FRAMEWORKS};
+pub use measure::{measure_all, Scenario, SemanticsResult, FRAMEWORKS};
 pub use report::{outcome, run, table, SECTION};

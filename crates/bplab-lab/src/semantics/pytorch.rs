@@ -2,7 +2,7 @@
 //! `tools/reference/semantics.py` recorded with the same `x`, `w` and losses as the other
 //! probes: the error texts PyTorch raised and the gradients it returned.
 
-use super::measure::{worst_ulps, Cell, X};
+use super::cell::{worst_ulps, Cell, X};
 use bplab_core::{Error, Result};
 use serde_json::Value;
 
