@@ -280,3 +280,66 @@ fn a_custom_output_layer_after_a_normalized_identity_layer() {
         assert_eq!(code, 0, "--norm {norm}: {err}\n{out}");
     }
 }
+
+#[test]
+fn the_visualizer_shows_each_norm_layer() {
+    let (code, out, err) = bplab(&[
+        "viz",
+        "--layers",
+        "3,4,2",
+        "--activations",
+        "silu,identity",
+        "--loss",
+        "mse",
+        "--norm",
+        "batch",
+        "--input",
+        "1,2,3;0,1,-1;2,2,0",
+        "--target",
+        "0.5,0.5;0,1;1,0",
+        "--engine",
+        "manual,candle",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["network"]["norm"], "batch");
+    let r = &v["results"][0];
+    let norm = &r["layers"][0]["norm"];
+    assert_eq!(norm["kind"], "batch");
+    assert_eq!(norm["mean"]["shape"], serde_json::json!([4])); // per unit
+    assert_eq!(norm["grad_beta"], r["grads"]["norm1.bias"]);
+    // n̂ has zero mean per unit over the batch.
+    let n_hat = tensor(&norm["n_hat"]);
+    for u in 0..4 {
+        let m: f64 = (0..3).map(|b| n_hat.data[b * 4 + u]).sum::<f64>() / 3.0;
+        assert!(m.abs() < 1e-12, "unit {u}: {m}");
+    }
+    assert!(
+        r["layers"][1]["norm"].is_null(),
+        "the output layer is never normalized"
+    );
+    let (code, text, _) = bplab(&[
+        "viz",
+        "--layers",
+        "3,4,2",
+        "--activations",
+        "silu,identity",
+        "--loss",
+        "mse",
+        "--norm",
+        "layer",
+        "--input",
+        "1,2,3;0,1,-1",
+        "--target",
+        "0.5,0.5;0,1",
+        "--engine",
+        "manual",
+    ]);
+    assert_eq!(code, 0);
+    assert!(
+        text.contains("NORM fc1 (layer norm") && text.contains("∂L/∂γ"),
+        "{text}"
+    );
+}

@@ -1,11 +1,12 @@
 //! The trace as one JSON document (`bplab viz --format json`, `POST /api/trace`):
 //!
 //! ```text
-//! {"network": {"layers", "activations", "loss", "residual", "n_params", "weights_from"},
+//! {"network": {"layers", "activations", "loss", "residual", "norm", "n_params", "weights_from"},
 //!  "batch": {"x", "y"}, "params": {"fc1.weight": tensor, …},
 //!  "results": [{"engine", "dtype", "loss", "output", "grads": {name: tensor},
 //!               "layers": [{"name", "activation", "residual", "z", "h", "delta" | null,
-//!                           "grad_h" | null, "grad_weight", "grad_bias"}]}],
+//!                           "grad_h" | null, "grad_weight", "grad_bias", "norm" | null:
+//!                           {"kind", "mean", "var", "n_hat", "grad_gamma", "grad_beta"}}]}],
 //!  "flow": {"scale": {"lo", "hi", "stops"}, "vanishing_ratio", "exploding_norm",
 //!           "layers": [{"name", "grad_norm", "mean_abs_delta", "status", "t", "colour"}]},
 //!  "agreement": [{"tensor", "engines": {name: {"agree", "max_abs", "max_rel", "tolerance"}
@@ -55,6 +56,14 @@ pub fn to_json(trace: &Trace) -> Value {
                         "grad_h": grad_h,
                         "grad_weight": tensor(e.grad_weight(l)),
                         "grad_bias": tensor(e.grad_bias(l)),
+                        "norm": crate::trace::norm::norm_view(spec, e, l).map(|v| json!({
+                            "kind": v.kind.name(),
+                            "mean": tensor(&v.mean),
+                            "var": tensor(&v.var),
+                            "n_hat": tensor(&v.n_hat),
+                            "grad_gamma": tensor(&v.grad_gamma),
+                            "grad_beta": tensor(&v.grad_beta),
+                        })),
                     })
                 })
                 .collect();
@@ -110,6 +119,7 @@ pub fn to_json(trace: &Trace) -> Value {
             "activations": spec.activations().iter().map(|a| a.name()).collect::<Vec<_>>(),
             "loss": spec.loss().name(),
             "residual": spec.residual(),
+            "norm": spec.norm().name(),
             "n_params": spec.n_params(),
             "weights_from": r.weights_from,
         },

@@ -83,12 +83,50 @@ pub fn render(trace: &Trace, colour: bool) -> String {
     }
     out.push('\n');
     out.push_str(&forward(trace));
+    out.push_str(&norms(trace));
     out.push_str(&backward(trace));
     out.push_str(&strip(trace, colour));
     if !others.is_empty() {
         out.push_str(&agreement(trace));
     }
     out
+}
+
+/// The normalized layers: `μ`, `σ²`, `n̂` of the first examples, `∂L/∂γ`, `∂L/∂β` per unit.
+fn norms(trace: &Trace) -> String {
+    let e = trace.reference();
+    let spec = trace.resolved.network.spec();
+    let mut s = String::new();
+    for l in 0..spec.n_layers() {
+        let Some(v) = crate::trace::norm::norm_view(spec, e, l) else {
+            continue;
+        };
+        let list = |t: &Tensor| t.data.iter().map(|&x| num(x)).collect::<Vec<_>>().join(" ");
+        let over = match v.kind {
+            bplab_core::Norm::Batch => "per unit, over the batch",
+            _ => "per example, over the units",
+        };
+        s.push_str(&format!(
+            "\nNORM fc{} ({} norm, {over})  n = γ ⊙ (z − μ)/√(σ² + ε) + β\nμ   {}\nσ²  {}\n",
+            l + 1,
+            v.kind,
+            list(&v.mean),
+            list(&v.var)
+        ));
+        let n = v.n_hat.shape[1];
+        for b in 0..examples(v.n_hat.shape[0]) {
+            let row = Tensor::new(vec![n], v.n_hat.data[b * n..(b + 1) * n].to_vec());
+            if let Ok(row) = row {
+                s.push_str(&format!("n̂[ex {b}]  {}\n", list(&row)));
+            }
+        }
+        s.push_str(&format!(
+            "∂L/∂γ  {}\n∂L/∂β  {}\n",
+            list(&v.grad_gamma),
+            list(&v.grad_beta)
+        ));
+    }
+    s
 }
 
 fn examples(b: usize) -> usize {

@@ -50,6 +50,9 @@ pub struct NetRequest {
     pub engine: String,
     #[serde(default = "default_dtype")]
     pub dtype: String,
+    /// The hidden layers' norm: `none` (default), `layer` or `batch` (as `--norm`).
+    #[serde(default)]
+    pub norm: Option<String>,
 }
 
 fn default_engine() -> String {
@@ -136,7 +139,9 @@ impl NetRequest {
             None if activations.last() == Some(&Activation::Softmax) => Loss::CrossEntropy,
             None => Loss::Mse,
         };
-        let spec = NetSpec::new(self.layers.clone(), activations, loss, self.residual)?;
+        let norm: bplab_core::Norm = field("norm", self.norm.as_deref().unwrap_or("none").parse())?;
+        let spec =
+            NetSpec::new(self.layers.clone(), activations, loss, self.residual)?.with_norm(norm)?;
         let init: Init = field(
             "init",
             self.init.as_deref().unwrap_or("xavier-normal").parse(),

@@ -6,6 +6,7 @@
 pub mod agree;
 pub mod engine;
 pub mod flow;
+pub mod norm;
 
 use agree::TensorVerdicts;
 use bplab_core::{DType, Engine, GradRequest, Loss, Network, Result, Tensor};
