@@ -159,3 +159,23 @@ pub fn read_checked(path: &Path, spec: Option<&NetSpec>, max_data: u64) -> Resul
         .map_err(|e| err(format!("cannot read ({e})")))?;
     Ok(bytes)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dtypes_and_byte_ranges_are_checked_before_any_data() {
+        let ok = br#"{"fc1.weight": {"dtype": "F64", "shape": [3, 2], "data_offsets": [0, 48]},
+                      "__metadata__": {"format": "pt"}}"#;
+        let h = parse(ok).unwrap();
+        assert_eq!((h.tensors.len(), h.data_len), (1, 48));
+        let short = br#"{"w": {"dtype": "F32", "shape": [3, 2], "data_offsets": [0, 20]}}"#;
+        assert!(parse(short).unwrap_err().contains("needs 24 bytes"));
+        let int = br#"{"w": {"dtype": "I64", "shape": [1], "data_offsets": [0, 8]}}"#;
+        assert!(parse(int).unwrap_err().contains("dtype I64"));
+        let huge = br#"{"w": {"dtype": "F64", "shape": [4294967296, 4294967296, 16], "data_offsets": [0, 8]}}"#;
+        assert!(parse(huge).unwrap_err().contains("too large"));
+        assert!(parse(b"[1, 2]").unwrap_err().contains("not a JSON map"));
+    }
+}
