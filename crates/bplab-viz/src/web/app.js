@@ -6,12 +6,12 @@
 "use strict";
 (function () {
   const $ = (id) => document.getElementById(id);
-  const ACTS = ["identity", "relu", "leaky-relu", "sigmoid", "tanh", "gelu", "softmax"];
+  const ACTS = ["identity", "relu", "leaky-relu", "sigmoid", "tanh", "gelu", "silu", "softmax"];
   const MAX_UNITS = 16, MAX_EXAMPLES = 4, MAX_INPUTS = 8, MAX_DRAWN = 24;
   const SVGNS = "http://www.w3.org/2000/svg";
 
   const S = {
-    nIn: 2, layers: [], loss: "mse", residual: false, init: "xavier-normal", sigma: 1, seed: 42,
+    nIn: 2, layers: [], loss: "mse", residual: false, norm: "none", init: "xavier-normal", sigma: 1, seed: 42,
     input: "1,2", target: "0.5", engine: "manual", dtype: "f64", params: null,
     history: [], trace: null, request: null, example: 0, seq: 0, updates: 0,
   };
@@ -56,7 +56,7 @@
     const req = {
       layers: [S.nIn].concat(S.layers.map((l) => l.width)),
       activations: S.layers.map((l) => l.act),
-      loss: S.loss, residual: S.residual,
+      loss: S.loss, residual: S.residual, norm: S.norm,
       init: S.init === "normal" ? "normal:" + S.sigma : S.init, seed: S.seed,
       input: parseRows(S.input), target: parseRows(S.target),
       engine: S.engine, dtype: S.dtype,
@@ -157,6 +157,7 @@
     S.layers = r.layers.slice(1).map((w, i) => ({ width: w, act: r.activations[i] }));
     S.loss = r.loss || "mse";
     S.residual = !!r.residual;
+    S.norm = r.norm || "none";
     const init = r.init || "xavier-normal";
     if (init.startsWith("normal:")) { S.init = "normal"; S.sigma = Number(init.slice(7)); } else S.init = init;
     S.seed = r.seed === undefined ? 42 : r.seed;
@@ -168,7 +169,7 @@
     recompute();
   }
   function syncControls() {
-    $("n-in").value = S.nIn; $("loss").value = S.loss; $("residual").checked = S.residual;
+    $("n-in").value = S.nIn; $("loss").value = S.loss; $("residual").checked = S.residual; $("norm").value = S.norm;
     $("init").value = S.init; $("sigma").value = S.sigma; $("seed").value = S.seed;
     $("sigma-label").hidden = S.init !== "normal";
     $("input").value = S.input; $("target").value = S.target;
@@ -180,6 +181,7 @@
     on("n-in", "input", (e) => { const v = parseInt(e.value, 10); if (v >= 1) { S.nIn = v; resetWeights(); } });
     on("loss", "change", (e) => { S.loss = e.value; });
     on("residual", "change", (e) => { S.residual = e.checked; });
+    on("norm", "change", (e) => { S.norm = e.value; resetWeights(); });
     on("init", "change", (e) => { S.init = e.value; $("sigma-label").hidden = S.init !== "normal"; resetWeights(); });
     on("sigma", "input", (e) => { S.sigma = Number(e.value); resetWeights(); });
     on("seed", "input", (e) => { S.seed = Math.max(0, parseInt(e.value, 10) || 0); resetWeights(); });
@@ -217,7 +219,8 @@
     ex.textContent = "";
     for (let b = 0; b < Math.min(B, 64); b++) { const o = el("option", { value: String(b) }, String(b)); if (b === S.example) o.selected = true; ex.appendChild(o); }
     $("summary").textContent = t.network.layers.join("-") + " " + t.network.activations.join(",") + " " +
-      t.network.loss + (t.network.residual ? " residual" : "") + " · " + t.network.n_params + " params · " +
+      t.network.loss + (t.network.residual ? " residual" : "") +
+      (t.network.norm && t.network.norm !== "none" ? " " + t.network.norm + "-norm" : "") + " · " + t.network.n_params + " params · " +
       ref.engine + " " + ref.dtype + " · loss " + fmt(ref.loss);
     drawFlow(t); drawDiagram(t); drawGraph(t); drawForward(t); drawBackward(t); drawAgreement(t); drawLoss();
   }
