@@ -36,7 +36,10 @@ fn check_on_the_assignment_network_passes_in_f32_and_names_the_adapter() {
     ]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("burn-wgpu adapter: "), "{out}");
-    let rows = out.lines().filter(|l| l.starts_with("burn-wgpu ")).count();
+    let rows = out
+        .lines()
+        .filter(|l| l.starts_with("burn-wgpu ") && !l.contains("adapter:"))
+        .count();
     assert_eq!(rows, 6 + 7, "6 tensors vs fd, loss + 6 vs manual: {out}");
     assert!(out.contains("result: all 2 engine(s) agree"), "{out}");
 }

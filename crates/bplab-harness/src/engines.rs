@@ -259,3 +259,58 @@ pub fn with_reference(spec: &str) -> Result<Vec<Box<dyn Engine>>> {
     }
     Ok(engines)
 }
+
+/// `check` on the assignment network with `burn-wgpu` (feature `wgpu`; lavapipe in CI), the
+/// library path of `bplab check --preset assignment --engine manual,burn-wgpu --dtype f32`.
+#[cfg(all(test, feature = "wgpu"))]
+mod wgpu_tests {
+    use super::*;
+    use crate::check::{self, CheckConfig};
+    use crate::netargs::NetArgs;
+
+    #[test]
+    fn check_passes_on_the_assignment_network_in_f32_and_names_the_adapter() {
+        let engines = select_for("manual,burn-wgpu", DType::F32).unwrap();
+        let resolved = NetArgs::default().resolve().unwrap();
+        let report = check::run(&engines, &resolved, &CheckConfig::new(DType::F32)).unwrap();
+        let table = check::to_table(&resolved, &report);
+        println!("{table}");
+        assert!(report.passed(), "{table}");
+        assert!(table.contains("burn-wgpu adapter: "), "{table}");
+        assert_eq!(
+            table
+                .lines()
+                .filter(|l| l.starts_with("burn-wgpu ") && !l.contains("adapter:"))
+                .count(),
+            13,
+            "{table}"
+        );
+    }
+
+    #[test]
+    fn f64_is_an_input_error_and_all_leaves_it_out() {
+        let resolved = NetArgs::default().resolve().unwrap();
+        let e = engine("burn-wgpu").unwrap();
+        let err = e
+            .grads(
+                &resolved.network,
+                &resolved.batch,
+                DType::F64,
+                GradRequest::default(),
+            )
+            .unwrap_err();
+        assert!(
+            err.is_input_error() && err.to_string().contains("WGSL"),
+            "{err}"
+        );
+        let names = |d| -> Vec<String> {
+            select_for("all", d)
+                .unwrap()
+                .iter()
+                .map(|e| e.name().to_string())
+                .collect()
+        };
+        assert!(names(DType::F32).contains(&"burn-wgpu".to_string()));
+        assert!(!names(DType::F64).contains(&"burn-wgpu".to_string()));
+    }
+}
