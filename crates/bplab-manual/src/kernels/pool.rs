@@ -69,7 +69,6 @@ unsafe fn call<F: Fn(usize) + Sync>(data: *const (), i: usize) {
 }
 
 struct Pool {
-    workers: usize,
     /// Held by the one caller whose job is in flight.
     busy: Mutex<()>,
     /// Written by the caller holding `busy` before `posted` is bumped; read by workers after.
@@ -103,7 +102,6 @@ fn pool() -> Option<&'static Pool> {
             return None;
         }
         let p: &'static Pool = Box::leak(Box::new(Pool {
-            workers,
             busy: Mutex::new(()),
             job: UnsafeCell::new(None),
             next: AtomicUsize::new(0),
