@@ -3,8 +3,8 @@
 //! type's register tile on a reusable per-thread packing buffer.
 
 use super::Real;
-use crate::kernels::{gemm_f32, packed};
 use crate::kernels::view::{Dst, MatRef};
+use crate::kernels::{gemm_f32, packed};
 use std::cell::RefCell;
 
 thread_local! {
