@@ -31,10 +31,11 @@ pub fn norm_view(spec: &NetSpec, e: &EngineTrace, l: usize) -> Option<NormView> 
     let z = &e.forward.z[l];
     let (b, n) = (z.shape[0], z.shape[1]);
     let at = |r: usize, c: usize| z.data[r * n + c];
-    let (groups, len, idx): (usize, usize, Box<dyn Fn(usize, usize) -> f64>) = match spec.norm() {
-        Norm::Batch => (n, b, Box::new(move |g, k| at(k, g))),
-        _ => (b, n, Box::new(move |g, k| at(g, k))),
-    };
+    // Statistics run over the batch for each unit (BatchNorm) or over the units of each
+    // example (LayerNorm): `idx(g, k)` is element `k` of group `g`.
+    let by_unit = spec.norm() == Norm::Batch;
+    let (groups, len) = if by_unit { (n, b) } else { (b, n) };
+    let idx = |g: usize, k: usize| if by_unit { at(k, g) } else { at(g, k) };
     let mean: Vec<f64> = (0..groups)
         .map(|g| (0..len).map(|k| idx(g, k)).sum::<f64>() / len as f64)
         .collect();
