@@ -8,8 +8,9 @@
 //! (no trait object, no lifetime erased by `transmute`): valid because [`run`] returns only
 //! after every part has finished, the job is closed, and no worker is still inside it. The
 //! caller claims parts too and never waits for a worker that has not woken up (on a loaded
-//! machine the OS may not schedule it for milliseconds): a late worker finds the job closed. A panic in any part is caught where it happens,
-//! the other parts finish, and [`run`] resumes the first panic on the calling thread.
+//! machine the OS may not schedule it for milliseconds): a late worker finds the job closed. A
+//! panic in any part is caught where it happens, the other parts finish, and [`run`] resumes
+//! the first panic on the calling thread (on the pool or inline alike).
 //!
 //! Hand-offs are counted in atomics (`posted`, `done`, `closed`, `entered`). Both sides spin for a short while
 //! before sleeping on a condition variable: the matrix products of one training step come
@@ -194,7 +195,19 @@ fn worker(p: &'static Pool) {
 /// Runs `f(0)`, …, `f(parts − 1)` on this thread and the pool's workers, and returns when all
 /// have finished; a panic in any part is resumed here after every part has finished.
 pub fn run<F: Fn(usize) + Sync>(parts: usize, f: &F) {
-    let inline = || (0..parts).for_each(f);
+    // Inline (no pool, or the pool busy with another product): the same contract, every part
+    // runs and the first panic is resumed after the last.
+    let inline = || {
+        let mut first = None;
+        for i in 0..parts {
+            if let Err(e) = catch_unwind(AssertUnwindSafe(|| f(i))) {
+                first.get_or_insert(e);
+            }
+        }
+        if let Some(e) = first {
+            resume_unwind(e);
+        }
+    };
     let Some(p) = pool().filter(|_| parts > 1) else {
         return inline();
     };
@@ -255,6 +268,22 @@ mod tests {
             );
             assert_eq!(done.load(SeqCst), 2, "the other parts finished");
         }
+        // Inline (the pool is busy with the outer job): the same contract.
+        let inner_done = AtomicUsize::new(0);
+        run(2, &|outer| {
+            if outer == 0 {
+                let caught = catch_unwind(AssertUnwindSafe(|| {
+                    run(3, &|i| {
+                        if i == 0 {
+                            panic!("inner part failed");
+                        }
+                        inner_done.fetch_add(1, SeqCst);
+                    })
+                }));
+                assert!(caught.is_err(), "the inline panic propagates");
+            }
+        });
+        assert_eq!(inner_done.load(SeqCst), 2, "the other inline parts finished");
         // The pool still works after a panic.
         let sum = AtomicUsize::new(0);
         run(4, &|i| {
