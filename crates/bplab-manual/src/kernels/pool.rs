@@ -283,7 +283,11 @@ mod tests {
                 assert!(caught.is_err(), "the inline panic propagates");
             }
         });
-        assert_eq!(inner_done.load(SeqCst), 2, "the other inline parts finished");
+        assert_eq!(
+            inner_done.load(SeqCst),
+            2,
+            "the other inline parts finished"
+        );
         // The pool still works after a panic.
         let sum = AtomicUsize::new(0);
         run(4, &|i| {
