@@ -12,14 +12,12 @@ mod architecture;
 mod assignment;
 mod bench_cli;
 mod check_all;
-mod cli_limits;
 mod cli_errors;
+mod cli_limits;
 #[allow(dead_code)]
 mod common;
 mod custom_ops;
 mod engines;
-#[cfg(feature = "wgpu")]
-mod engines_wgpu;
 mod experiment_cli;
 mod experiments;
 mod lab_checkpoint;

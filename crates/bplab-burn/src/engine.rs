@@ -23,8 +23,8 @@
 
 use crate::backend::BurnBackend;
 use crate::convert::{linears_from_params, matrix, param_grads, read, read_scalar};
-use crate::norm::Norms;
 use crate::model::Model;
+use crate::norm::Norms;
 use crate::train::BurnTrainer;
 use bplab_core::train::Trainer;
 use bplab_core::{

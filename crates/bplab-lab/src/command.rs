@@ -50,9 +50,7 @@ pub fn run(args: LabArgs) -> Result<Outcome, Error> {
         LabCommand::Checkpoint(a) => checkpoint::run(&a.config()?, &a.common.out_dir("checkpoint")),
         LabCommand::Precision(a) => precision::run(&a.config(), &a.common.out_dir("precision")),
         LabCommand::Overhead(a) => overhead::run(&a.config(), &a.common.out_dir("overhead")),
-        LabCommand::Semantics(a) => {
-            semantics::run(&a.config()?, &a.common.out_dir("semantics"))
-        }
+        LabCommand::Semantics(a) => semantics::run(&a.config()?, &a.common.out_dir("semantics")),
     }
 }
 
