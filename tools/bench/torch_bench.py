@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
-"""PyTorch on bplab bench's matrix: the same five configurations and three operations, written
+"""PyTorch on bplab bench's matrix: the same six configurations and three operations, written
 in `bplab bench --format json`'s row shape with engine "pytorch", plus PyTorch's and NumPy's
 f32 GEMM rates, for `bplab bench --baseline FILE`.
 
     /path/to/venv/bin/python tools/bench/torch_bench.py --threads 2 --out docs/bench/pytorch-epyc.json
     cargo run --release -- bench --threads 2 --baseline docs/bench/pytorch-epyc.json --format markdown
 
-The networks are the ones of crates/bplab-harness/src/workload.rs: the same widths and
+The networks are the ones of crates/bplab-harness/src/workload.rs: the same widths, LayerNorm and
 activations, a residual connection on every hidden layer whose input and output widths are
 equal (h = h_prev + act(z)), softmax with cross-entropy against the (one-hot) target
 distribution, averaged over the batch, SGD with lr 1e-4 and no clipping, f32, eager mode,
@@ -24,12 +24,14 @@ import statistics
 import sys
 import time
 
+# name: (widths, activations, residual, batch, LayerNorm on every hidden layer)
 CONFIGS = {
-    "seed-b1": ([4, 5, 3, 2], ["relu", "tanh", "softmax"], False, 1),
-    "seed-b64": ([4, 5, 3, 2], ["relu", "tanh", "softmax"], False, 64),
-    "mnist-b64": ([784, 128, 64, 10], ["relu", "relu", "softmax"], False, 64),
-    "wide-b256": ([1024, 1024, 1024, 10], ["relu", "relu", "softmax"], False, 256),
-    "deep20-b32": ([64] * 22 + [10], ["tanh"] * 21 + ["softmax"], True, 32),
+    "seed-b1": ([4, 5, 3, 2], ["relu", "tanh", "softmax"], False, 1, False),
+    "seed-b64": ([4, 5, 3, 2], ["relu", "tanh", "softmax"], False, 64, False),
+    "mnist-b64": ([784, 128, 64, 10], ["relu", "relu", "softmax"], False, 64, False),
+    "mnist-ln-b64": ([784, 128, 64, 10], ["relu", "relu", "softmax"], False, 64, True),
+    "wide-b256": ([1024, 1024, 1024, 10], ["relu", "relu", "softmax"], False, 256, False),
+    "deep20-b32": ([64] * 22 + [10], ["tanh"] * 21 + ["softmax"], True, 32, False),
 }
 OPS = ["forward", "grads", "train_step"]
 LR = 1e-4
@@ -70,7 +72,7 @@ def flops(widths, batch, op):
 
 
 class Net(torch.nn.Module):
-    def __init__(self, widths, acts, residual):
+    def __init__(self, widths, acts, residual, norm):
         super().__init__()
         g = torch.Generator().manual_seed(1)
         self.layers = torch.nn.ModuleList()
@@ -80,6 +82,10 @@ class Net(torch.nn.Module):
                 lin.weight.copy_(torch.randn(o, i, generator=g) * (2.0 / i) ** 0.5)
                 lin.bias.zero_()
             self.layers.append(lin)
+        # LayerNorm (gamma 1, beta 0, eps 1e-5) after every hidden Linear, none on the output.
+        self.norms = torch.nn.ModuleList(
+            torch.nn.LayerNorm(o, eps=1e-5) if norm else torch.nn.Identity() for o in widths[1:-1]
+        )
         self.acts = acts
         self.residual = residual
 
@@ -91,6 +97,7 @@ class Net(torch.nn.Module):
             if l == last:
                 # softmax + cross-entropy against the target distribution, batch mean
                 return -(y * torch.log_softmax(z, dim=1)).sum(dim=1).mean()
+            z = self.norms[l](z)
             a = torch.relu(z) if act == "relu" else torch.tanh(z)
             h = h + a if self.residual and lin.in_features == lin.out_features else a
         raise AssertionError("softmax is the last layer")
@@ -119,8 +126,8 @@ def timed(fn, budget, rounds):
 
 
 def cell(name, op):
-    widths, acts, residual, batch = CONFIGS[name]
-    net = Net(widths, acts, residual)
+    widths, acts, residual, batch, norm = CONFIGS[name]
+    net = Net(widths, acts, residual, norm)
     g = torch.Generator().manual_seed(2)
     x = torch.randn(batch, widths[0], generator=g)
     y = torch.zeros(batch, widths[-1])

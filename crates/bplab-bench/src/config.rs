@@ -14,7 +14,7 @@ pub struct BenchArgs {
     pub quick: bool,
     #[command(flatten)]
     pub engine: EngineFlag,
-    /// Configurations (seed-b1, seed-b64, mnist-b64, wide-b256, deep20-b32), comma-separated, or all.
+    /// Configurations (seed-b1, seed-b64, mnist-b64, mnist-ln-b64, wide-b256, deep20-b32), comma-separated, or all.
     #[arg(long, default_value = "all", value_name = "LIST", value_delimiter = ',', value_parser = flags::trimmed(config))]
     pub config: Vec<Pick<BenchConfig>>,
     /// Operations (forward, grads, train_step), comma-separated, or all.

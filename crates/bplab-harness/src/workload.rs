@@ -3,7 +3,7 @@
 //! GFLOP/s. `bplab bench` and the criterion suite (`benches/`) use the same definitions.
 
 use bplab_core::rng::Rng;
-use bplab_core::{Activation, Batch, Error, Init, Loss, NetSpec, Network, Result, Tensor};
+use bplab_core::{Activation, Batch, Error, Init, Loss, NetSpec, Network, Norm, Result, Tensor};
 
 /// One row of the matrix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,14 +22,16 @@ enum Kind {
     Seed,
     /// 784-128-64-10 relu,relu,softmax.
     Mnist,
+    /// 784-128-64-10 relu,relu,softmax with LayerNorm on both hidden layers.
+    MnistLn,
     /// 1024-1024-1024-10 relu,relu,softmax.
     Wide,
     /// 64 in, 20 hidden layers of 64 (tanh, residual), 10 out, softmax.
     Deep20,
 }
 
-/// The five configurations, in table order.
-pub const CONFIGS: [BenchConfig; 5] = [
+/// The six configurations, in table order.
+pub const CONFIGS: [BenchConfig; 6] = [
     BenchConfig {
         name: "seed-b1",
         kind: Kind::Seed,
@@ -43,6 +45,11 @@ pub const CONFIGS: [BenchConfig; 5] = [
     BenchConfig {
         name: "mnist-b64",
         kind: Kind::Mnist,
+        batch: 64,
+    },
+    BenchConfig {
+        name: "mnist-ln-b64",
+        kind: Kind::MnistLn,
         batch: 64,
     },
     BenchConfig {
@@ -103,7 +110,9 @@ impl BenchConfig {
         use Activation::*;
         let (widths, acts, residual) = match self.kind {
             Kind::Seed => (vec![4, 5, 3, 2], vec![Relu, Tanh, Softmax], false),
-            Kind::Mnist => (vec![784, 128, 64, 10], vec![Relu, Relu, Softmax], false),
+            Kind::Mnist | Kind::MnistLn => {
+                (vec![784, 128, 64, 10], vec![Relu, Relu, Softmax], false)
+            }
             Kind::Wide => (vec![1024, 1024, 1024, 10], vec![Relu, Relu, Softmax], false),
             Kind::Deep20 => {
                 let mut w = vec![64; 22];
@@ -113,12 +122,17 @@ impl BenchConfig {
                 (w, a, true)
             }
         };
-        NetSpec::new(widths, acts, Loss::CrossEntropy, residual).expect("valid by construction")
+        let spec = NetSpec::new(widths, acts, Loss::CrossEntropy, residual)
+            .expect("valid by construction");
+        match self.kind {
+            Kind::MnistLn => spec.with_norm(Norm::Layer).expect("valid by construction"),
+            _ => spec,
+        }
     }
 
     /// Whether time is dominated by large matrix products (where a 5% difference is a tie).
     pub fn gemm_bound(&self) -> bool {
-        matches!(self.kind, Kind::Mnist | Kind::Wide)
+        matches!(self.kind, Kind::Mnist | Kind::MnistLn | Kind::Wide)
     }
 
     /// The network (He-normal weights, seed 1) and a batch of standard-normal inputs with
