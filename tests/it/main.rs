@@ -34,4 +34,5 @@ mod reference_cli;
 mod serve_api;
 mod serve_attack;
 mod training;
+mod training_pytorch;
 mod viz;
