@@ -19,6 +19,7 @@ mod common;
 mod custom_ops;
 mod engines;
 mod experiment_cli;
+mod experiment_explained;
 mod experiments;
 mod lab_checkpoint;
 mod lab_modes;

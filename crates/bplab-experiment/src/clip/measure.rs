@@ -1,15 +1,15 @@
 //! `experiment clip`'s measurements: one training run per rule on every engine (loss and
 //! gradient norm per step, non-finite steps, accuracy), compared with the manual engine's —
-//! under the engine's own relu'(0) where it differs from PyTorch's; plain results
-//! ([`ClipResults`]).
+//! computing with the engine's documented conventions (its relu'(0), its GELU derivative, ...)
+//! where they touch the network, so that a difference they reproduce is reported as explained
+//! and any other as a disagreement, as in `check`; plain results ([`ClipResults`]).
 
 use super::config::ClipConfig;
 use crate::data::iris_task;
 use crate::measure::accuracy;
-use bplab_core::spec::KinkGrads;
 use bplab_core::train::{Clip, Sgd, Trainer};
-use bplab_core::{Engine, NetSpec, Network, Result};
-use bplab_harness::agreement::Agreement;
+use bplab_core::{Engine, Network, Result};
+use bplab_harness::agreement::{emulated_reference, Agreement};
 use bplab_harness::progress::Progress;
 use bplab_manual::ManualEngine;
 
@@ -44,19 +44,15 @@ pub struct ClipResults {
 /// Losses per step, gradient norms per step, final loss.
 type Trajectory = (Vec<f64>, Vec<f64>, f64);
 
-/// The manual engine's [`Trajectory`] under the kink convention `kg`.
+/// The [`Trajectory`] of the manual engine computing with another engine's conventions.
 fn manual_run(
-    spec: &NetSpec,
+    manual: &ManualEngine,
     net: &Network,
     data: &bplab_core::Batch,
     cfg: &ClipConfig,
     sgd: &Sgd,
-    kg: KinkGrads,
 ) -> Result<Trajectory> {
-    debug_assert_eq!(spec, net.spec());
-    let mut t: Box<dyn Trainer> = ManualEngine::new()
-        .with_kink_grads(kg)
-        .trainer(net, data, cfg.dtype)?;
+    let mut t: Box<dyn Trainer> = manual.trainer(net, data, cfg.dtype)?;
     let (mut l, mut n) = (Vec::new(), Vec::new());
     for _ in 0..cfg.steps {
         let s = t.step(sgd)?;
@@ -104,55 +100,50 @@ pub fn measure(cfg: &ClipConfig, engines: &[Box<dyn Engine>]) -> Result<ClipResu
                 .filter(|&i| !l[i].is_finite() || !n[i].is_finite())
                 .collect()
         };
-        // An engine whose relu'(0) differs from PyTorch's is compared with the manual engine
-        // run under the engine's own convention (a pre-activation is exactly 0 wherever a
-        // whole layer is dead and its bias is still 0), as `check` does.
-        let mut kinked: Vec<Option<Trajectory>> = Vec::new();
+        // A framework's documented arithmetic (its relu'(0), its GELU derivative, ...) is
+        // reproduced, not tolerated: the manual engine computing with it is the reference, and
+        // a difference from the exact engine that it reproduces is reported as explained.
+        let mut emulated: Vec<Option<Trajectory>> = Vec::new();
         for e in engines {
-            let kg = bplab_harness::deviations::kink_grads(e.name());
-            kinked.push(if kg == KinkGrads::PYTORCH {
-                None
-            } else {
-                Some(manual_run(&spec, &net, &task.train, cfg, &sgd, kg)?)
+            emulated.push(match emulated_reference(e.name(), &spec) {
+                Some(m) if e.name() != "manual" => {
+                    Some(manual_run(&m, &net, &task.train, cfg, &sgd)?)
+                }
+                _ => None,
             });
         }
         let upto = bad(want_l, want_n).first().map_or(want_l.len(), |&i| i);
         let mut firsts = Vec::new();
-        for (e, (l, n, f, _)) in engines.iter().zip(&per_engine) {
+        for ((e, (l, n, f, _)), em) in engines.iter().zip(&per_engine).zip(&emulated) {
             let b = bad(l, n);
             firsts.push((e.name().to_string(), b.first().copied(), b.len()));
-            if e.name() != "manual" {
-                let what = format!("{clip}");
-                let (want_l, want_n, want_f) = match &kinked[firsts.len() - 1] {
-                    Some((l, n, f)) => (l, n, f),
-                    None => (want_l, want_n, want_f),
-                };
-                agreement.compare_all(
-                    e.name(),
-                    &spec,
-                    cfg.dtype,
-                    &format!("{what} loss"),
-                    &l[..upto],
-                    &want_l[..upto],
+            if e.name() == "manual" {
+                continue;
+            }
+            let what = format!("{clip}");
+            let mut compare = |what: String, got: &[f64], exact: &[f64], em: Option<&[f64]>| {
+                let em = em.map(|m| &m[..upto.min(m.len())]);
+                agreement.compare_all_explained(e.name(), &spec, cfg.dtype, &what, got, exact, em)
+            };
+            compare(
+                format!("{what} loss"),
+                &l[..upto],
+                &want_l[..upto],
+                em.as_ref().map(|m| &m.0[..]),
+            );
+            compare(
+                format!("{what} grad norm"),
+                &n[..upto],
+                &want_n[..upto],
+                em.as_ref().map(|m| &m.1[..]),
+            );
+            if upto == want_l.len() {
+                compare(
+                    format!("{what} final loss"),
+                    &[*f],
+                    &[*want_f],
+                    em.as_ref().map(|m| std::slice::from_ref(&m.2)),
                 );
-                agreement.compare_all(
-                    e.name(),
-                    &spec,
-                    cfg.dtype,
-                    &format!("{what} grad norm"),
-                    &n[..upto],
-                    &want_n[..upto],
-                );
-                if upto == want_l.len() {
-                    agreement.compare(
-                        e.name(),
-                        &spec,
-                        cfg.dtype,
-                        &format!("{what} final loss"),
-                        *f,
-                        *want_f,
-                    );
-                }
             }
         }
         let (losses, grad_norms, final_loss, params) = per_engine.swap_remove(0);
