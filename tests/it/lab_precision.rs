@@ -1,13 +1,67 @@
 //! `bplab lab precision` at its quick size: loss scaling reduces underflow on the deep
 //! network, f16 gradients of the assignment network are within the stated tolerance of f64,
-//! and the dynamic scaler follows GradScaler's rule.
+//! and the dynamic scaler follows GradScaler's rule. The lab's `f64` truth
+//! (`bplab_lab::precision::truth`, compensated arithmetic sharing no kernel with the engines)
+//! is itself held to PyTorch's float64 on every fixture without a norm layer
+//! (`tools/reference/generate.py`).
 
-use crate::common::cli::assert_usage_error;
+use crate::common::{cli::assert_usage_error, fixtures};
 use bplab_core::tolerance::assert_close;
+use bplab_core::{Comparison, DType, Engine, GradRequest, Norm, Tolerance};
 use bplab_lab::precision::{
-    best_static, cell, half_grads, measure, network, truth, HalfEngine, HalfType, Net,
-    PrecisionConfig, ScalerAction, Scaling, F16_ASSIGNMENT_TOL,
+    best_static, cell, half_grads, measure, network, truth, truth_with_loss, HalfEngine, HalfType,
+    Net, PrecisionConfig, ScalerAction, Scaling, F16_ASSIGNMENT_TOL,
 };
+
+#[test]
+fn the_f64_truth_matches_pytorch_on_every_fixture_without_norm_layers() {
+    let mut failed = Vec::new();
+    let mut checked = 0;
+    for f in fixtures::all() {
+        if f.network.spec().norm() != Norm::None {
+            assert!(truth(&f.network, &f.batch).is_err(), "{}", f.name);
+            continue;
+        }
+        let (loss, g) = truth_with_loss(&f.network, &f.batch).unwrap();
+        let tol = Tolerance::EXACT_F64;
+        let mut cmps = vec![Comparison::scalar("loss", loss, f.loss, tol)];
+        for (name, want) in &f.grads {
+            cmps.push(Comparison::new(name, g.get(name).unwrap(), want, tol, None));
+        }
+        failed.extend(
+            cmps.iter()
+                .filter(|c| !c.passed())
+                .map(|c| format!("{}: {c}", f.name)),
+        );
+        checked += 1;
+    }
+    assert!(checked >= 30, "only {checked} fixtures without norm layers");
+    assert!(failed.is_empty(), "{}", failed.join("\n"));
+}
+
+#[test]
+fn the_truth_tells_a_planted_fault_from_the_manual_engine() {
+    // The truth is no copy of the manual engine: the exact engine agrees with it, the engine
+    // with a forgotten σ'(z) does not.
+    let cfg = PrecisionConfig::quick();
+    let (net, batch) = network(Net::Assignment, &cfg).unwrap();
+    let g64 = truth(&net, &batch).unwrap();
+    let req = GradRequest::default();
+    let exact = bplab_manual::ManualEngine::new()
+        .grads(&net, &batch, DType::F64, req)
+        .unwrap();
+    let planted =
+        bplab_manual::ManualEngine::with_fault(bplab_manual::Fault::MissingActivationDerivative)
+            .grads(&net, &batch, DType::F64, req)
+            .unwrap();
+    let agree = |g: &bplab_core::ParamSet| {
+        g.iter()
+            .zip(g64.iter())
+            .all(|((n, a), (_, b))| Comparison::new(n, a, b, Tolerance::EXACT_F64, None).passed())
+    };
+    assert!(agree(&exact.params));
+    assert!(!agree(&planted.params));
+}
 
 #[test]
 fn loss_scaling_reduces_underflow_and_the_scaler_backs_off_and_grows() {

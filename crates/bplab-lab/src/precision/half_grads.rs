@@ -1,5 +1,5 @@
 //! Gradients in half precision for `bplab lab precision`, from the two engines that compute
-//! in `f16`/`bf16`, and the `f64` truth they are compared with. Both return the loss and the
+//! in `f16`/`bf16` (the `f64` truth they are compared with is [`super::truth`]). Both return the loss and the
 //! gradients of `S · L` divided by `S` in `f32` (loss scaling; `S = 1` for none).
 //!
 //! - the manual engine at `half::f16`/`half::bf16` ([`bplab_manual::real::half_real`]): the scale
@@ -8,15 +8,8 @@
 //! - candle's graph in `F16`/`BF16` ([`bplab_candle::low_precision`]), loss and scale in `f32`.
 
 use super::config::{HalfEngine, HalfType};
-use bplab_core::{Batch, DType, Engine, Error, GradRequest, Loss, Network, ParamSet, Result};
+use bplab_core::{Batch, Error, Loss, Network, ParamSet, Result};
 use bplab_manual::{Model, Real};
-
-/// The `f64` truth: the manual engine in `f64`.
-pub fn truth(net: &Network, batch: &Batch) -> Result<ParamSet> {
-    Ok(bplab_manual::ManualEngine::new()
-        .grads(net, batch, DType::F64, GradRequest::default())?
-        .params)
-}
 
 /// The manual engine in `T`: forward, the seed scaled by `scale` through the target
 /// (cross-entropy only), backward, gradients divided by `scale` in `f32`.

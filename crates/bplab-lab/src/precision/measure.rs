@@ -1,5 +1,6 @@
-//! `lab precision`'s measurement: gradients in `f16` and `bf16` against the `f64` truth (the manual
-//! engine in `f64`), on the assignment network and on a deep, small-init network whose
+//! `lab precision`'s measurement: gradients in `f16` and `bf16` against the `f64` truth
+//! ([`super::truth`]: compensated `f64` arithmetic written from the formulas, no engine's
+//! kernels), on the assignment network and on a deep, small-init network whose
 //! gradients are tiny. Per parameter tensor: the relative error `‖g − g₆₄‖ / ‖g₆₄‖` and the
 //! fraction of elements that underflow (nonzero in `f64`, exactly 0 in half precision), with
 //! no loss scaling, with static scales `S = 2^k`, and with a dynamic scaler ([`super::scaler`])
@@ -19,8 +20,9 @@
 
 use super::compare::{compare, TensorError, Underflow};
 use super::config::{HalfEngine, HalfType, Net, PrecisionConfig, Scaling};
-use super::half_grads::{half_grads, truth};
+use super::half_grads::half_grads;
 use super::scaler::{self, ScalerStep};
+use super::truth::truth;
 use bplab_core::{Activation, Batch, Init, Loss, NetSpec, Network, Result, Tolerance};
 
 /// The stated agreement of `f16` gradients of the assignment network with `f64`, element by
