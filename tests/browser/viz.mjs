@@ -4,7 +4,10 @@
 // and the gradient-flow view show exactly the numbers POST /api/trace returns for the request
 // the page sent. Also: an invalid network shows the server's message, SGD steps lower the
 // loss, a preset click marks a vanishing layer, and the page fetches nothing but this server.
-// Saves target/viz-browser.png and target/viz-browser-vanishing.png.
+// A normalized network (the editor's norm selector, LayerNorm then BatchNorm on three
+// examples, and a LayerNorm export): the normalization view shows the trace's μ, σ², n̂, γ, β,
+// ∂L/∂γ, ∂L/∂β and the gradient-flow view the trace's ‖∂L/∂b‖, ‖∂L/∂γ‖, ‖∂L/∂β‖.
+// Saves target/viz-browser.png, target/viz-browser-vanishing.png, target/viz-browser-norm.png.
 //
 // Usage: node tests/browser/viz.mjs [path/to/bplab]   (env CHROMIUM overrides the browser)
 import { chromium } from "playwright-core";
@@ -29,6 +32,70 @@ function check(cond, msg) {
 // The display rounds to 6 significant digits: |shown − v| ≤ 1e-12 + 1e-5·|v|.
 function shownOk(text, v) {
   return Math.abs(Number(text) - v) <= 1e-12 + 1e-5 * Math.abs(v);
+}
+
+const rgb = (hex) => `rgb(${hex.match(/[0-9a-f]{2}/g).map((h) => parseInt(h, 16)).join(", ")})`;
+
+// The normalization view and the flow's parameter chips of page `pg` against `trace`: every
+// numbered cell holds the trace's number and shows it to 6 digits, every normalized layer has
+// a row per unit, and each layer's b (and γ, β) chip has the trace's ‖∂L/∂θ‖ and colour.
+async function checkNorm(pg, trace, what) {
+  const ref = trace.results[0];
+  const normed = ref.layers.map((L, l) => [L, l + 1]).filter(([L]) => L.norm);
+  check(normed.length > 0, what + ": the trace has no normalized layer");
+  check(await pg.isVisible("#norm-view"), what + ": the normalization view is hidden");
+  const valueOf = (key) => {
+    const [name, ...idx] = key.split(":");
+    const m = name.match(/^([a-z]+)(\d+)$/);
+    const k = Number(m[2]), N = ref.layers[k - 1].norm, i = idx.map(Number);
+    const v = {
+      mean: () => N.mean.data[i[0]], var: () => N.var.data[i[0]],
+      nhat: () => N.n_hat.data[i[0] * N.n_hat.shape[1] + i[1]],
+      gamma: () => trace.params["norm" + k + ".weight"].data[i[0]],
+      beta: () => trace.params["norm" + k + ".bias"].data[i[0]],
+      ggamma: () => N.grad_gamma.data[i[0]], gbeta: () => N.grad_beta.data[i[0]],
+    }[m[1]];
+    if (!v) die(`${what}: unknown cell ${key}`);
+    return v();
+  };
+  let count = 0;
+  const keys = [];
+  for (const table of ["norm-stats", "norm-table"]) {
+    const cells = await pg.$$eval(`#${table} td[data-key]`, (tds) => tds.map((td) => [td.dataset.key, td.dataset.v, td.textContent]));
+    check(cells.length > 0, `${what}: ${table} has no numbers`);
+    for (const [key, v, text] of cells) {
+      const want = valueOf(key);
+      check(Number(v) === want, `${what} ${table} ${key}: page holds ${v}, trace says ${want}`);
+      check(shownOk(text, want), `${what} ${table} ${key}: page shows ${text}, trace says ${want}`);
+      keys.push(key);
+    }
+    count += cells.length;
+  }
+  for (const [L, k] of normed) {
+    const units = Math.min(L.norm.n_hat.shape[1], 16);
+    for (const p of ["ggamma", "gbeta", "mean", "nhat"]) {
+      const n = keys.filter((key) => key.startsWith(p + k + ":")).length;
+      const want = p === "mean" ? Math.min(L.norm.mean.shape[0], L.norm.kind === "batch" ? 16 : 4) :
+        p === "nhat" ? units * Math.min(trace.batch.x.shape[0], 4) : units;
+      check(n === want, `${what} ${L.name}: ${n} ${p} cells, expected ${want}`);
+    }
+  }
+  const chips = await pg.$$eval("#flow .flow-param", (cs) => cs.map((c) => [c.closest(".flow-layer").dataset.layer, c.dataset.param,
+    c.dataset.symbol, c.dataset.norm, getComputedStyle(c).backgroundColor]));
+  const want = trace.flow.layers.flatMap((f) => f.params.filter((p) => p.symbol !== "W").map((p) => [f.name, p]));
+  check(chips.length === want.length, `${what}: ${chips.length} parameter chips in the flow, trace has ${want.length}`);
+  chips.forEach(([layer, param, symbol, norm, bg], i) => {
+    const [name, p] = want[i];
+    check(layer === name && param === p.name && symbol === p.symbol && Number(norm) === p.grad_norm,
+      `${what} flow chip ${layer} ${param} ${symbol} ${norm}: trace ${name} ${p.name} ${p.symbol} ${p.grad_norm}`);
+    check(bg === rgb(p.colour), `${what} flow chip ${param}: colour ${bg}, trace ${p.colour}`);
+    const g = Math.hypot(...ref.grads[param].data);
+    check(Math.abs(Number(norm) - g) <= 1e-12 * g, `${what} flow chip ${param}: ${norm} is not ‖∂L/∂θ‖ = ${g}`);
+  });
+  const gammas = chips.filter((c) => c[2] === "γ" || c[2] === "β").map((c) => c[1]);
+  const expected = normed.flatMap(([, k]) => ["norm" + k + ".weight", "norm" + k + ".bias"]);
+  check(JSON.stringify(gammas) === JSON.stringify(expected), `${what}: γ/β chips ${gammas}, expected ${expected}`);
+  return [count, chips.filter((c) => c[2] === "γ").map((c) => c[0] + " ‖∂L/∂γ‖ " + Number(c[3]).toExponential(3))];
 }
 
 if (!fs.existsSync(exe)) {
@@ -159,6 +226,29 @@ try {
   check(marks[marks.length - 1][0] === "ok", "deep-sigmoid output layer marked " + marks[marks.length - 1][0]);
   await page.screenshot({ path: shot.replace(".png", "-vanishing.png"), fullPage: true });
 
+  // A normalized network from the editor: 4-5-3-2 relu, tanh, softmax on three examples, the
+  // norm selector set to LayerNorm, then BatchNorm; each trace also straight from the API.
+  check(await page.isHidden("#norm-view"), "the normalization view shows for a network without norm");
+  const beforeNorm = await page.evaluate(() => window.bplab.updates);
+  await page.click('#presets button[data-preset="assignment"]');
+  await page.waitForFunction((n) => window.bplab.updates > n && window.bplab.trace.network.layers.length === 4, beforeNorm, { timeout: 60000 });
+  await page.fill("#input", "0.5,-1,1.5,2; 1,0.2,-0.3,0.4; -0.6,0.1,0.9,-1.2");
+  await page.fill("#target", "1,0; 0,1; 0.5,0.5");
+  for (const norm of ["layer", "batch"]) {
+    const n0 = await page.evaluate(() => window.bplab.updates);
+    await page.selectOption("#norm", norm);
+    await page.waitForFunction(({ n, norm }) => {
+      const b = window.bplab;
+      return b.updates > n && b.request.norm === norm && b.trace.network.norm === norm && b.trace.batch.x.shape[0] === 3;
+    }, { n: n0, norm }, { timeout: 60000 });
+    const req = await page.evaluate(() => window.bplab.request);
+    const r = await fetch(base + "api/trace", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(req) });
+    check(r.ok, `POST /api/trace with norm ${norm} answered ${r.status}`);
+    const [cells, gammas] = await checkNorm(page, await r.json(), norm + "-norm");
+    console.log(`${norm}-norm: ${cells} normalization cells equal the API's numbers; flow ${gammas.join(", ")}`);
+  }
+  await page.screenshot({ path: shot.replace(".png", "-norm.png"), fullPage: true });
+
   // The self-contained export (`bplab viz --html`) opened from disk draws the same views.
   const html = path.join(root, "target/viz-export.html");
   const exported = spawnSync(bin, ["viz", "--preset", "seed-example", "--engine", "manual", "--html", html, "--format", "json"]);
@@ -178,9 +268,24 @@ try {
   check(fileRequests.length === 0, "exported page fetched " + fileRequests.join(", "));
   console.log("exported page: loss " + staticLoss + ", no requests");
 
+  // A LayerNorm network's export shows its normalization view and γ/β in the flow.
+  const normHtml = path.join(root, "target/viz-export-norm.html");
+  const normExport = spawnSync(bin, ["viz", "--layers", "3,6,6,2", "--activations", "silu,tanh,softmax", "--loss", "cross-entropy",
+    "--norm", "layer", "--residual", "--input", "0.3,-1,2;1,0.5,-0.2", "--target", "1,0;0,1", "--engine", "manual",
+    "--html", normHtml, "--format", "json"]);
+  check(normExport.status === 0, "bplab viz --norm layer --html failed: " + normExport.stderr);
+  const normPage = await browser.newPage();
+  normPage.on("request", (r) => { if (!r.url().startsWith("file:")) fileRequests.push(r.url()); });
+  normPage.on("pageerror", (e) => errors.push(String(e)));
+  await normPage.goto("file://" + normHtml);
+  await normPage.waitForSelector("#norm-table td[data-key]");
+  const [normCells] = await checkNorm(normPage, JSON.parse(normExport.stdout.toString()), "exported layer-norm page");
+  check(fileRequests.length === 0, "exported pages fetched " + fileRequests.join(", "));
+  console.log(`exported layer-norm page: ${normCells} normalization cells equal the trace's`);
+
   check(foreign.length === 0, "the page fetched other hosts: " + foreign.join(", "));
   check(errors.length === 0, "script errors: " + errors.join("; "));
-  console.log("screenshots " + shot + ", " + shot.replace(".png", "-vanishing.png"));
+  console.log("screenshots " + shot + ", " + shot.replace(".png", "-vanishing.png") + ", " + shot.replace(".png", "-norm.png"));
   console.log("browser test passed");
 } catch (e) {
   if (!process.exitCode) console.error("FAIL: " + (e && e.stack ? e.stack : e));

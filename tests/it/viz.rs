@@ -6,7 +6,7 @@
 use bplab_core::json::{parse_number, parse_tensor};
 use bplab_core::{Comparison, Tensor, Tolerance};
 use bplab_harness::engines;
-use serde_json::Value;
+use serde_json::{json, Value};
 use std::process::Command;
 
 /// One process against another running the same engine on the same input.
@@ -361,4 +361,168 @@ fn grad_h_is_consistent_with_the_deltas() {
         let c = Comparison::new(&format!("δ{}", l + 1), &delta, &want, SAME, None);
         assert!(c.passed(), "{c}");
     }
+}
+
+/// The numbers after `prefix` on the line that starts with it, at or after line `from`.
+fn numbers_after(lines: &[&str], from: usize, prefix: &str) -> Vec<f64> {
+    let line = lines[from..]
+        .iter()
+        .find(|l| l.starts_with(prefix))
+        .unwrap_or_else(|| {
+            panic!(
+                "no line '{prefix}' after line {from}:\n{}",
+                lines.join("\n")
+            )
+        });
+    line[prefix.len()..]
+        .split_whitespace()
+        .map(|w| w.parse().unwrap_or_else(|_| panic!("'{w}' in '{line}'")))
+        .collect()
+}
+
+/// A network with LayerNorm or BatchNorm: the trace's `μ`, `σ²`, `n̂` are those of the engine's
+/// own `h = silu(γ ⊙ n̂ + β)` (γ = 1, β = 0 at init), its `∂L/∂γ`, `∂L/∂β` are `bplab grads`'s;
+/// the terminal prints those numbers (10 significant digits) and the flow strip `‖∂L/∂γ‖`,
+/// `‖∂L/∂β‖` beside `‖∂L/∂W‖`, `‖∂L/∂b‖` (3 digits); every engine agrees on `∂L/∂γ`, `∂L/∂β`;
+/// the HTML export embeds the same trace and the page's normalization view.
+#[test]
+fn norm_layers_show_the_traces_values_in_the_terminal_and_the_export() {
+    let printed = Tolerance::new(1e-15, 1e-9);
+    let three_digits = Tolerance::new(0.0, 5e-3);
+    let dir = std::env::temp_dir().join(format!("bplab-viz-norm-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for norm in ["layer", "batch"] {
+        let net = [
+            "--layers",
+            "3,4,4,2",
+            "--activations",
+            "silu,silu,softmax",
+            "--loss",
+            "cross-entropy",
+            "--norm",
+            norm,
+            "--input",
+            "0.3,-1,2;1,0.5,-0.2;-0.7,0.2,1.1",
+            "--target",
+            "1,0;0,1;0.5,0.5",
+        ];
+        fn viz<'a>(net: &[&'a str], extra: &[&'a str]) -> Vec<&'a str> {
+            [&["viz"], net, extra].concat()
+        }
+        let with = |extra| viz(&net, extra);
+        let v = json_of(&with(&["--engine", "all", "--format", "json"]));
+        let grads = json_of(&[&["grads"], &net[..], &["--format", "json"]].concat());
+        assert_eq!(v["network"]["norm"], norm);
+        let layers = v["results"][0]["layers"].as_array().unwrap();
+        assert!(
+            layers[2]["norm"].is_null(),
+            "the output layer is never normalized"
+        );
+
+        let (code, term, err) = bplab(&with(&["--engine", "manual", "--color", "never"]), &[]);
+        assert_eq!(code, 0, "{err}");
+        let lines: Vec<&str> = term.lines().collect();
+        for (l, layer) in layers[..2].iter().enumerate() {
+            let k = l + 1;
+            let what = |t: &str| format!("{norm} fc{k} {t}");
+            let nv = &layer["norm"];
+            assert_eq!(nv["kind"], norm);
+            let t = |key: &str| parse_tensor(&nv[key]).unwrap();
+            let (mean, var, n_hat) = (t("mean"), t("var"), t("n_hat"));
+            assert_eq!(mean.shape, [if norm == "layer" { 3 } else { 4 }]);
+            // The engine's h is silu(n̂) at init: the trace's statistics are the forward's.
+            let h = parse_tensor(&layer["h"]).unwrap();
+            let silu = n_hat.data.iter().map(|n| n / (1.0 + (-n).exp())).collect();
+            let silu = Tensor::new(n_hat.shape.clone(), silu).unwrap();
+            let c = Comparison::new(&what("silu(n̂)"), &silu, &h, Tolerance::EXACT_F64, None);
+            assert!(c.passed(), "{c}");
+            // ∂L/∂γ, ∂L/∂β are `bplab grads`'s norm{k}.weight, norm{k}.bias.
+            for (key, name) in [("grad_gamma", "weight"), ("grad_beta", "bias")] {
+                let want = &grads["results"][0]["grads"][format!("norm{k}.{name}")];
+                assert_tensor(&what(key), &nv[key], want);
+            }
+            // The terminal's NORM block prints the same numbers.
+            let at = lines
+                .iter()
+                .position(|s| s.starts_with(&format!("NORM fc{k} ({norm} norm")))
+                .unwrap_or_else(|| panic!("no NORM fc{k} in:\n{term}"));
+            let shown = |prefix: &str, want: &Tensor| {
+                let got = numbers_after(&lines, at, prefix);
+                let got = Tensor::new(want.shape.clone(), got).unwrap();
+                let c = Comparison::new(&what(prefix), &got, want, printed, None);
+                assert!(c.passed(), "{c}\n{term}");
+            };
+            shown("μ   ", &mean);
+            shown("σ²  ", &var);
+            shown("∂L/∂γ  ", &t("grad_gamma"));
+            shown("∂L/∂β  ", &t("grad_beta"));
+            for b in 0..3 {
+                let row = n_hat.data[b * 4..(b + 1) * 4].to_vec();
+                shown(&format!("n̂[ex {b}]  "), &Tensor::new(vec![4], row).unwrap());
+            }
+        }
+        // The flow: W, b per layer, γ, β of the hidden ones, each ‖∂L/∂θ‖ of the gradients.
+        let flow = v["flow"]["layers"].as_array().unwrap();
+        let strip = &term[term.find("GRADIENT FLOW").unwrap()..];
+        for (l, f) in flow.iter().enumerate() {
+            let k = l + 1;
+            let mut want = vec![(format!("fc{k}.weight"), "W"), (format!("fc{k}.bias"), "b")];
+            if l < 2 {
+                want.push((format!("norm{k}.weight"), "γ"));
+                want.push((format!("norm{k}.bias"), "β"));
+            }
+            let params = f["params"].as_array().unwrap();
+            assert_eq!(params.len(), want.len(), "{norm} {f}");
+            for (p, (name, symbol)) in params.iter().zip(&want) {
+                assert_eq!((&p["name"], &p["symbol"]), (&json!(name), &json!(symbol)));
+                let g = parse_tensor(&grads["results"][0]["grads"][name]).unwrap();
+                let norm_json = parse_number(&p["grad_norm"]).unwrap();
+                let c = Comparison::scalar(name, norm_json, g.norm(), Tolerance::EXACT_F64);
+                assert!(c.passed(), "{norm} flow {c}");
+                if *symbol == "W" {
+                    continue;
+                }
+                let line = strip
+                    .lines()
+                    .find(|s| s.ends_with(&format!(" {name}")))
+                    .unwrap_or_else(|| panic!("no flow line for {name}:\n{strip}"));
+                let words: Vec<&str> = line.split_whitespace().collect();
+                assert_eq!(words[0], *symbol, "{line}");
+                let i = words.iter().position(|w| w.starts_with("‖∂L/∂")).unwrap();
+                assert_eq!(words[i], format!("‖∂L/∂{symbol}‖"), "{line}");
+                let shown: f64 = words[i + 1].parse().unwrap();
+                let c = Comparison::scalar(name, shown, g.norm(), three_digits);
+                assert!(c.passed(), "{norm} strip {c}\n{line}");
+            }
+        }
+        // Every engine agrees with the manual one on ∂L/∂γ and ∂L/∂β.
+        let agreement = v["agreement"].as_array().unwrap();
+        for name in ["norm1.weight", "norm1.bias", "norm2.weight", "norm2.bias"] {
+            let a = agreement
+                .iter()
+                .find(|a| a["tensor"] == format!("grad {name}"))
+                .unwrap_or_else(|| panic!("{norm}: no agreement row for {name}"));
+            for (engine, verdict) in a["engines"].as_object().unwrap() {
+                assert_eq!(verdict["agree"], true, "{norm} {name} {engine}: {verdict}");
+            }
+        }
+        // The export embeds this trace and the page's normalization view draws it.
+        let file = dir.join(format!("{norm}.html"));
+        let extra = ["--engine", "manual", "--html", file.to_str().unwrap()];
+        let args = with(&extra);
+        let (code, _, err) = bplab(&args, &[]);
+        assert_eq!(code, 0, "{err}");
+        let page = std::fs::read_to_string(&file).unwrap();
+        assert!(page.contains(r#"<section id="norm-view" hidden>"#));
+        assert!(page.contains("function drawNorm(t)"));
+        let start = page.find("window.BPLAB_TRACE = ").unwrap() + "window.BPLAB_TRACE = ".len();
+        let end = start + page[start..].find(";</script>").unwrap();
+        let embedded: Value =
+            serde_json::from_str(&page[start..end].replace("<\\/", "</")).unwrap();
+        let manual = json_of(&with(&["--engine", "manual", "--format", "json"]));
+        assert_eq!(embedded["results"], manual["results"], "{norm}");
+        assert_eq!(embedded["flow"], manual["flow"], "{norm}");
+        assert_eq!(embedded["results"][0]["layers"], v["results"][0]["layers"]);
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
 }

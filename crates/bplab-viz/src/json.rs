@@ -8,13 +8,15 @@
 //!                           "grad_h" | null, "grad_weight", "grad_bias", "norm" | null:
 //!                           {"kind", "mean", "var", "n_hat", "grad_gamma", "grad_beta"}}]}],
 //!  "flow": {"scale": {"lo", "hi", "stops"}, "vanishing_ratio", "exploding_norm",
-//!           "layers": [{"name", "grad_norm", "mean_abs_delta", "status", "t", "colour"}]},
+//!           "layers": [{"name", "grad_norm", "mean_abs_delta", "status", "t", "colour",
+//!                       "params": [{"name", "symbol", "grad_norm", "t", "colour"}]}]},
 //!  "agreement": [{"tensor", "engines": {name: {"agree", "max_abs", "max_rel", "tolerance"}
 //!                                            | {"agree": null, "note"}}}]}
 //! ```
 //! `grads` has the shape of `bplab grads --format json`; tensors are `{"shape", "data"}`
 //! row-major with the contract's number rules (`"NaN"`, `"inf"`). `grad_h` is `∂L/∂h_l`
-//! derived from the reference engine's `δ`s (first result only).
+//! derived from the reference engine's `δ`s (first result only). A flow layer's `params` are
+//! `W`, `b` and, for a normalized layer, `γ`, `β` (`‖∂L/∂θ‖` on the same scale).
 
 use crate::trace::flow::{self, hex};
 use crate::trace::Trace;
@@ -88,6 +90,13 @@ pub fn to_json(trace: &Trace) -> Value {
                 "status": f.status.name(),
                 "t": f.t,
                 "colour": hex(f.rgb),
+                "params": f.params.iter().map(|p| json!({
+                    "name": p.name,
+                    "symbol": p.symbol,
+                    "grad_norm": number(p.grad_norm),
+                    "t": p.t,
+                    "colour": hex(p.rgb),
+                })).collect::<Vec<_>>(),
             })
         })
         .collect();

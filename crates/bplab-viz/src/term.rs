@@ -1,7 +1,9 @@
 //! The terminal rendering of a [`Trace`]: the forward table (`z`, `h` per layer and unit, then
-//! `ŷ` and the loss), the backward table (`δ`, `∂L/∂b`, the row of `∂L/∂W`, and each
-//! `∂L/∂W`'s sum as the lesson prints it), the gradient-flow strip (24-bit colour on a log10
-//! scale, or plain text), and the agreement of every other engine with the reference.
+//! `ŷ` and the loss), each normalized layer's `μ`, `σ²`, `n̂`, `∂L/∂γ`, `∂L/∂β`, the backward
+//! table (`δ`, `∂L/∂b`, the row of `∂L/∂W`, and each `∂L/∂W`'s sum as the lesson prints it),
+//! the gradient-flow strip (`‖∂L/∂W‖` per layer, `‖∂L/∂b‖`, `‖∂L/∂γ‖`, `‖∂L/∂β‖` under it;
+//! 24-bit colour on a log10 scale, or plain text), and the agreement of every other engine
+//! with the reference.
 //! Tables show at most [`MAX_UNITS`] units, [`MAX_EXAMPLES`] examples and [`MAX_INPUTS`]
 //! weight columns; `--format json` has every value.
 
@@ -92,7 +94,8 @@ pub fn render(trace: &Trace, colour: bool) -> String {
     out
 }
 
-/// The normalized layers: `μ`, `σ²`, `n̂` of the first examples, `∂L/∂γ`, `∂L/∂β` per unit.
+/// The normalized layers: `μ`, `σ²`, `n̂` of the first examples, `∂L/∂γ`, `∂L/∂β` per unit
+/// (the first [`MAX_UNITS`] values of each).
 fn norms(trace: &Trace) -> String {
     let e = trace.reference();
     let spec = trace.resolved.network.spec();
@@ -101,7 +104,13 @@ fn norms(trace: &Trace) -> String {
         let Some(v) = crate::trace::norm::norm_view(spec, e, l) else {
             continue;
         };
-        let list = |t: &Tensor| t.data.iter().map(|&x| num(x)).collect::<Vec<_>>().join(" ");
+        let list = |t: &Tensor| {
+            let mut v: Vec<String> = t.data.iter().take(MAX_UNITS).map(|&x| num(x)).collect();
+            if t.data.len() > MAX_UNITS {
+                v.push(format!("… {} more", t.data.len() - MAX_UNITS));
+            }
+            v.join(" ")
+        };
         let over = match v.kind {
             bplab_core::Norm::Batch => "per unit, over the batch",
             _ => "per example, over the units",
@@ -167,7 +176,12 @@ fn forward(trace: &Trace) -> String {
             ]);
         }
     }
-    let mut s = format!("\nFORWARD  z = W h_prev + b, h = act(z)\n{}", t.render());
+    let rule = if spec.norm() == bplab_core::Norm::None {
+        "h = act(z)"
+    } else {
+        "h = act(γ ⊙ n̂ + β) on hidden layers (NORM below), act(z) on the output"
+    };
+    let mut s = format!("\nFORWARD  z = W h_prev + b, {rule}\n{}", t.render());
     let y = e.output();
     for b in 0..trace.resolved.batch.len().min(MAX_EXAMPLES) {
         let cols = y.shape[1];
@@ -231,19 +245,20 @@ fn backward(trace: &Trace) -> String {
 }
 
 /// The gradient-flow strip: one bar per layer whose length and colour follow
-/// `log10 ‖∂L/∂W_l‖` on the fixed scale, with the vanishing/exploding label.
+/// `log10 ‖∂L/∂W_l‖` on the fixed scale, with the vanishing/exploding label, and under it one
+/// bar per other parameter of the layer (`b`, and `γ`, `β` of a normalized layer).
 pub fn strip(trace: &Trace, colour: bool) -> String {
     let mut s = format!(
-        "\nGRADIENT FLOW  ‖∂L/∂W_l‖ on a log10 scale 1e{} … 1e{}; vanishing < {:e} of the largest, exploding > {:e}\n",
+        "\nGRADIENT FLOW  ‖∂L/∂W_l‖ (and ‖∂L/∂b‖, ‖∂L/∂γ‖, ‖∂L/∂β‖ under it) on a log10 scale 1e{} … 1e{}; vanishing < {:e} of the largest ‖∂L/∂W‖, exploding > {:e}\n",
         SCALE_LO,
         SCALE_HI,
         flow::VANISHING_RATIO,
         flow::EXPLODING_NORM
     );
-    for f in &trace.flow {
-        let filled = (f.t * BAR as f64).round() as usize;
-        let bar = if colour {
-            let (r, g, b) = f.rgb;
+    let bar = |t: f64, rgb: (u8, u8, u8)| {
+        let filled = (t * BAR as f64).round() as usize;
+        if colour {
+            let (r, g, b) = rgb;
             format!(
                 "\x1b[48;2;{r};{g};{b}m{}\x1b[0m{}",
                 " ".repeat(filled),
@@ -251,7 +266,9 @@ pub fn strip(trace: &Trace, colour: bool) -> String {
             )
         } else {
             format!("{}{}", "#".repeat(filled), ".".repeat(BAR - filled))
-        };
+        }
+    };
+    for f in &trace.flow {
         let delta = f
             .mean_abs_delta
             .map(|d| format!("mean|δ| {}", sci(d)))
@@ -261,10 +278,21 @@ pub fn strip(trace: &Trace, colour: bool) -> String {
             other => format!("  << {}", other.name().to_uppercase()),
         };
         s.push_str(&format!(
-            "{:<5} |{bar}| ‖∂L/∂W‖ {:<9} {delta}{label}\n",
+            "{:<5} |{}| ‖∂L/∂W‖ {:<9} {delta}{label}\n",
             f.name,
+            bar(f.t, f.rgb),
             sci(f.grad_norm)
         ));
+        for p in f.params.iter().filter(|p| p.symbol != "W") {
+            s.push_str(&format!(
+                "{:>5} |{}| ‖∂L/∂{}‖ {:<9} {}\n",
+                p.symbol,
+                bar(p.t, p.rgb),
+                p.symbol,
+                sci(p.grad_norm),
+                p.name
+            ));
+        }
     }
     if colour {
         let legend: String = (0..BAR)

@@ -1,8 +1,9 @@
 //! Which traced tensors the visualizer compares across engines (`loss`, every `z`, `h`, `δ`
-//! and parameter gradient, in display order), each judged by the harness's one rule
+//! and parameter gradient, `γ` and `β` of normalized layers included, in display order), each judged by the harness's one rule
 //! ([`bplab_harness::agreement::tensor`]) against the first selected engine.
 
 use super::EngineTrace;
+use bplab_core::norm::{beta_name, gamma_name};
 use bplab_core::{DType, NetSpec, Tensor};
 use bplab_harness::agreement;
 pub use bplab_harness::agreement::Verdict;
@@ -10,7 +11,8 @@ pub use bplab_harness::agreement::Verdict;
 /// One traced tensor (`z1`, `δ2`, `fc1.weight`…) and every non-reference engine's verdict.
 #[derive(Debug, Clone)]
 pub struct TensorVerdicts {
-    /// `loss`, `z{l}`, `h{l}`, `delta{l}`, `grad fc{l}.weight`, `grad fc{l}.bias`.
+    /// `loss`, `z{l}`, `h{l}`, `delta{l}`, `grad fc{l}.weight`, `grad fc{l}.bias`,
+    /// `grad norm{l}.weight`, `grad norm{l}.bias`.
     pub tensor: String,
     /// `(engine, verdict)` for each engine after the reference.
     pub verdicts: Vec<(String, Verdict)>,
@@ -26,7 +28,8 @@ impl TensorVerdicts {
 /// Names of the traced tensors in display order, with a getter for each.
 type Getter = Box<dyn Fn(&EngineTrace) -> Option<Tensor>>;
 
-fn tensors(n_layers: usize) -> Vec<(String, Getter)> {
+fn tensors(spec: &NetSpec) -> Vec<(String, Getter)> {
+    let n_layers = spec.n_layers();
     let mut v: Vec<(String, Getter)> = vec![(
         "loss".into(),
         Box::new(|t: &EngineTrace| Some(scalar(t.forward.loss))),
@@ -56,6 +59,14 @@ fn tensors(n_layers: usize) -> Vec<(String, Getter)> {
             format!("grad fc{k}.bias"),
             Box::new(move |t: &EngineTrace| Some(t.grad_bias(l).clone())),
         ));
+        if spec.is_normalized(l) {
+            for name in [gamma_name(l), beta_name(l)] {
+                v.push((
+                    format!("grad {name}"),
+                    Box::new(move |t: &EngineTrace| t.grads.params.get(&name).cloned()),
+                ));
+            }
+        }
     }
     v
 }
@@ -81,7 +92,7 @@ pub fn compare(
     let Some((reference, others)) = traces.split_first() else {
         return Vec::new();
     };
-    tensors(spec.n_layers())
+    tensors(spec)
         .into_iter()
         .map(|(name, get)| {
             let verdicts = others

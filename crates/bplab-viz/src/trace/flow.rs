@@ -1,10 +1,13 @@
 //! The gradient-flow summary: per layer `l` the norm `‖∂L/∂W_l‖` (Frobenius) and the mean
 //! `|δ_l|`, placed on a fixed log10 colour scale, with a layer marked *vanishing* when its norm
 //! is below [`VANISHING_RATIO`] of the largest layer's, and *exploding* above
-//! [`EXPLODING_NORM`]. One definition of the scale and its colours serves the terminal strip,
-//! the HTML export and the served page (which receive the colours in the JSON).
+//! [`EXPLODING_NORM`]. Beside it, every parameter of the layer on the same scale: `‖∂L/∂W‖`,
+//! `‖∂L/∂b‖` and, for a normalized layer, `‖∂L/∂γ‖` and `‖∂L/∂β‖` ([`ParamFlow`]). One
+//! definition of the scale and its colours serves the terminal strip, the HTML export and the
+//! served page (which receive the colours in the JSON).
 
 use super::EngineTrace;
+use bplab_core::norm::{beta_name, gamma_name};
 
 /// A layer whose `‖∂L/∂W‖` is below this fraction of the largest is vanishing.
 pub const VANISHING_RATIO: f64 = 1e-6;
@@ -60,6 +63,50 @@ pub struct LayerFlow {
     pub t: f64,
     /// The scale's colour at `t`.
     pub rgb: (u8, u8, u8),
+    /// Every parameter of the layer: `W`, `b`, then `γ`, `β` when the layer is normalized.
+    pub params: Vec<ParamFlow>,
+}
+
+/// One parameter's gradient on the flow's scale: `‖∂L/∂θ‖` (Frobenius) and its colour.
+#[derive(Debug, Clone)]
+pub struct ParamFlow {
+    /// `fc1.weight`, `fc1.bias`, `norm1.weight`, `norm1.bias`, …
+    pub name: String,
+    /// `W`, `b`, `γ`, `β`.
+    pub symbol: &'static str,
+    /// `‖∂L/∂θ‖`.
+    pub grad_norm: f64,
+    /// Position of `log10 ‖∂L/∂θ‖` on the scale, in `[0, 1]`.
+    pub t: f64,
+    /// The scale's colour at `t`.
+    pub rgb: (u8, u8, u8),
+}
+
+/// `W`, `b` (and `γ`, `β` where `grads` has `norm{l}.*`) of layer `l`, on the scale.
+fn params(grads: &EngineTrace, l: usize) -> Vec<ParamFlow> {
+    let p = &grads.grads.params;
+    let k = l + 1;
+    let mut v = vec![
+        (format!("fc{k}.weight"), "W", Some(grads.grad_weight(l))),
+        (format!("fc{k}.bias"), "b", Some(grads.grad_bias(l))),
+    ];
+    if p.get(&gamma_name(l)).is_some() {
+        v.push((gamma_name(l), "γ", p.get(&gamma_name(l))));
+        v.push((beta_name(l), "β", p.get(&beta_name(l))));
+    }
+    v.into_iter()
+        .filter_map(|(name, symbol, g)| {
+            let grad_norm = g?.norm();
+            let t = position(grad_norm);
+            Some(ParamFlow {
+                name,
+                symbol,
+                grad_norm,
+                t,
+                rgb: colour(t),
+            })
+        })
+        .collect()
 }
 
 /// The flow of every layer from `grads` (norms) and `deltas` (mean `|δ|`, may be another
@@ -87,6 +134,7 @@ pub fn layers(grads: &EngineTrace, deltas: Option<&EngineTrace>) -> Vec<LayerFlo
                 status,
                 t,
                 rgb: colour(t),
+                params: params(grads, l),
             }
         })
         .collect()

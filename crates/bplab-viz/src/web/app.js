@@ -1,6 +1,7 @@
 // bplab backprop visualizer: the page's state (topology, weights, example, engine), a request
 // to POST /api/trace on every change, and the views drawn from the returned trace: gradient
-// flow, network diagram, computation graph of one example, forward/backward/agreement tables,
+// flow (‖∂L/∂W‖, ‖∂L/∂b‖, and ‖∂L/∂γ‖, ‖∂L/∂β‖ of normalized layers), network diagram,
+// computation graph of one example, forward/normalization/backward/agreement tables,
 // SGD steps with a loss curve. With window.BPLAB_TRACE set (the HTML export) it draws that
 // trace once and shows no controls. No network access other than this server's API.
 "use strict";
@@ -222,7 +223,7 @@
       t.network.loss + (t.network.residual ? " residual" : "") +
       (t.network.norm && t.network.norm !== "none" ? " " + t.network.norm + "-norm" : "") + " · " + t.network.n_params + " params · " +
       ref.engine + " " + ref.dtype + " · loss " + fmt(ref.loss);
-    drawFlow(t); drawDiagram(t); drawGraph(t); drawForward(t); drawBackward(t); drawAgreement(t); drawLoss();
+    drawFlow(t); drawDiagram(t); drawGraph(t); drawForward(t); drawNorm(t); drawBackward(t); drawAgreement(t); drawLoss();
   }
 
   function drawFlow(t) {
@@ -236,6 +237,13 @@
       d.appendChild(el("br"));
       d.appendChild(el("span", {}, "mean|δ| " + (f.mean_abs_delta === null ? "n/a" : fmt(f.mean_abs_delta))));
       if (f.status !== "ok") { d.appendChild(el("br")); d.appendChild(el("span", { class: "mark" }, f.status.toUpperCase())); }
+      // b, γ, β: each parameter's ‖∂L/∂θ‖ on the same scale, in its own colour.
+      (f.params || []).filter((p) => p.symbol !== "W").forEach((p) => {
+        const c = el("div", { class: "flow-param", "data-param": p.name, "data-symbol": p.symbol, "data-norm": String(p.grad_norm), title: p.name },
+          "‖∂L/∂" + p.symbol + "‖ " + fmt(p.grad_norm));
+        c.style.background = p.colour;
+        d.appendChild(c);
+      });
       box.appendChild(d);
     });
     const s = t.flow.scale, lg = $("flow-legend");
@@ -284,7 +292,11 @@
         if (l === 0) { v = at(t.batch.x, b, i); text = "x[" + i + "] = " + fmt(v); } else {
           const L = ref.layers[l - 1];
           v = at(L.h, b, i);
-          text = L.name + " unit " + i + "\nz = " + fmt(at(L.z, b, i)) + "\nh = " + fmt(v) +
+          const N = L.norm;
+          const normText = N ? "\nn̂ = " + fmt(at(N.n_hat, b, i)) + " (" + N.kind + "-norm: μ " +
+            fmt(num(N.mean.data[N.kind === "batch" ? i : b])) + ", σ² " + fmt(num(N.var.data[N.kind === "batch" ? i : b])) + ")" +
+            "\n∂L/∂γ = " + fmt(num(N.grad_gamma.data[i])) + ", ∂L/∂β = " + fmt(num(N.grad_beta.data[i])) : "";
+          text = L.name + " unit " + i + "\nz = " + fmt(at(L.z, b, i)) + normText + "\nh = " + fmt(v) +
             "\nδ = ∂L/∂z = " + (L.delta ? fmt(at(L.delta, b, i)) : "n/a (" + ref.engine + " exposes no δ)") +
             (L.grad_h ? "\n∂L/∂h = " + fmt(at(L.grad_h, b, i)) : "") + "\n∂L/∂b = " + fmt(num(L.grad_bias.data[i]));
         }
@@ -322,7 +334,8 @@
       const mm = node(col0, r, "matmul W·h", vec3(wx), d, "");
       const pb = pnode(col0 + 1, r, "fc" + k + ".bias", vec3(bv), vec3(row(L.grad_bias, 0)));
       const add = node(col0 + 1, r, "add +b → z" + k, vec3(z), d, "");
-      const act = node(col0 + 2, r, L.activation + (L.residual ? " (+ h_prev)" : "") + " → h" + k, vec3(h), L.grad_h ? vec3(row(L.grad_h, b)) : "n/a", "");
+      const normed = L.norm ? L.norm.kind + "-norm γ,β → " : "";
+      const act = node(col0 + 2, r, normed + L.activation + (L.residual ? " (+ h_prev)" : "") + " → h" + k, vec3(h), L.grad_h ? vec3(row(L.grad_h, b)) : "n/a", "");
       edges.push([prev, mm], [pw, mm], [mm, add], [pb, add], [add, act]);
       if (L.residual) edges.push([prev, act]);
       prev = act;
@@ -391,6 +404,45 @@
     for (let b = 0; b < B; b++) out.push("ŷ[ex " + b + "] = " + vec(row(ref.output, b)));
     $("forward-summary").textContent = out.join("   ") + "   loss = " + fmt(ref.loss);
     $("forward-summary").dataset.loss = String(ref.loss);
+  }
+
+  // μ, σ² of each normalized layer (per example for LayerNorm, per unit for BatchNorm), then
+  // per unit n̂ of the first examples, γ, β and ∂L/∂γ, ∂L/∂β.
+  function drawNorm(t) {
+    const ref = t.results[0], B = Math.min(t.batch.x.shape[0], MAX_EXAMPLES);
+    const normed = ref.layers.map((L, l) => [L, l]).filter(([L]) => L.norm);
+    $("norm-view").hidden = normed.length === 0;
+    if (!normed.length) { $("norm-stats").textContent = ""; $("norm-table").textContent = ""; return; }
+    const stats = [];
+    normed.forEach(([L, l]) => {
+      const N = L.norm, byUnit = N.kind === "batch";
+      for (let g = 0; g < Math.min(N.mean.shape[0], byUnit ? MAX_UNITS : MAX_EXAMPLES); g++) {
+        stats.push([L.name, N.kind, byUnit ? "unit " + g + " over the batch" : "example " + g + " over the units",
+          { key: "mean" + (l + 1) + ":" + g, v: N.mean.data[g] }, { key: "var" + (l + 1) + ":" + g, v: N.var.data[g] }]);
+      }
+      if (N.mean.shape[0] > (byUnit ? MAX_UNITS : MAX_EXAMPLES)) stats.push(["", "", "… " + (N.mean.shape[0] - (byUnit ? MAX_UNITS : MAX_EXAMPLES)) + " more"]);
+    });
+    table("norm-stats", ["layer", "norm", "statistics of", "μ", "σ²"], stats);
+    const header = ["layer", "unit", ""];
+    for (let b = 0; b < B; b++) header.push("n̂[ex " + b + "]");
+    header.push("γ", "β", "∂L/∂γ", "∂L/∂β");
+    const rows = [];
+    normed.forEach(([L, l]) => {
+      const N = L.norm, n = N.n_hat.shape[1], k = l + 1;
+      const gamma = t.params["norm" + k + ".weight"], beta = t.params["norm" + k + ".bias"];
+      for (let u = 0; u < Math.min(n, MAX_UNITS); u++) {
+        const r = [L.name, String(u), ""];
+        for (let b = 0; b < B; b++) r.push({ key: "nhat" + k + ":" + b + ":" + u, v: N.n_hat.data[b * n + u] });
+        r.push({ key: "gamma" + k + ":" + u, v: gamma.data[u] }, { key: "beta" + k + ":" + u, v: beta.data[u] },
+          { key: "ggamma" + k + ":" + u, v: N.grad_gamma.data[u] }, { key: "gbeta" + k + ":" + u, v: N.grad_beta.data[u] });
+        rows.push(r);
+      }
+      if (n > MAX_UNITS) rows.push(["", "… " + (n - MAX_UNITS) + " more"]);
+    });
+    table("norm-table", header, rows);
+    $("norm-summary").textContent = normed.map(([L]) => L.name).join(", ") + ": " +
+      (normed[0][0].norm.kind === "batch" ? "BatchNorm, μ and σ² per unit over the batch" : "LayerNorm, μ and σ² per example over the layer's units") +
+      "; z is in the forward table; ∂L/∂γ = Σ_batch ∂L/∂n ⊙ n̂, ∂L/∂β = Σ_batch ∂L/∂n";
   }
 
   function drawBackward(t) {
