@@ -1,8 +1,9 @@
 //! The manual engine's fused layer [`Dense`] (`h = σ(x Wᵀ + b)`) as a custom autodiff operation
 //! in burn 0.22: a backend extension trait [`DenseBackend`] (`#[backend_extension]`, which
 //! generates the run-time routing for burn's `Dispatch` backend), implemented
-//! - for the execution backends `NdArray` and `Flex`: the forward pass, by reading the operands
-//!   back and running `bplab-manual`'s kernels;
+//! - for the execution backends `NdArray` and `Flex`: the forward pass, on the operands'
+//!   own host buffers ([`crate::host`]: borrowed, not read back) through `bplab-manual`'s
+//!   kernels;
 //! - for `Autodiff<B, C>`: the same forward plus a graph node whose [`Backward`] step is
 //!   `bplab-manual`'s hand-written backward, written the way burn's own ops in
 //!   `burn-autodiff-0.22.1/src/ops/tensor.rs` are (`prepare` → `compute_bound` → `stateful` →
@@ -16,14 +17,20 @@
 //! `grads.register::<B>(parent.id, g)` one gradient per parent that is `Some`.
 //!
 //! Layout: burn's `Linear` stores `W` as `[n_in, n_out]`; [`Dense`] (like PyTorch) reads
-//! `(n_out, n_in)`. The forward transposes the weight it reads, the backward transposes
-//! `∂L/∂W` back: data movement, not arithmetic.
+//! `(n_out, n_in)`. The layer reads burn's layout in place (`custom/layout.rs`: `z = x · W_burn`,
+//! `∂L/∂W_burn = xᵀ δ`, `∂L/∂x = δ · W_burnᵀ`, strided views of one product routine) wherever
+//! that gives the same bits as the transposed copy (see `in_place`); tiny layers and planted
+//! faults transpose `W` and `∂L/∂W` (data movement, not arithmetic).
 
 // burn-ndarray (deprecated upstream) is one of the two backends compared, on purpose; the
 // routing `#[backend_extension]` generates names it too.
 #![allow(deprecated)]
 
-use bplab_manual::{Dense, Real};
+mod layout;
+
+use crate::host::{HostFloat, HostTensors};
+use bplab_manual::kernels::matmul::takes_packed;
+use bplab_manual::{Dense, Fault};
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
 use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
 use burn::backend::autodiff::grads::Gradients;
@@ -32,7 +39,7 @@ use burn::backend::tensor::FloatTensor;
 use burn::backend::{
     backend_extension, Autodiff, Backend, Dispatch, Flex, NdArray, TensorMetadata,
 };
-use burn::tensor::{try_read_sync, DType as BurnDType, Element, Tensor, TensorData};
+use burn::tensor::{DType as BurnDType, Tensor, TensorData};
 
 /// A backend that can run [`Dense`] as one operation.
 #[backend_extension(NdArray, Flex, Autodiff)]
@@ -92,7 +99,7 @@ pub struct Saved<B: Backend> {
 #[derive(Debug)]
 struct DenseBackward;
 
-impl<B: Backend> Backward<B, 3> for DenseBackward {
+impl<B: HostTensors> Backward<B, 3> for DenseBackward {
     type State = Saved<B>;
 
     fn backward(self, ops: Ops<Self::State, 3>, grads: &mut Gradients, _: &mut Checkpointer) {
@@ -112,7 +119,7 @@ impl<B: Backend> Backward<B, 3> for DenseBackward {
     }
 }
 
-impl<B: Backend + DenseBackend, C: CheckpointStrategy> DenseBackend for Autodiff<B, C> {
+impl<B: DenseBackend + HostTensors, C: CheckpointStrategy> DenseBackend for Autodiff<B, C> {
     fn dense(
         x: FloatTensor<Self>,
         w: FloatTensor<Self>,
@@ -144,19 +151,18 @@ impl<B: Backend + DenseBackend, C: CheckpointStrategy> DenseBackend for Autodiff
     }
 }
 
-/// The forward on an execution backend: read `x`, `W`, `b`, run [`Dense::forward`], write
-/// `z` and `h` in the operands' dtype on their device.
-fn forward<B: Backend>(
+/// The forward on an execution backend: borrow `x`, `W`, `b` ([`HostTensors::host`]), run
+/// the layer, adopt `z` and `h` as tensors of the operands' dtype on their device.
+fn forward<B: HostTensors>(
     x: FloatTensor<B>,
     w: FloatTensor<B>,
     b: FloatTensor<B>,
     layer: Dense,
 ) -> (FloatTensor<B>, FloatTensor<B>) {
     let device = x.device();
-    let (x, w, b) = (read::<B>(x), read::<B>(w), read::<B>(b));
     let (z, h) = match x.dtype() {
-        BurnDType::F64 => forward_as::<f64>(&x, &w, &b, layer),
-        BurnDType::F32 => forward_as::<f32>(&x, &w, &b, layer),
+        BurnDType::F64 => forward_as::<B, f64>(&x, &w, &b, layer),
+        BurnDType::F32 => forward_as::<B, f32>(&x, &w, &b, layer),
         d => panic!("bplab-dense: dtype {d:?} is not supported (f32, f64)"),
     };
     (
@@ -165,18 +171,25 @@ fn forward<B: Backend>(
     )
 }
 
-fn forward_as<T: Real + Element>(
-    x: &TensorData,
-    w: &TensorData,
-    b: &TensorData,
+fn forward_as<B: HostTensors, T: HostFloat>(
+    x: &FloatTensor<B>,
+    w: &FloatTensor<B>,
+    b: &FloatTensor<B>,
     layer: Dense,
 ) -> (TensorData, TensorData) {
+    let (x, w, b) = (B::host::<T>(x), B::host::<T>(w), B::host::<T>(b));
     let (n_in, n_out) = (layer.n_in, layer.n_out);
-    let w_t = transpose(values::<T>(w), n_in, n_out); // [n_in, n_out] → (n_out, n_in)
-    let (z, h) = layer
-        .forward(values::<T>(x), &w_t, values::<T>(b))
+    let batch = layer
+        .batch_of(x.len(), w.len(), b.len())
         .unwrap_or_else(|e| panic!("bplab-dense: {e}"));
-    let batch = z.len() / n_out;
+    let (z, h) = if in_place(&layer, batch) {
+        layout::forward(&layer, &x, &w, &b, batch)
+    } else {
+        let w_t = transpose(&w, n_in, n_out); // [n_in, n_out] → (n_out, n_in)
+        layer
+            .forward(&x, &w_t, &b)
+            .unwrap_or_else(|e| panic!("bplab-dense: {e}"))
+    };
     (
         TensorData::new(z, [batch, n_out]),
         TensorData::new(h, [batch, n_out]),
@@ -184,16 +197,16 @@ fn forward_as<T: Real + Element>(
 }
 
 /// The backward on the inner backend: `(∂L/∂x when asked, ∂L/∂W [n_in, n_out], ∂L/∂b)`.
-fn backward<B: Backend>(
+fn backward<B: HostTensors>(
     g: FloatTensor<B>,
     s: Saved<B>,
     input_grad: bool,
 ) -> (Option<FloatTensor<B>>, FloatTensor<B>, FloatTensor<B>) {
     let device = g.device();
-    let [g, x, w, z, h] = [g, s.x, s.w, s.z, s.h].map(read::<B>);
+    let ops = [&g, &s.x, &s.w, &s.z, &s.h];
     let (dx, dw, db) = match g.dtype() {
-        BurnDType::F64 => backward_as::<f64>([&g, &x, &w, &z, &h], s.layer, input_grad),
-        BurnDType::F32 => backward_as::<f32>([&g, &x, &w, &z, &h], s.layer, input_grad),
+        BurnDType::F64 => backward_as::<B, f64>(ops, s.layer, input_grad),
+        BurnDType::F32 => backward_as::<B, f32>(ops, s.layer, input_grad),
         d => panic!("bplab-dense: dtype {d:?} is not supported (f32, f64)"),
     };
     (
@@ -203,42 +216,44 @@ fn backward<B: Backend>(
     )
 }
 
-fn backward_as<T: Real + Element>(
-    [g, x, w, z, h]: [&TensorData; 5],
+fn backward_as<B: HostTensors, T: HostFloat>(
+    ops: [&FloatTensor<B>; 5],
     layer: Dense,
     input_grad: bool,
 ) -> (Option<TensorData>, TensorData, TensorData) {
+    let [g, x, w, z, h] = ops.map(B::host::<T>);
     let (n_in, n_out) = (layer.n_in, layer.n_out);
-    let w_t = transpose(values::<T>(w), n_in, n_out); // (n_out, n_in)
-    let d = layer
-        .backward(
-            values::<T>(g),
-            values::<T>(x),
-            values::<T>(z),
-            values::<T>(h),
-            &w_t,
-            input_grad,
-        )
-        .unwrap_or_else(|e| panic!("bplab-dense: {e}"));
-    let batch = d.delta.len() / n_out;
+    let batch = x.len() / n_in;
+    let (dx, dw, db) = if in_place(&layer, batch) {
+        let d = layout::backward(&layer, [&g, &x, &z, &h, &w], input_grad)
+            .unwrap_or_else(|e| panic!("bplab-dense: {e}"));
+        (d.dx, d.dw, d.db) // ∂L/∂W already in burn's layout
+    } else {
+        let w_t = transpose(&w, n_in, n_out); // (n_out, n_in)
+        let d = layer
+            .backward(&g, &x, &z, &h, &w_t, input_grad)
+            .unwrap_or_else(|e| panic!("bplab-dense: {e}"));
+        (d.dx, transpose(&d.dw, n_out, n_in), d.db) // back to burn's layout
+    };
     (
-        d.dx.map(|dx| TensorData::new(dx, [batch, n_in])),
-        TensorData::new(transpose(&d.dw, n_out, n_in), [n_in, n_out]), // back to burn's layout
-        TensorData::new(d.db, [n_out]),
+        dx.map(|dx| TensorData::new(dx, [batch, n_in])),
+        TensorData::new(dw, [n_in, n_out]),
+        TensorData::new(db, [n_out]),
     )
 }
 
-/// A tensor's values (synchronous read-back: both CPU backends complete at once).
-fn read<B: Backend>(t: FloatTensor<B>) -> TensorData {
-    try_read_sync(B::float_into_data(t))
-        .expect("bplab-dense: a CPU backend reads back synchronously")
-        .unwrap_or_else(|e| panic!("bplab-dense: reading a tensor failed: {e:?}"))
-}
-
-/// A tensor's values, borrowed (no copy).
-fn values<T: Element>(d: &TensorData) -> &[T] {
-    d.as_slice::<T>()
-        .unwrap_or_else(|e| panic!("bplab-dense: {e:?}"))
+/// Whether the layer reads `W` in burn's layout in place ([`layout`]) rather than through a
+/// transposed copy: when its backward is the exact one and every product it computes takes
+/// the packed kernel, whose sums do not depend on the operands' strides
+/// ([`takes_packed`]) — so both ways give the same bits, and only the copies differ. Tiny
+/// layers (the plain loops pick their order by stride) and planted faults keep the copy.
+fn in_place(layer: &Dense, batch: usize) -> bool {
+    let (i, o, b) = (layer.n_in, layer.n_out, batch);
+    layer.fault == Fault::None
+        && takes_packed(b, o, i) // z = x Wᵀ: (B, n_in)·(n_in, n_out)
+        && takes_packed(o, i, b) // ∂L/∂W = δᵀ x (Dense's layout): (n_out, B)·(B, n_in)
+        && takes_packed(i, o, b) // ∂L/∂Wᵀ = xᵀ δ (burn's layout): (n_in, B)·(B, n_out)
+        && takes_packed(b, i, o) // ∂L/∂x = δ W: (B, n_out)·(n_out, n_in)
 }
 
 /// `(rows, cols)` row-major → `(cols, rows)` row-major, in 32 × 32 blocks (both the rows

@@ -23,6 +23,7 @@ pub mod convert;
 pub mod custom;
 pub mod engine;
 pub mod graph_stats;
+pub mod host;
 pub mod model;
 pub mod norm;
 pub mod train;

@@ -38,7 +38,7 @@ pub fn matmul<T: Real>(c: &mut [T], a: MatRef<'_, T>, b: MatRef<'_, T>, accumula
         }
         return;
     }
-    if m * n * k >= PACKED_MIN && m >= PACKED_MIN_ROWS {
+    if takes_packed(m, n, k) {
         return packed(c, a, b, accumulate);
     }
     if !accumulate {
@@ -74,6 +74,20 @@ pub fn matmul<T: Real>(c: &mut [T], a: MatRef<'_, T>, b: MatRef<'_, T>, accumula
             }
         }
     }
+}
+
+/// Whether [`matmul`] computes an `(m, k)·(k, n)` product with the packed kernel. Its sums are
+/// then formed in the same order whatever the operands' strides (both are packed first), so a
+/// caller may read an operand in another layout and get the same bits; the plain loops below
+/// [`PACKED_MIN`] pick their loop order by stride and do not promise that.
+///
+/// ```
+/// use bplab_manual::kernels::matmul::takes_packed;
+/// assert!(takes_packed(256, 1024, 1024));
+/// assert!(!takes_packed(1, 2, 3));
+/// ```
+pub fn takes_packed(m: usize, n: usize, k: usize) -> bool {
+    m * n * k >= PACKED_MIN && m >= PACKED_MIN_ROWS
 }
 
 /// `Σ_i x_i y_i` with eight independent partial sums (so the compiler can use SIMD lanes).
