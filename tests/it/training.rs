@@ -4,7 +4,9 @@
 //! rule, with thresholds small enough that clipping is active on every step. The manual
 //! trainer itself is held to [`rule`]: the update `θ ← θ − lr·k·clamp(g)` written out here
 //! from each rule's definition (PyTorch's `clip_grad_value_` / `clip_grad_norm_` with its
-//! `1e-6`, per tensor for the per-tensor rule), on the manual engine's gradients.
+//! `1e-6`, per tensor for the per-tensor rule), on the manual engine's gradients; and every
+//! engine's trainer, the manual one included, is held to PyTorch's own in
+//! `training_pytorch.rs` (fixtures from `tools/reference/training.py`).
 
 use crate::common::{batch, network};
 use bplab_core::train::{Clip, Sgd, StepStats};
@@ -277,4 +279,6 @@ trainer_tests! {
     burn_ndarray => bplab_harness::engines::engine("burn-ndarray").unwrap();
     burn_flex => bplab_harness::engines::engine("burn-flex").unwrap();
     candle => bplab_harness::engines::engine("candle").unwrap();
+    burn_custom => bplab_harness::engines::engine("burn-custom").unwrap();
+    candle_custom => bplab_harness::engines::engine("candle-custom").unwrap();
 }
