@@ -132,6 +132,11 @@ impl Engine for BurnEngine {
             loss: read_scalar(name, pass.loss, dtype)?,
             z: read_all(name, pass.z, dtype)?,
             h: read_all(name, pass.h, dtype)?,
+            n: pass
+                .n
+                .into_iter()
+                .map(|n| n.map(|t| read(name, t, dtype)).transpose())
+                .collect::<Result<_>>()?,
         })
     }
 

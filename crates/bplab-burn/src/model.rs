@@ -75,6 +75,9 @@ pub struct Pass {
     pub z: Vec<Tensor<2>>,
     /// `h[l]`, shape `(B, n_out_l)`; the last one is `ŷ`.
     pub h: Vec<Tensor<2>>,
+    /// `n[l] = Norm(z_l)`, shape `(B, n_out_l)`, on a normalized layer (the activation's
+    /// input); `None` elsewhere.
+    pub n: Vec<Option<Tensor<2>>>,
     /// The batch-mean loss, shape `[1]`.
     pub loss: Tensor<1>,
 }
@@ -128,21 +131,25 @@ impl<'a> Model<'a> {
         let n = self.layers.len();
         let mut z = Vec::with_capacity(n);
         let mut h: Vec<Tensor<2>> = Vec::with_capacity(n);
+        let mut normed = Vec::with_capacity(n);
         let mut prev = x;
         for (l, layer) in self.layers.iter().enumerate() {
-            let (z_l, a_l) = match self.custom.filter(|c| c.covers(self.spec, l)) {
+            let (z_l, n_l, a_l) = match self.custom.filter(|c| c.covers(self.spec, l)) {
                 // (B, n_out) each; z_l is the op's read-out, a_l carries its backward.
-                Some(c) => dense(
-                    prev.clone(),
-                    layer.weight.val(),
-                    layer.bias.as_ref().expect("bplab layers have a bias").val(),
-                    c.layer(self.spec, l),
-                ),
+                Some(c) => {
+                    let (z_l, a_l) = dense(
+                        prev.clone(),
+                        layer.weight.val(),
+                        layer.bias.as_ref().expect("bplab layers have a bias").val(),
+                        c.layer(self.spec, l),
+                    );
+                    (z_l, None, a_l)
+                }
                 None => {
                     let z_l = layer.forward(prev.clone()); // (B, n_out)
                     let n_l = self.norms.forward(l, z_l.clone()); // (B, n_out)
-                    let a_l = activate(self.spec.activations()[l], n_l); // (B, n_out)
-                    (z_l, a_l)
+                    let a_l = activate(self.spec.activations()[l], n_l.clone()); // (B, n_out)
+                    (z_l, self.spec.is_normalized(l).then_some(n_l), a_l)
                 }
             };
             let h_l = if self.spec.is_residual(l) {
@@ -151,11 +158,17 @@ impl<'a> Model<'a> {
                 a_l
             };
             z.push(z_l);
+            normed.push(n_l);
             h.push(h_l.clone());
             prev = h_l;
         }
         let z_last = z[n - 1].clone();
         let loss = loss(self.spec.loss(), z_last, prev, y);
-        Pass { z, h, loss }
+        Pass {
+            z,
+            h,
+            n: normed,
+            loss,
+        }
     }
 }

@@ -119,6 +119,10 @@ impl Engine for CandleEngine {
             loss: scalar(&f.loss)?,
             z: all(&f.z)?,
             h: all(&f.h)?,
+            n: f.n
+                .iter()
+                .map(|n| n.as_ref().map(from_candle).transpose())
+                .collect::<Result<_>>()?,
         })
     }
 

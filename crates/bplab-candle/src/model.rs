@@ -41,6 +41,9 @@ pub struct Forward {
     pub z: Vec<Tensor>,
     /// `h[l]`, `(B, n_out_l)`: after activation and residual; the last one is `ŷ`.
     pub h: Vec<Tensor>,
+    /// `n[l] = Norm(z_l)`, `(B, n_out_l)`, on a normalized layer (the activation's input);
+    /// `None` elsewhere.
+    pub n: Vec<Option<Tensor>>,
     /// The loss, a rank-0 tensor.
     pub loss: Tensor,
     /// Per layer, the [`DenseOp`] that computed it when it is a custom layer (after
@@ -122,6 +125,7 @@ impl Model {
         let n = self.spec.n_layers();
         let (mut zs, mut hs) = (Vec::with_capacity(n), Vec::<Tensor>::with_capacity(n));
         let mut ops = Vec::with_capacity(n);
+        let mut normed = Vec::with_capacity(n);
         for (l, linear) in self.linears.iter().enumerate() {
             let h_prev = if l == 0 { x } else { &hs[l - 1] };
             let (z, a) = match self.custom.filter(|c| c.covers(&self.spec, l)) {
@@ -135,6 +139,7 @@ impl Model {
                         .saved_z()
                         .ok_or_else(|| candle_core::Error::Msg("dense op saved no z".into()))?;
                     ops.push(Some(op));
+                    normed.push(None);
                     (z, a)
                 }
                 None => {
@@ -145,6 +150,7 @@ impl Model {
                     let n_l = self.norms.forward(l, &z)?; // (B, n_out)
                     let a = activate(self.spec.activations()[l], &n_l)?; // (B, n_out)
                     ops.push(None);
+                    normed.push(self.spec.is_normalized(l).then_some(n_l));
                     (z, a)
                 }
             };
@@ -161,6 +167,7 @@ impl Model {
         Ok(Forward {
             z: zs,
             h: hs,
+            n: normed,
             loss,
             ops,
         })

@@ -55,6 +55,28 @@ pub struct ForwardTrace {
     /// `h[l]`: output of layer `l` after activation (and residual), shape `(B, n_out_l)`;
     /// the last one is `ŷ`.
     pub h: Vec<Tensor>,
+    /// `n[l]`: `Norm(z_l)`, the activation's input, on a normalized layer, shape
+    /// `(B, n_out_l)`; `None` on a layer without a norm (its activation reads `z[l]`).
+    pub n: Vec<Option<Tensor>>,
+}
+
+impl ForwardTrace {
+    /// The input of layer `l`'s activation: `n[l]` on a normalized layer, else `z[l]` — the
+    /// value whose sign decides a ReLU-type kink.
+    ///
+    /// ```
+    /// use bplab_core::{ForwardTrace, Tensor};
+    ///
+    /// let z = Tensor::new(vec![1, 2], vec![3.0, 5.0])?;
+    /// let n = Tensor::new(vec![1, 2], vec![-1.0, 1.0])?; // LayerNorm of z (γ = 1, β = 0)
+    /// let t = ForwardTrace { loss: 0.0, z: vec![z.clone(), z.clone()], h: vec![z.clone(), z.clone()], n: vec![Some(n.clone()), None] };
+    /// assert_eq!(t.activation_input(0), &n);
+    /// assert_eq!(t.activation_input(1), &z);
+    /// # Ok::<(), bplab_core::Error>(())
+    /// ```
+    pub fn activation_input(&self, l: usize) -> &Tensor {
+        self.n.get(l).and_then(Option::as_ref).unwrap_or(&self.z[l])
+    }
 }
 
 /// The loss and every gradient an engine computed.

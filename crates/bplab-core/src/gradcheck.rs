@@ -7,10 +7,13 @@
 //! the `O(ε/h)` rounding error of the loss. The step actually used is `(θ + h) − (θ − h)` as
 //! represented, so no rounding of `θ ± h` leaks into the quotient.
 //!
-//! **Kinks.** ReLU and leaky-ReLU have no derivative at `z = 0`. When the two perturbed
-//! forward passes put some ReLU pre-activation on opposite sides of 0, the difference quotient
-//! averages two slopes and measures nothing; such elements are reported as skipped with the
-//! reason (layer, unit, example), never compared.
+//! **Kinks.** ReLU and leaky-ReLU have no derivative where their input is 0. When the two
+//! perturbed forward passes put some ReLU-type activation's input on opposite sides of 0, the
+//! difference quotient averages two slopes and measures nothing; such elements are reported
+//! as skipped with the reason (layer, unit, example), never compared. The input is the one
+//! the activation reads ([`ForwardTrace::activation_input`]): `z` itself, or `n = Norm(z)` on
+//! a normalized layer, whose sign has nothing to do with `z`'s (a LayerNorm over one unit
+//! gives `n = β` whatever `z` is, so only a step in `β` crosses its kink).
 
 use crate::batch::Batch;
 use crate::dtype::DType;
@@ -43,18 +46,24 @@ impl Default for FdConfig {
 pub struct Kink {
     /// Flat index of the element in its tensor.
     pub element: usize,
-    /// 0-based layer whose ReLU-type pre-activation crossed 0.
+    /// 0-based layer whose ReLU-type activation input crossed 0.
     pub layer: usize,
-    /// Example row and unit of that pre-activation.
+    /// Example row and unit of that input.
     pub example: usize,
     pub unit: usize,
+    /// Whether the input is a norm's output `n` (else the pre-activation `z`).
+    pub normalized: bool,
 }
 
 impl Kink {
-    /// `z[layer 2][example 0, unit 3] crosses 0 within the step`.
+    /// `fc3 pre-activation z[0, 3] crosses 0 within the step`, or `norm3 output n[0, 3] …`.
     pub fn reason(&self) -> String {
+        let (what, name) = match self.normalized {
+            true => ("norm", "output n"),
+            false => ("fc", "pre-activation z"),
+        };
         format!(
-            "fc{} pre-activation z[{}, {}] crosses 0 within the step (ReLU kink)",
+            "{what}{} {name}[{}, {}] crosses 0 within the step (ReLU kink)",
             self.layer + 1,
             self.example,
             self.unit
@@ -198,20 +207,22 @@ fn central(
     Ok((d, first_kink(spec, &plus, &minus)))
 }
 
-/// The first ReLU-type pre-activation whose sign differs between two forward passes.
+/// The first ReLU-type activation input (`z`, or `n` on a normalized layer) whose sign
+/// differs between two forward passes.
 fn first_kink(spec: &NetSpec, a: &ForwardTrace, b: &ForwardTrace) -> Option<Kink> {
     for (l, act) in spec.activations().iter().enumerate() {
         if !act.has_kink() {
             continue;
         }
         let width = spec.layer_dims(l).1;
-        let (za, zb) = (&a.z[l].data, &b.z[l].data);
+        let (za, zb) = (&a.activation_input(l).data, &b.activation_input(l).data);
         if let Some(i) = (0..za.len()).find(|&i| (za[i] > 0.0) != (zb[i] > 0.0)) {
             return Some(Kink {
                 element: 0,
                 layer: l,
                 example: i / width,
                 unit: i % width,
+                normalized: spec.is_normalized(l),
             });
         }
     }
@@ -268,6 +279,7 @@ mod tests {
                 loss,
                 z: vec![Tensor::new(shape.clone(), z)?],
                 h: vec![Tensor::new(shape, h)?],
+                n: vec![None],
             })
         }
         fn grads(
@@ -399,6 +411,93 @@ mod tests {
         wrong.data[0] = 123.0;
         let c = bias.compare(&wrong, Tolerance::FD_F64);
         assert!(c.passed() && c.skipped == 1 && c.checked == 1, "{c}");
+    }
+
+    /// `x → z₁ = w₁x + b₁ → n₁ = LayerNorm(z₁) → relu → z₂ = w₂a₁ + b₂`, mse, over one unit:
+    /// a LayerNorm of one unit gives `n₁ = β` whatever `z₁` is (`z₁ − μ = 0`).
+    struct OneUnitNorm;
+
+    impl Engine for OneUnitNorm {
+        fn name(&self) -> &str {
+            "one-unit-norm"
+        }
+        fn forward(&self, net: &Network, batch: &Batch, _: DType) -> Result<ForwardTrace> {
+            let p = net.params();
+            let (w1, b1) = (p.weight(0).data[0], p.bias(0).data[0]);
+            let (w2, b2) = (p.weight(1).data[0], p.bias(1).data[0]);
+            let beta = p.get(&crate::norm::beta_name(0)).expect("β").data[0];
+            let rows = batch.len();
+            let z1: Vec<f64> = batch.x.data.iter().map(|x| w1 * x + b1).collect();
+            let n1 = vec![beta; rows]; // γ·0 + β
+            let a1: Vec<f64> = n1.iter().map(|v| v.max(0.0)).collect();
+            let z2: Vec<f64> = a1.iter().map(|a| w2 * a + b2).collect();
+            let loss = z2
+                .iter()
+                .zip(&batch.y.data)
+                .map(|(p, t)| 0.5 * (p - t) * (p - t))
+                .sum::<f64>()
+                / rows as f64;
+            let t = |v: Vec<f64>| Tensor::new(vec![rows, 1], v);
+            Ok(ForwardTrace {
+                loss,
+                z: vec![t(z1)?, t(z2.clone())?],
+                h: vec![t(a1)?, t(z2)?],
+                n: vec![Some(t(n1)?), None],
+            })
+        }
+        fn grads(&self, _: &Network, _: &Batch, _: DType, _: GradRequest) -> Result<Gradients> {
+            Err(Error::Spec("forward only".into()))
+        }
+        fn trainer(&self, _: &Network, _: &Batch, _: DType) -> Result<Box<dyn Trainer>> {
+            Err(Error::Spec("no trainer".into()))
+        }
+    }
+
+    #[test]
+    fn a_normalized_layers_kink_is_found_at_the_norms_output_not_at_z() {
+        let spec = NetSpec::new(
+            vec![1, 1, 1],
+            vec![Activation::Relu, Activation::Identity],
+            Loss::Mse,
+            false,
+        )
+        .and_then(|s| s.with_norm(crate::Norm::Layer))
+        .unwrap();
+        let mut params = crate::Init::Normal(1.0).params(&spec, 3);
+        // z₁ = 2x + 0.5 is far from 0 for every example; n₁ = β = 1e-7 sits at the kink.
+        params.get_mut(&weight_name(0)).unwrap().data[0] = 2.0;
+        params.get_mut(&bias_name(0)).unwrap().data[0] = 0.5;
+        params.get_mut(&weight_name(1)).unwrap().data[0] = 1.5;
+        params.get_mut(&crate::norm::beta_name(0)).unwrap().data[0] = 1e-7;
+        let net = Network::new(spec, params).unwrap();
+        let batch =
+            Batch::from_rows(vec![vec![1.0], vec![3.0]], vec![vec![0.3], vec![-1.0]]).unwrap();
+        let fd = finite_differences(&OneUnitNorm, &net, &batch, &CFG).unwrap();
+        let beta = fd.params.iter().find(|t| t.name == "norm1.bias").unwrap();
+        assert_eq!(beta.kinks.len(), 1, "{:?}", beta.kinks);
+        let k = &beta.kinks[0];
+        assert!(k.normalized && k.layer == 0, "{k:?}");
+        assert_eq!(
+            k.reason(),
+            "norm1 output n[0, 0] crosses 0 within the step (ReLU kink)"
+        );
+        // The quotient there is neither one-sided slope (0 below the kink, mean((z₂ − y)·w₂)
+        // above it): skipping it is what keeps a correct engine from failing.
+        let b2 = net.params().bias(1).data[0];
+        let above = [0.3, -1.0]
+            .iter()
+            .map(|y| (1.5 * 1e-7 + b2 - y) * 1.5)
+            .sum::<f64>()
+            / 2.0;
+        let q = beta.values.data[0];
+        assert!(
+            q.abs() > 1e-3 && (q - above).abs() > 1e-3 * above.abs(),
+            "{q} vs {above}"
+        );
+        // Nothing else moves n₁ across 0: no other element is skipped.
+        let others: Vec<&FdTensor> = fd.tensors().filter(|t| t.name != "norm1.bias").collect();
+        assert!(others.iter().all(|t| t.kinks.is_empty()));
+        assert_eq!(others.len(), 6, "fc1.*, norm1.weight, fc2.* and the input");
     }
 
     #[test]

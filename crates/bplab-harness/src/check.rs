@@ -263,7 +263,7 @@ pub fn run_against(
 /// When `engine`'s gradients differ from the exact manual engine's (`vs_manual` failed) and
 /// the engine has conventions that touch the network: the comparison with the manual engine
 /// computing with them, and the conventions' names when every tensor agrees at the exact
-/// tolerance. A kink convention is named only when some ReLU-type pre-activation is exactly 0.
+/// tolerance. A kink convention is named only when some ReLU-type activation input is exactly 0.
 fn explain(
     engine: &dyn Engine,
     grads: &Gradients,
@@ -288,16 +288,20 @@ fn explain(
     Ok((vs_emulated, (agrees && !names.is_empty()).then_some(names)))
 }
 
-/// How many ReLU-type pre-activations are exactly 0 in `engine`'s forward pass.
+/// How many ReLU-type activation inputs (`z`, or `n = Norm(z)` on a normalized layer) are
+/// exactly 0 in `engine`'s forward pass.
 fn exact_kink_zeros(engine: &dyn Engine, r: &Resolved, dtype: DType) -> Result<usize> {
     let trace = engine.forward(&r.network, &r.batch, dtype)?;
     Ok(r.network
         .spec()
         .activations()
         .iter()
-        .zip(&trace.z)
-        .filter(|(a, _)| a.has_kink())
-        .map(|(_, z)| z.data.iter().filter(|&&v| v == 0.0).count())
+        .enumerate()
+        .filter(|(_, a)| a.has_kink())
+        .map(|(l, _)| {
+            let input = trace.activation_input(l);
+            input.data.iter().filter(|&&v| v == 0.0).count()
+        })
         .sum())
 }
 

@@ -5,17 +5,20 @@
 //! dtype. No engine has a tolerance wider than the exact one ([`tolerance_for`]).
 //!
 //! The conventions, each a kernel with its source reference in `bplab_manual::conventions`:
-//! - candle: `relu'(0) = 1`, `leaky_relu'(0) = 0.505`, gelu' with `0.398942` for `1/√(2π)`;
+//! - candle: `relu'(0) = 1`, `leaky_relu'(0) = 0.505`, gelu' with `0.398942` for `1/√(2π)`,
+//!   LayerNorm's ε rounded to f32;
 //! - burn-ndarray: `relu'(0) = 0`, `leaky_relu'(0) = 1`, gelu' of the tanh approximation under
 //!   the exact forward, the sigmoid computed in f32 whatever the dtype;
 //! - burn-flex: the kinks only;
-//! - the custom-op engines: none (their layers run the manual engine's kernels).
+//! - the custom-op engines: their framework's (burn-flex's, candle's) on the normalized layers
+//!   only, which run the framework's own norm and activation; every other layer runs the
+//!   manual engine's kernels.
 //!
 //! `docs/frameworks.md` lists each with an input that shows it.
 
 use bplab_core::spec::KinkGrads;
 use bplab_core::{Activation, DType, NetSpec, Tolerance};
-use bplab_manual::conventions::{Conventions, GeluBackward};
+use bplab_manual::conventions::{Conventions, GeluBackward, Layers};
 use bplab_manual::ManualEngine;
 
 /// The arithmetic `engine` uses where it deviates from the exact formulas (tests assert each).
@@ -33,14 +36,16 @@ pub fn conventions(engine: &str) -> Conventions {
         // `Relu` backward masks with `arg.ge(0)` (candle-core-0.11.1/src/backprop.rs:638), and
         // leaky-relu is `max(x, 0) + 0.01·min(x, 0)`, whose ties split the gradient in half
         // (candle-nn-0.11.1/src/ops.rs:230-233, backprop.rs:218-220): ½·1 + ½·0.01. GELU's
-        // backward: backprop.rs:626-635.
+        // backward: backprop.rs:626-635. LayerNorm: `candle_nn::ops::layer_norm_slow` takes ε
+        // as an f32 (candle-nn-0.11.1/src/ops.rs:912, 925).
         "candle" => Conventions {
             kinks: KinkGrads {
                 relu: 1.0,
                 leaky_relu: 0.505,
             },
             gelu_backward: GeluBackward::CandleConstant,
-            sigmoid_f32: false,
+            layer_norm_eps_f32: true,
+            ..Conventions::EXACT
         },
         // relu masks where `x <= 0` (0 at 0, as PyTorch); leaky-relu is
         // `mask_where(x < 0, …)`, so `0 < 0` is false and the gradient takes the identity
@@ -51,6 +56,7 @@ pub fn conventions(engine: &str) -> Conventions {
             kinks: BURN_KINKS,
             gelu_backward: GeluBackward::BurnNdarrayTanh,
             sigmoid_f32: true,
+            ..Conventions::EXACT
         },
         "burn-flex" => Conventions {
             kinks: BURN_KINKS,
@@ -63,9 +69,21 @@ pub fn conventions(engine: &str) -> Conventions {
             kinks: BURN_KINKS,
             gelu_backward: GeluBackward::BurnNdarrayTanh,
             sigmoid_f32: true,
+            ..Conventions::EXACT
         },
-        // The custom-op engines differentiate every layer that can have a kink with the manual
-        // engine's backward (only a cross-entropy output layer, softmax, stays the framework's).
+        // The custom-op engines run every layer `CustomOps::covers` as the manual engine's
+        // fused op (bplab-manual/src/model/dense.rs): all but a cross-entropy output layer
+        // (softmax, no convention) and the normalized layers, which run the framework's own
+        // norm and activation (bplab-burn/src/model.rs, bplab-candle/src/model.rs: `forward`).
+        // burn-custom runs over burn-flex.
+        "burn-custom" => Conventions {
+            layers: Layers::Normalized,
+            ..conventions("burn-flex")
+        },
+        "candle-custom" => Conventions {
+            layers: Layers::Normalized,
+            ..conventions("candle")
+        },
         _ => Conventions::EXACT,
     }
 }
@@ -124,7 +142,9 @@ mod tests {
         .unwrap();
         let names = |e: &str| conventions(e).names_for(&spec);
         assert_eq!(names("manual"), Vec::<String>::new());
+        // Without a norm, every layer of a custom-op engine is the manual engine's.
         assert_eq!(names("burn-custom"), Vec::<String>::new());
+        assert_eq!(names("candle-custom"), Vec::<String>::new());
         assert_eq!(names("burn-flex"), ["leaky_relu'(0) = 1"]);
         assert_eq!(names("candle").len(), 3);
         assert_eq!(names("burn-ndarray").len(), 3);
@@ -132,5 +152,35 @@ mod tests {
         assert!(!fd_through_manual("burn-flex", &spec));
         let t = Tolerance::EXACT_F64;
         assert_eq!(tolerance_for("burn-ndarray", &spec, DType::F64, t), t);
+    }
+
+    #[test]
+    fn custom_op_engines_name_their_frameworks_conventions_on_normalized_layers() {
+        // relu and gelu on the normalized hidden layers, leaky-relu on the output layer (the
+        // manual engine's fused op in a custom-op engine).
+        let spec = NetSpec::new(
+            vec![2, 3, 3, 2],
+            vec![Activation::Relu, Activation::Gelu, Activation::LeakyRelu],
+            Loss::Mse,
+            false,
+        )
+        .and_then(|s| s.with_norm(bplab_core::Norm::Layer))
+        .unwrap();
+        let names = |e: &str| conventions(e).names_for(&spec);
+        assert_eq!(
+            names("candle-custom"),
+            [
+                "relu'(0) = 1",
+                "gelu' with 0.398942 for 1/√(2π) (candle)",
+                "LayerNorm's ε as f32, 9.999999747378752e-6 (candle)"
+            ]
+        );
+        assert_eq!(names("candle").len(), 4, "{:?}", names("candle"));
+        assert_eq!(names("burn-custom"), Vec::<String>::new()); // relu'(0) = 0 as PyTorch
+        assert_eq!(names("burn-flex"), ["leaky_relu'(0) = 1"]);
+        let batch = NetSpec::new(vec![2, 3, 2], vec![Activation::Tanh; 2], Loss::Mse, false)
+            .and_then(|s| s.with_norm(bplab_core::Norm::Batch))
+            .unwrap();
+        assert!(conventions("candle").names_for(&batch).is_empty()); // BatchNorm's ε is f64
     }
 }

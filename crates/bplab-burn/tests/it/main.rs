@@ -8,6 +8,7 @@ mod common;
 
 mod custom_op;
 mod device_settings;
+mod div_scalar;
 mod dtype_order;
 mod forward_memory;
 mod gradcheck;

@@ -59,8 +59,9 @@ pub fn ndarray_sigmoid<T: Real>(z: T) -> T {
 /// **f32** (`1.0 / scalar.elem::<f32>()`, burn-autodiff-0.22.1/src/ops/tensor.rs:507-510), in
 /// every dtype. No engine of this project divides by a scalar inside a differentiated graph
 /// (the mse loss multiplies by `0.5/B`, bplab-burn's `model::loss`), so no engine's convention
-/// list names it; the kernel exists so that statement is checked (bplab-burn's tests compare
-/// burn's `(x / s).sum()` gradient with it).
+/// list names it; the kernel exists so that statement is checked:
+/// `crates/bplab-burn/tests/it/div_scalar.rs` shows burn's gradient of `Σ w ⊙ (x / 10)` in
+/// f64 agreeing with this kernel bit for bit and failing the exact tolerance against `w/10`.
 ///
 /// ```
 /// use bplab_manual::conventions::burn::div_scalar_grad;

@@ -14,7 +14,17 @@
 //! | [`GeluBackward::BurnNdarrayTanh`] | burn-ndarray | [`burn::ndarray_gelu_derivative`] |
 //! | [`GeluBackward::CandleConstant`] | candle | [`candle::gelu_erf_derivative`] |
 //! | [`Conventions::sigmoid_f32`] | burn-ndarray | [`burn::ndarray_sigmoid`] |
+//! | [`Conventions::layer_norm_eps_f32`] | candle | [`candle::layer_norm_eps`] |
+//! | [`Conventions::layers`] | the custom-op engines | the above on the normalized layers only ([`Layers`]) |
 //! | (none uses it) | burn-autodiff | [`burn::div_scalar_grad`] |
+//!
+//! burn's norms need no convention: `LayerNorm` (burn-nn-0.22.1/src/modules/norm/layer.rs:84-105,
+//! burn-backend-0.22.1/src/backend/ops/modules/base.rs:983-1013, differentiated op by op) and
+//! `BatchNorm`'s training path (burn-nn-0.22.1/src/modules/norm/batch.rs:153-177; its backward
+//! burn-backend-0.22.1/src/backend/ops/modules/base.rs:206-262) take ε as an f64, the biased
+//! variance and the same three-term backward as [`crate::layers::norm`]; they differ from it
+//! only in rounding (`(z − μ)/√(σ² + ε)` divides where the manual engine multiplies by
+//! `rstd`). candle-nn's `BatchNorm` adds its f64 ε (candle-nn-0.11.1/src/batch_norm.rs:242).
 
 pub mod burn;
 pub mod candle;
@@ -22,10 +32,11 @@ pub mod candle;
 use crate::layers::activation::{activation_backward, activation_forward};
 use crate::layers::linear::linear_backward;
 use crate::layers::loss::cross_entropy_backward;
+use crate::layers::norm::{layernorm_forward, layernorm_forward_eps};
 use crate::layers::BackwardKernels;
 use crate::real::Real;
 use bplab_core::spec::KinkGrads;
-use bplab_core::{Activation, NetSpec};
+use bplab_core::{Activation, NetSpec, Norm};
 
 /// Which derivative GELU's backward takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -39,6 +50,18 @@ pub enum GeluBackward {
     CandleConstant,
 }
 
+/// The layers a convention set applies to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Layers {
+    /// Every layer: the framework computes the whole network.
+    #[default]
+    Every,
+    /// The normalized layers only: a custom-op engine runs every other layer as the manual
+    /// engine's fused op (`CustomOps::covers`), and a normalized layer with the framework's
+    /// own norm and activation.
+    Normalized,
+}
+
 /// A framework's deviations from the exact formulas, as the manual engine reproduces them.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Conventions {
@@ -49,6 +72,10 @@ pub struct Conventions {
     /// The sigmoid computed in f32 and cast back, whatever the network's dtype
     /// ([`burn::ndarray_sigmoid`]).
     pub sigmoid_f32: bool,
+    /// LayerNorm's `ε` rounded through f32 ([`candle::layer_norm_eps`]).
+    pub layer_norm_eps_f32: bool,
+    /// The layers the conventions apply to (the others compute exactly).
+    pub layers: Layers,
 }
 
 impl Conventions {
@@ -57,11 +84,22 @@ impl Conventions {
         kinks: KinkGrads::PYTORCH,
         gelu_backward: GeluBackward::Exact,
         sigmoid_f32: false,
+        layer_norm_eps_f32: false,
+        layers: Layers::Every,
     };
 
-    /// Whether any kernel differs from the lesson's (the kinks are an argument of those).
+    /// Whether any kernel differs from the lesson's (the kinks are an argument of those,
+    /// unless the conventions cover only some layers).
     pub fn needs_kernels(&self) -> bool {
-        self.gelu_backward != GeluBackward::Exact || self.sigmoid_f32
+        self.gelu_backward != GeluBackward::Exact
+            || self.sigmoid_f32
+            || self.layer_norm_eps_f32
+            || (self.layers != Layers::Every && self.kinks != KinkGrads::PYTORCH)
+    }
+
+    /// Whether the conventions apply to layer `l` of `spec`.
+    pub fn cover(&self, spec: &NetSpec, l: usize) -> bool {
+        self.layers == Layers::Every || spec.is_normalized(l)
     }
 
     /// The deviations that can change `spec`'s numbers, named for people (empty: none).
@@ -77,7 +115,11 @@ impl Conventions {
     /// # Ok::<(), bplab_core::Error>(())
     /// ```
     pub fn names_for(&self, spec: &NetSpec) -> Vec<String> {
-        let has = |a: Activation| spec.activations().contains(&a);
+        let has = |a: Activation| {
+            let acts = spec.activations().iter().enumerate();
+            acts.filter(|&(l, _)| self.cover(spec, l))
+                .any(|(_, &b)| b == a)
+        };
         let mut out = Vec::new();
         if has(Activation::Relu) && self.kinks.relu != KinkGrads::PYTORCH.relu {
             out.push(format!("relu'(0) = {}", self.kinks.relu));
@@ -102,6 +144,12 @@ impl Conventions {
         if has(Activation::Silu) && self.sigmoid_f32 {
             out.push("silu's sigmoid in f32 (burn-ndarray)".into());
         }
+        if spec.norm() == Norm::Layer && self.layer_norm_eps_f32 {
+            out.push(format!(
+                "LayerNorm's ε as f32, {:e} (candle)",
+                candle::layer_norm_eps()
+            ));
+        }
         out
     }
 }
@@ -112,6 +160,32 @@ impl Conventions {
 pub struct Emulated(pub Conventions);
 
 impl BackwardKernels for Emulated {
+    fn for_layer(&self, spec: &NetSpec, l: usize) -> Self {
+        match self.0.cover(spec, l) {
+            true => *self,
+            false => Emulated(Conventions::EXACT),
+        }
+    }
+
+    fn layernorm_forward<T: Real>(
+        &self,
+        out: &mut [T],
+        mean: &mut [T],
+        rstd: &mut [T],
+        z: &[T],
+        gamma: &[T],
+        beta: &[T],
+        n: usize,
+    ) {
+        match self.0.layer_norm_eps_f32 {
+            true => {
+                let eps = candle::layer_norm_eps();
+                layernorm_forward_eps(out, mean, rstd, z, gamma, beta, n, eps)
+            }
+            false => layernorm_forward(out, mean, rstd, z, gamma, beta, n),
+        }
+    }
+
     fn activation_forward<T: Real>(&self, act: Activation, z: &[T], a: &mut [T], n: usize) {
         if act == Activation::Sigmoid && self.0.sigmoid_f32 {
             for (a, &z) in a.iter_mut().zip(z) {
@@ -210,7 +284,7 @@ mod tests {
                 leaky_relu: 0.505,
             },
             gelu_backward: GeluBackward::CandleConstant,
-            sigmoid_f32: false,
+            ..Conventions::EXACT
         });
         candle.activation_backward(Activation::Gelu, &mut d, &g, &z, &a, 3, KinkGrads::PYTORCH);
         assert_eq!(d, z.map(candle::gelu_erf_derivative));

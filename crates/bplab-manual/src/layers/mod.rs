@@ -18,13 +18,38 @@ pub mod norm;
 
 use crate::real::Real;
 use bplab_core::spec::KinkGrads;
-use bplab_core::Activation;
+use bplab_core::{Activation, NetSpec};
 
 /// The backward kernels of one model: the Linear layer's, the activation's, and the fused
 /// softmax + cross-entropy seed. Each method has exactly the arguments and the meaning of the
 /// function of the same name ([`linear::linear_backward`], [`activation::activation_backward`],
 /// [`loss::cross_entropy_backward`]).
 pub trait BackwardKernels: Copy + Send + Sync + 'static {
+    /// The set layer `l` of `spec` runs with: this one, for every set but
+    /// [`crate::conventions::Emulated`] whose conventions cover only some layers (a custom-op
+    /// engine runs its framework's arithmetic on the normalized layers alone).
+    #[inline]
+    fn for_layer(&self, _spec: &NetSpec, _l: usize) -> Self {
+        *self
+    }
+
+    /// See [`norm::layernorm_forward`]: the statistics the backward pass reads. Every set but
+    /// [`crate::conventions::Emulated`] (a framework's `ε`) keeps the lesson's.
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    fn layernorm_forward<T: Real>(
+        &self,
+        out: &mut [T],
+        mean: &mut [T],
+        rstd: &mut [T],
+        z: &[T],
+        gamma: &[T],
+        beta: &[T],
+        n: usize,
+    ) {
+        norm::layernorm_forward(out, mean, rstd, z, gamma, beta, n);
+    }
+
     /// See [`activation::activation_forward`]: the forward value the backward pass caches.
     /// Every set but [`crate::conventions::Emulated`] (a framework's f32 sigmoid) keeps the
     /// lesson's.

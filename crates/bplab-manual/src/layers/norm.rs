@@ -25,8 +25,8 @@ use bplab_core::norm::NORM_EPS;
 use bplab_core::Norm;
 
 /// `rstd = 1/√(σ² + ε)`, computed in f64 and rounded once to `T`.
-fn rstd<T: Real>(var: T) -> T {
-    T::from_f64(1.0 / (var.to_f64() + NORM_EPS).sqrt())
+fn rstd<T: Real>(var: T, eps: f64) -> T {
+    T::from_f64(1.0 / (var.to_f64() + eps).sqrt())
 }
 
 /// LayerNorm forward: per row `b`, `μ_b = mean(z_b)`, `σ²_b = mean((z_b − μ_b)²)`,
@@ -51,6 +51,22 @@ pub fn layernorm_forward<T: Real>(
     beta: &[T],
     n: usize,
 ) {
+    layernorm_forward_eps(out, mean, rstd_out, z, gamma, beta, n, NORM_EPS);
+}
+
+/// [`layernorm_forward`] with another `ε` (a framework's rounding of it:
+/// [`crate::conventions::candle::layer_norm_eps`]).
+#[allow(clippy::too_many_arguments)]
+pub fn layernorm_forward_eps<T: Real>(
+    out: &mut [T],
+    mean: &mut [T],
+    rstd_out: &mut [T],
+    z: &[T],
+    gamma: &[T],
+    beta: &[T],
+    n: usize,
+    eps: f64,
+) {
     let inv_n = T::from_f64(1.0 / n as f64);
     for (((o_row, z_row), m), r) in out
         .chunks_exact_mut(n)
@@ -68,7 +84,7 @@ pub fn layernorm_forward<T: Real>(
             let d = v - mu;
             sq += d * d;
         }
-        let rs = rstd(sq * inv_n);
+        let rs = rstd(sq * inv_n, eps);
         for (((o, &v), &g), &b) in o_row.iter_mut().zip(z_row).zip(gamma).zip(beta) {
             *o = (v - mu) * rs * g + b; // γ n̂ + β
         }
@@ -177,7 +193,7 @@ pub fn batchnorm_forward<T: Real>(
     }
     for (s, r) in var.iter_mut().zip(rstd_out.iter_mut()) {
         *s *= inv_b;
-        *r = rstd(*s);
+        *r = rstd(*s, NORM_EPS);
     }
     for (o_row, z_row) in out.chunks_exact_mut(n).zip(z.chunks_exact(n)) {
         for i in 0..n {
@@ -280,7 +296,8 @@ pub fn batchnorm_eval<T: Real>(
 ) {
     for (o_row, z_row) in out.chunks_exact_mut(n).zip(z.chunks_exact(n)) {
         for i in 0..n {
-            o_row[i] = (z_row[i] - running_mean[i]) * rstd(running_var[i]) * gamma[i] + beta[i];
+            o_row[i] =
+                (z_row[i] - running_mean[i]) * rstd(running_var[i], NORM_EPS) * gamma[i] + beta[i];
         }
     }
 }

@@ -114,6 +114,12 @@ impl ManualEngine {
             loss: cache.loss.to_f64(),
             z: per_layer(&cache.z),
             h: per_layer(&cache.h),
+            n: (0..spec.n_layers())
+                .map(|l| {
+                    let shape = vec![b, spec.layer_dims(l).1];
+                    spec.is_normalized(l).then(|| widen(&cache.n[l], shape))
+                })
+                .collect(),
         };
         if !backward {
             return (trace, None);

@@ -24,7 +24,7 @@ use crate::fault::{Fault, Planted};
 use crate::layers::linear::linear_forward;
 use crate::layers::loss::{cross_entropy_forward, mse_backward, mse_forward};
 use crate::layers::norm::{
-    batchnorm_backward, batchnorm_eval, batchnorm_forward, layernorm_backward, layernorm_forward,
+    batchnorm_backward, batchnorm_eval, batchnorm_forward, layernorm_backward,
 };
 use crate::layers::{BackwardKernels, Exact};
 use crate::real::Real;
@@ -146,6 +146,7 @@ impl<T: Real, K: BackwardKernels> Model<T, K> {
             let (below, this) = c.h.split_at_mut(l);
             let h_prev: &[T] = if l == 0 { &c.x } else { &below[l - 1] }; // (B, n_in)
             let (z_l, a_l, h_l) = (&mut c.z[l], &mut c.a[l], &mut this[0]); // (B, n_out) each
+            let k = self.kernels.for_layer(spec, l); // this layer's kernels (see `Exact`)
 
             // 1. z_l = h_{l−1} W_lᵀ + b_l.
             linear_forward(z_l, h_prev, &self.w[l], &self.b[l], n_in, n_out);
@@ -154,7 +155,7 @@ impl<T: Real, K: BackwardKernels> Model<T, K> {
                 let (n_l, mean, rstd) = (&mut c.n[l], &mut c.mean[l], &mut c.rstd[l]);
                 let (g, b) = (&self.norms.gamma[l], &self.norms.beta[l]);
                 match (spec.norm(), self.eval) {
-                    (Norm::Layer, _) => layernorm_forward(n_l, mean, rstd, z_l, g, b, n_out),
+                    (Norm::Layer, _) => k.layernorm_forward(n_l, mean, rstd, z_l, g, b, n_out),
                     (Norm::Batch, false) => {
                         batchnorm_forward(n_l, mean, &mut c.var[l], rstd, z_l, g, b, n_out)
                     }
@@ -168,7 +169,7 @@ impl<T: Real, K: BackwardKernels> Model<T, K> {
             } else {
                 z_l
             };
-            self.kernels.activation_forward(act, act_in, a_l, n_out);
+            k.activation_forward(act, act_in, a_l, n_out);
             // 3. h_l = a_l, or h_{l−1} + a_l for a residual layer.
             if spec.is_residual(l) {
                 for ((h, &p), &v) in h_l.iter_mut().zip(h_prev).zip(a_l.iter()) {
@@ -209,6 +210,7 @@ impl<T: Real, K: BackwardKernels> Model<T, K> {
             let (n_in, n_out) = spec.layer_dims(l);
             let act = spec.activations()[l];
             let h_prev = if l == 0 { &c.x } else { &c.h[l - 1] }; // (B, n_in)
+            let k = k.for_layer(spec, l);
 
             // 3. h_l = a_l (+ h_{l−1}): ∂L/∂a_l = ∂L/∂h_l, (B, n_out); the skip path comes last.
             let dh_l = &dh[..batch * n_out];
