@@ -1,7 +1,8 @@
 //! The backprop visualizer: one forward and backward pass of a network, traced layer by layer
-//! (`z`, `h`, `δ = ∂L/∂z`, `∂L/∂W`, `∂L/∂b`) by each selected engine, with the engines'
-//! agreement per tensor and a gradient-flow summary (per-layer gradient magnitude on a log10
-//! colour scale, vanishing and exploding layers marked). It renders the trace for a terminal
+//! (`z`, `h`, `δ = ∂L/∂z`, `∂L/∂W`, `∂L/∂b`, and a normalized layer's `μ`, `σ²`, `n̂`, `∂L/∂γ`,
+//! `∂L/∂β`) by each selected engine, with the engines' agreement per tensor and a gradient-flow
+//! summary (per-layer and per-parameter gradient magnitude on a log10 colour scale, vanishing
+//! and exploding layers marked). It renders the trace for a terminal
 //! (`bplab viz`), as JSON, as one self-contained HTML file (`bplab viz --html`), and serves an
 //! interactive page with a JSON API (`bplab serve`).
 //!
