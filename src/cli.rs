@@ -55,6 +55,11 @@ pub struct ReportArgs {
     /// Output directory.
     #[arg(long, default_value = "report", value_name = "DIR")]
     pub out: std::path::PathBuf,
+    /// PyTorch timings to draw beside the benchmark's engines (bench's JSON shape, written by
+    /// tools/bench/torch_bench.py), or `none`; default: the checked-in
+    /// docs/bench/pytorch-epyc.json when it exists under the current directory.
+    #[arg(long, value_name = "FILE|none", value_parser = crate::report::BaselineChoice::parse)]
+    pub baseline: Option<crate::report::BaselineChoice>,
 }
 
 #[derive(Args, Debug)]
@@ -184,6 +189,7 @@ fn run(cli: Cli) -> Result<Outcome, Error> {
         None => run_report(ReportArgs {
             engine: EngineFlag::default(),
             out: "report".into(),
+            baseline: None,
         }),
         Some(Command::Lesson(a)) => {
             bplab_lesson::run(a).map(|(stdout, code)| Outcome { stdout, code })
@@ -218,7 +224,8 @@ fn run(cli: Cli) -> Result<Outcome, Error> {
 }
 
 fn run_report(a: ReportArgs) -> Result<Outcome, Error> {
-    let (text, passed) = crate::report::run(&a.out, a.engine.as_str())?;
+    let baseline = a.baseline.unwrap_or_default().resolve()?;
+    let (text, passed) = crate::report::run(&a.out, a.engine.as_str(), baseline)?;
     Ok(Outcome {
         stdout: text,
         code: if passed { 0 } else { 1 },

@@ -7,9 +7,14 @@
 // - every benchmark bar is the bench JSON's number (time relative to the fastest engine on
 //   that configuration and operation; allocations per step) and every engine in the JSON
 //   has its bars; every gradient-check cell is the worst ratio to tolerance in check.csv;
+// - with a PyTorch baseline (bench.json's "baseline", by default docs/bench/pytorch-epyc.json),
+//   every row of that file has its pytorch bar, with the file's own median time;
+// - every figure has a caption that states a number, and the summary lines of the studies
+//   carry their data's numbers (clip, train, modes, checkpoint, semantics);
 // - the page runs no script and fetches nothing from the network; raw tables are collapsed
 //   and scroll sideways; the dark colour scheme changes the page and the charts.
-// Saves target/report-browser.png (light, top of the page) and target/report-browser-dark.png.
+// Saves target/report-browser.png (light, top of the page), target/report-browser-dark.png
+// and target/report-browser-bench.png (the benchmark's first chart).
 //
 // Usage: node tests/browser/report.mjs [path/to/report-dir]   (env CHROMIUM overrides the browser)
 import { chromium } from "playwright-core";
@@ -177,7 +182,7 @@ try {
     }
   }
   const allocBars = bars.filter((b) => b.chart === "bench-allocs-" + step);
-  const allocRows = bench.filter((r) => r.op === step && r.allocs_per_iter !== null);
+  const allocRows = bench.filter((r) => r.op === step && r.allocs_per_iter != null);
   check(allocBars.length === allocRows.length, `${allocBars.length} allocation bars for ${allocRows.length} rows`);
   for (const r of allocRows) {
     const b = allocBars.find((x) => x.config === r.config && x.engine === r.engine);
@@ -186,11 +191,100 @@ try {
   const engines = [...new Set(bench.map((r) => r.engine))];
   for (const e of engines) check(bars.some((b) => b.engine === e), "no bars for engine " + e);
   const bv = verdict("bench");
-  if (engines.includes("pytorch")) check(bv.headline.includes("PyTorch"), "bench headline without PyTorch: " + bv.headline);
+
+  // 4b. The PyTorch bars are the baseline file's numbers, every configuration of it included.
+  const benchDoc = readJson("data/bench/bench.json");
+  let torchChecked = 0;
+  if (benchDoc.baseline) {
+    const named = path.resolve(root, benchDoc.baseline.path);
+    const copy = path.join(dir, "data/bench", path.basename(benchDoc.baseline.path));
+    const file = fs.existsSync(named) ? named : copy;
+    check(fs.existsSync(file), "the baseline file " + benchDoc.baseline.path + " is neither in the repository nor beside bench.json");
+    const base = JSON.parse(fs.readFileSync(file, "utf8")).results;
+    check(base.length > 0, "the baseline file has no rows");
+    for (const b of base) {
+      const row = bench.find((r) => r.engine === b.engine && r.config === b.config && r.op === b.op);
+      check(row && row.baseline === true && close(row.median_ns, b.median_ns),
+        `baseline ${b.engine} ${b.config} ${b.op}: bench.json has ${row && row.median_ns}, the file ${b.median_ns}`);
+      const best = Math.min(...bench.filter((x) => x.config === b.config && x.op === b.op && x.median_ns > 0).map((x) => x.median_ns));
+      const bar = bars.find((x) => x.chart === "bench-time-" + b.op && x.config === b.config && x.engine === b.engine);
+      check(bar && close(bar.value, b.median_ns / best), `${b.op} ${b.config}: pytorch bar ${bar && bar.value}, baseline file ${b.median_ns / best}`);
+      torchChecked++;
+    }
+    check(bv.headline.includes("PyTorch"), "bench headline without PyTorch: " + bv.headline);
+    const lead = await page.$eval("#bench p.lead", (p) => p.textContent);
+    check(lead.includes(benchDoc.baseline.path), "the bench section does not name its baseline file: " + lead);
+  }
+
+  // 4c. Every figure has a caption that states what it shows with a number from the run.
+  const figures = await page.$$eval("section.study figure", (fs) => fs.map((f) => ({
+    section: f.closest("section").id,
+    caption: (f.querySelector("figcaption") || { textContent: "" }).textContent,
+    svg: f.querySelectorAll("svg").length,
+  })));
+  check(figures.length >= 10, `only ${figures.length} figures`);
+  for (const f of figures) {
+    check(f.svg === 1, `${f.section}: a figure without its chart`);
+    check(f.caption.length >= 40, `${f.section}: caption too short to say what it shows: "${f.caption}"`);
+    // The benchmark's, the experiments' and the labs' captions state their finding with the
+    // run's number (the precision lab's captions are written in its own files.rs).
+    if (/^(bench|experiment-|lab-(modes|checkpoint|overhead))/.test(f.section)) {
+      check(/\d/.test(f.caption), `${f.section}: caption without a number: "${f.caption}"`);
+    }
+  }
+  // Axis labels: every line chart, bar chart and heatmap names both its axes (text.al).
+  const axes = await page.$$eval("section.study figure svg", (svgs) => svgs
+    .filter((s) => s.querySelector("polyline, rect.bar, text.al"))
+    .map((s) => ({
+      section: s.closest("section").id,
+      title: (s.querySelector("text") || { textContent: "" }).textContent,
+      labels: [...s.querySelectorAll("text.al")].map((t) => t.textContent.trim()),
+    })));
+  check(axes.length >= 10, `only ${axes.length} charts with axes`);
+  for (const a of axes) {
+    check(a.labels.length === 2 && a.labels.every((l) => l.length > 0),
+      `${a.section} "${a.title}": axis labels ${JSON.stringify(a.labels)}`);
+  }
+
+  // 4d. The summary lines carry the data's numbers.
+  const sci = (x) => (x === 0 ? "0" : x.toExponential(2).replace("e+", "e"));
+  const has = (id, text) => {
+    const v = verdict(id);
+    check(v, "no summary line " + id);
+    check(v.headline.includes(text), `${id}: summary "${v.headline}" lacks "${text}"`);
+  };
+  const clip = readJson("data/clip/clip.json");
+  const unclipped = clip.runs.find((r) => r.clip === "none");
+  const global = clip.runs.find((r) => r.clip.startsWith("global-norm"));
+  if (unclipped && global) {
+    has("experiment-clip", `${global.clip} keeps the update's ‖g‖ ≤ ${global.clip.split(":")[1]}`);
+    has("experiment-clip", `trains to loss ${sci(global.final_loss)}, test accuracy ${global.test_accuracy.toFixed(3)}`);
+    if (unclipped.first_non_finite !== null) has("experiment-clip", `from step ${unclipped.first_non_finite} of ${unclipped.losses.length}`);
+  }
+  const train = readJson("data/train/train.json");
+  const m = train.runs[0];
+  const worstTrain = Math.max(...train.runs.slice(1).map((r) => r.max_rel_diff));
+  has("experiment-train", `loss ${m.losses[0].toFixed(4)} (first step) → ${m.epoch_losses[m.epoch_losses.length - 1].toFixed(4)} (epoch ${m.epoch_losses.length}), test accuracy ${m.test_accuracy.toFixed(3)}`);
+  has("experiment-train", `${train.runs.length} engines within ${sci(worstTrain)} of the manual engine's loss`);
+  const modes = readJson("data/modes/modes.json");
+  has("lab-modes", `the full gradient of ${Math.max(...modes.sweep.map((s) => s.params))} parameters`);
+  const ckpt = readJson("data/checkpoint/checkpoint.json");
+  has("lab-checkpoint", `at L = ${Math.max(...ckpt.rows.map((r) => r.depth))}`);
+  const sem = readJson("data/semantics/semantics.json");
+  const word = (t) => t.split(/[ :(;,]/)[0];
+  const others = Object.keys(sem.rows[0].frameworks).filter((f) => f !== "PyTorch");
+  has("lab-semantics", `scenarios of ${sem.rows.length} whose outcome differs from PyTorch ${sem.torch_version}'s: `);
+  for (const f of others) {
+    const k = sem.rows.filter((r) => word(r.frameworks[f].what) !== word(r.frameworks.PyTorch.what)).length;
+    check(new RegExp(`[:,] ${f} ${k}[,;]|[:,] ${f} ${k}$`).test(verdict("lab-semantics").headline),
+      `lab-semantics: summary "${verdict("lab-semantics").headline}" lacks "${f} ${k}"`);
+  }
 
   // 5. Screenshots; the dark scheme changes the page and the charts.
   fs.mkdirSync(path.dirname(shot), { recursive: true });
   await page.screenshot({ path: shot });
+  const benchFigure = await page.$("#bench figure");
+  if (benchFigure) await benchFigure.screenshot({ path: shot.replace(".png", "-bench.png") });
   await page.emulateMedia({ colorScheme: "dark" });
   const dark = await page.evaluate(() => ({
     bg: getComputedStyle(document.body).backgroundColor,
@@ -200,7 +294,7 @@ try {
   check(dark.chart !== "rgb(255, 255, 255)", "the dark scheme leaves the charts white");
   await page.screenshot({ path: shot.replace(".png", "-dark.png") });
   check(foreign.length === 0, "the report fetched from the network: " + foreign.join(", "));
-  console.log(`report: ${doc.rows.length} summary lines, ${cells.length} grid cells, ${checked} time bars and ${allocBars.length} allocation bars match the data`);
+  console.log(`report: ${doc.rows.length} summary lines, ${cells.length} grid cells, ${checked} time bars (${torchChecked} from the PyTorch baseline) and ${allocBars.length} allocation bars match the data; ${figures.length} figures captioned`);
   console.log("screenshots " + shot + ", " + shot.replace(".png", "-dark.png"));
   console.log("report browser test passed");
 } catch (e) {

@@ -15,6 +15,8 @@ struct Row<'a> {
     op: &'a str,
     ns: f64,
     allocs: f64,
+    /// A row of the baseline file (`"baseline": true`), not measured in this run.
+    baseline: bool,
 }
 
 fn rows(doc: &Value) -> Vec<Row<'_>> {
@@ -30,6 +32,7 @@ fn rows(doc: &Value) -> Vec<Row<'_>> {
                 op: r.get("op")?.as_str()?,
                 ns: num(r, "median_ns"),
                 allocs: num(r, "allocs_per_iter"),
+                baseline: r.get("baseline").and_then(Value::as_bool).unwrap_or(false),
             })
         })
         .collect()
@@ -92,7 +95,8 @@ pub fn charts(doc: &Value) -> Vec<Plot> {
             format!("{op}: median time relative to the fastest engine, per configuration"),
             format!("bench-time-{op}"),
         )
-        .y("time / fastest engine's time (log)", Scale::Log10);
+        .x("configuration (network-batch size)")
+        .y("time ÷ fastest engine's time (×, log scale)", Scale::Log10);
         chart.groups = configs.iter().map(|c| c.to_string()).collect();
         chart.series = engines.iter().map(|e| e.to_string()).collect();
         chart.reference = Some(1.0);
@@ -131,10 +135,31 @@ pub fn charts(doc: &Value) -> Vec<Plot> {
                 configs.len()
             )
         });
+        let manual: Vec<f64> = rows
+            .iter()
+            .filter(|r| r.op == op && r.engine == "manual" && r.ns.is_finite() && r.ns > 0.0)
+            .filter_map(|r| fastest(&rows, r.config, op).map(|(best, _)| r.ns / best))
+            .collect();
+        let manual = if manual.is_empty() {
+            String::new()
+        } else {
+            let lo = manual.iter().copied().fold(f64::INFINITY, f64::min);
+            let hi = manual.iter().copied().fold(0.0, f64::max);
+            format!(
+                " The manual engine is {}–{}× the fastest.",
+                ratio(lo),
+                ratio(hi)
+            )
+        };
+        let baseline = if rows.iter().any(|r| r.op == op && r.baseline) {
+            " pytorch's bars come from the baseline file, not from this run."
+        } else {
+            ""
+        };
         out.push(Plot {
             name: format!("time-{op}"),
             caption: format!(
-                "Each bar is one engine's median time for one {op} call divided by the fastest engine's on that configuration (1 = fastest, dashed; log scale; hover for the time).{finding}"
+                "Each bar is one engine's median time for one {op} call divided by the fastest engine's on that configuration (1 = fastest, dashed; log scale; hover for the time).{finding}{manual}{baseline}"
             ),
             svg: chart.to_svg(),
         });
@@ -148,7 +173,8 @@ pub fn charts(doc: &Value) -> Vec<Plot> {
         format!("heap allocations per {step} call, per configuration"),
         format!("bench-allocs-{step}"),
     )
-    .y("allocations per call (log)", Scale::Log10);
+    .x("configuration (network-batch size)")
+    .y("heap allocations per call (count, log scale)", Scale::Log10);
     chart.groups = configs.iter().map(|c| c.to_string()).collect();
     chart.series = engines.iter().map(|e| e.to_string()).collect();
     for r in rows.iter().filter(|r| r.op == step && !r.allocs.is_nan()) {
@@ -173,7 +199,7 @@ pub fn charts(doc: &Value) -> Vec<Plot> {
             !mine.is_empty() && mine.iter().all(|r| r.allocs == 0.0)
         })
         .collect();
-    let finding = if zero.is_empty() {
+    let mut finding = if zero.is_empty() {
         String::new()
     } else {
         format!(
@@ -181,6 +207,16 @@ pub fn charts(doc: &Value) -> Vec<Plot> {
             zero.join(", ")
         )
     };
+    if let Some(most) = rows
+        .iter()
+        .filter(|r| r.op == step && r.allocs.is_finite())
+        .max_by(|a, b| a.allocs.total_cmp(&b.allocs))
+    {
+        finding.push_str(&format!(
+            " The most: {} on {}, {:.0} allocations per call.",
+            most.engine, most.config, most.allocs
+        ));
+    }
     out.push(Plot {
         name: format!("allocs-{step}"),
         caption: format!(
@@ -285,6 +321,12 @@ mod tests {
         assert!(plots[1]
             .caption
             .contains("No allocation at all in the step: manual"));
+        assert!(plots[1]
+            .caption
+            .ends_with("The most: burn on b, 20 allocations per call."));
+        assert!(plots[0]
+            .svg
+            .contains(">configuration (network-batch size)</text>"));
     }
 
     #[test]

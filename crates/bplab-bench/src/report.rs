@@ -269,27 +269,68 @@ impl bplab_output::report::ReportSection for BenchSection {
 
     fn build(&self, ctx: &bplab_output::report::Context) -> Result<bplab_output::report::Section> {
         let engines = bplab_harness::engines::select(&ctx.engine)?;
+        let baseline = ctx
+            .baseline
+            .as_deref()
+            .map(crate::baseline::Baseline::load)
+            .transpose()?;
         let report = measure::run(&BenchConfigSet {
             engines: &engines,
             configs: CONFIGS.to_vec(),
             ops: Op::ALL.to_vec(),
             budget: Budget::QUICK,
             threads: 0,
-            baseline: None,
+            baseline,
         })?;
         let dir = ctx.dir.join("data").join("bench");
         let path = dir.join("bench.json");
+        let file_err = |p: &std::path::Path| {
+            let path = p.display().to_string();
+            move |e: std::io::Error| Error::File {
+                path,
+                reason: e.to_string(),
+            }
+        };
         std::fs::create_dir_all(&dir)
             .and_then(|_| std::fs::write(&path, format!("{:#}\n", to_json(&report))))
-            .map_err(|e| Error::File {
-                path: path.display().to_string(),
-                reason: e.to_string(),
-            })?;
+            .map_err(file_err(&path))?;
+        let mut links = vec!["data/bench/bench.json".to_string()];
+        // The baseline file itself beside the data, so the page's numbers can be traced to it.
+        if let (Some(src), Some(name)) = (
+            ctx.baseline.as_deref(),
+            ctx.baseline.as_deref().and_then(|p| p.file_name()),
+        ) {
+            let copy = dir.join(name);
+            std::fs::copy(src, &copy).map_err(file_err(&copy))?;
+            links.push(format!("data/bench/{}", name.to_string_lossy()));
+        }
         let doc = to_json(&report);
-        let lead = "Median time per call (f32, bench --quick, this machine, one run), relative to \
+        let mut lead =
+            "Median time per call (f32, bench --quick, this machine, one run), relative to \
                 the fastest engine on each configuration, and heap allocations per training step; \
-                timings inform, they never fail the report.";
-        let mut html = format!("<p class=\"lead\">{}</p>\n", escape(lead));
+                timings inform, they never fail the report."
+                .to_string();
+        if let Some(b) = &report.baseline {
+            lead.push_str(&format!(
+                " The pytorch bars are not measured in this run: they are the baseline file {} \
+                 ({}, {}, {} threads, written by tools/bench/torch_bench.py){}.",
+                b.path,
+                b.versions,
+                b.machine,
+                b.threads,
+                if b.machine == report.machine {
+                    String::new()
+                } else {
+                    format!(
+                        "; this run's machine is {}, so the pytorch ratios compare two machines",
+                        report.machine
+                    )
+                }
+            ));
+        } else {
+            lead.push_str(" No PyTorch baseline was given (bplab report --baseline FILE).");
+        }
+        let mut html = format!("<p class=\"lead\">{}</p>\n", escape(&lead));
         for p in crate::figures::charts(&doc) {
             html.push_str(&bplab_output::report::figure(&p.svg, &p.caption));
             html.push('\n');
@@ -297,7 +338,7 @@ impl bplab_output::report::ReportSection for BenchSection {
         html.push_str(&bplab_output::report::details(
             "full tables: every engine × configuration × operation, backward/forward, targets",
             &to_text(&report, false),
-            &["data/bench/bench.json".into()],
+            &links,
         ));
         let verdict = if report.rows.is_empty() {
             bplab_output::report::Verdict::NotRun

@@ -91,6 +91,9 @@ pub struct Context {
     pub dir: PathBuf,
     /// `--engine` (default `all`).
     pub engine: String,
+    /// `--baseline`: another framework's timings (PyTorch, `tools/bench/torch_bench.py`)
+    /// shown beside the benchmark's engines; `None` for none.
+    pub baseline: Option<PathBuf>,
 }
 
 impl Context {
@@ -167,16 +170,6 @@ pub fn shorten(s: &str, max: usize) -> String {
     }
 }
 
-/// The finding a plot supports: the first whose subject (its text up to the first `:` or
-/// `,`) is the caption's (`tanh: each layer's gradient norm` ↔ `tanh, 10 hidden layers: …`).
-pub fn finding_for<'a>(caption: &str, found: &'a [String]) -> Option<&'a String> {
-    let subject = |s: &str| s.split([':', ',']).next().unwrap_or("").trim().to_string();
-    let c = subject(caption);
-    found
-        .iter()
-        .find(|f| !c.is_empty() && c.len() < 40 && subject(f) == c)
-}
-
 /// For an outcome without findings: how many engines agree with the manual engine and how
 /// closely, from its agreement lines (`  candle: 251 values vs manual, max rel diff 2.54e-5,
 /// …`).
@@ -216,7 +209,8 @@ pub fn outcome_verdict(o: &Outcome) -> Verdict {
 }
 
 /// A study's outcome as a section: the headline finding, the plots (the first `max_plots`)
-/// with captions, the findings, and the raw table in a collapsed block with links to the
+/// with their captions (each states what it shows and the finding it supports, with the
+/// run's own number), the findings, and the raw table in a collapsed block with links to the
 /// data files under `report/data/DATA/`.
 pub fn outcome_section(o: &Outcome, max_plots: usize, data: &str) -> Section {
     let found = findings(o);
@@ -235,11 +229,7 @@ pub fn outcome_section(o: &Outcome, max_plots: usize, data: &str) -> Section {
     }
     let mut md = format!("{}\n\n{}\n", o.title, o.markdown);
     for p in o.plots.iter().take(max_plots) {
-        let caption = match finding_for(&p.caption, &found) {
-            Some(f) => format!("{}. Finding: {f}", p.caption.trim_end_matches('.')),
-            None => p.caption.clone(),
-        };
-        let _ = writeln!(html, "{}", page::figure(&p.svg, &caption));
+        let _ = writeln!(html, "{}", page::figure(&p.svg, &p.caption));
         let _ = writeln!(md, "- plot `data/{data}/{}.svg`: {}", p.name, p.caption);
     }
     let files = data_links(&o.files, data);

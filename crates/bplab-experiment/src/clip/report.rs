@@ -2,9 +2,9 @@
 //! `clip.csv`/`clip.json`/SVGs, [`run`] → [`Outcome`], and the report section.
 
 use super::config::ClipConfig;
-use super::measure::{measure, ClipResults};
-use bplab_core::Result;
-use bplab_harness::engines::with_reference;
+use super::measure::{measure, ClipResults, RuleRun};
+use bplab_core::{Clip, Result};
+use bplab_harness::engines::with_reference_for;
 use bplab_output::files::{num, Csv, OutDir};
 use bplab_output::plot::{LineChart, Scale, Series};
 use bplab_output::report::OutcomeSection;
@@ -47,27 +47,146 @@ pub fn table(r: &ClipResults) -> Table {
     t
 }
 
-/// Loss and gradient-norm curves, one series per rule.
+/// The largest finite value of `v` (NaN when none is).
+fn max_finite(v: &[f64]) -> f64 {
+    v.iter()
+        .copied()
+        .filter(|x| x.is_finite())
+        .fold(f64::NAN, f64::max)
+}
+
+/// What the unclipped run did, in a clause: `loss NaN from step 4 of 40 (‖g‖ 1.71e3 at step
+/// 0, 9.09e33 before it)` or `finite for all 40 steps, ‖g‖ at most 2.1e1`.
+fn unclipped(x: &RuleRun) -> String {
+    let steps = x.losses.len();
+    match x.first_non_finite {
+        Some(s) => format!(
+            "loss {} from step {s} of {steps} ({} non-finite steps; ‖g‖ {} at step 0, up to {} before)",
+            x.losses.get(s).map_or("NaN".into(), |l| format!("{l}")),
+            x.non_finite_steps,
+            sci(x.grad_norms.first().copied().unwrap_or(f64::NAN)),
+            sci(max_finite(&x.grad_norms))
+        ),
+        None => format!(
+            "finite for all {steps} steps, ‖g‖ at most {}, final loss {}",
+            sci(max_finite(&x.grad_norms)),
+            sci(x.final_loss)
+        ),
+    }
+}
+
+/// The claim with its numbers: the unclipped run against each clipping rule, the rule that
+/// bounds the whole update (global norm) first.
+pub fn findings(r: &ClipResults) -> Vec<String> {
+    let mut out = Vec::new();
+    let none = r.runs.iter().find(|x| x.clip == Clip::None);
+    let clipped: Vec<&RuleRun> = r.runs.iter().filter(|x| x.clip != Clip::None).collect();
+    let global = clipped
+        .iter()
+        .find(|x| matches!(x.clip, Clip::GlobalNorm(_)))
+        .or(clipped.first());
+    if let (Some(n), Some(g)) = (none, global) {
+        let bound = match g.clip {
+            Clip::GlobalNorm(c) => format!("keeps the update's ‖g‖ ≤ {c}"),
+            Clip::PerTensorNorm(c) => format!("keeps each tensor's ‖g‖ ≤ {c}"),
+            Clip::Value(c) => format!("keeps every element within ±{c}"),
+            Clip::None => String::new(),
+        };
+        let failed = if g.non_finite_steps > 0 {
+            format!(" ({} non-finite steps)", g.non_finite_steps)
+        } else {
+            String::new()
+        };
+        let without = match n.first_non_finite {
+            Some(s) => format!(
+                "loss {} from step {s} of {}, ‖g‖ up to {}",
+                n.losses.get(s).map_or("NaN".into(), |l| format!("{l}")),
+                n.losses.len(),
+                sci(max_finite(&n.grad_norms))
+            ),
+            None => format!("final loss {}", sci(n.final_loss)),
+        };
+        out.push(format!(
+            "{} {bound} and trains to loss {}, test accuracy {:.3}{failed}; unclipped: {without}",
+            g.clip,
+            sci(g.final_loss),
+            g.test_accuracy,
+        ));
+    }
+    let rules: Vec<String> = clipped
+        .iter()
+        .map(|x| {
+            format!(
+                "{} {} non-finite, loss {}, test {:.3}",
+                x.clip,
+                x.non_finite_steps,
+                sci(x.final_loss),
+                x.test_accuracy
+            )
+        })
+        .collect();
+    if !rules.is_empty() {
+        out.push(format!("every rule: {}", rules.join(" · ")));
+    }
+    out
+}
+
+/// Loss and gradient-norm curves, one series per rule, with captions that state the finding.
 pub fn plots(r: &ClipResults) -> Vec<Plot> {
     let mut loss = LineChart::new("training loss per clipping rule (markers: NaN / inf)")
-        .x("step", Scale::Linear)
-        .y("loss", Scale::Log10);
+        .x("SGD step (full batch)", Scale::Linear)
+        .y("cross-entropy loss (nats, log scale)", Scale::Log10);
     let mut norm = LineChart::new("gradient norm before clipping (markers: NaN / inf)")
-        .x("step", Scale::Linear)
-        .y("‖g‖", Scale::Log10);
+        .x("SGD step (full batch)", Scale::Linear)
+        .y("global ‖g‖ before clipping (log scale)", Scale::Log10);
     for x in &r.runs {
         loss = loss.series(Series::from_values(x.clip.to_string(), &x.losses));
         norm = norm.series(Series::from_values(x.clip.to_string(), &x.grad_norms));
     }
+    let none = r.runs.iter().find(|x| x.clip == Clip::None);
+    let clipped: Vec<&RuleRun> = r.runs.iter().filter(|x| x.clip != Clip::None).collect();
+    let worst_clipped = clipped
+        .iter()
+        .map(|x| x.final_loss)
+        .fold(f64::NAN, f64::max);
+    let loss_caption = match none {
+        Some(n) => format!(
+            "Training loss per clipping rule, one SGD step at a time (NaN and inf drawn as markers): unclipped, {}; every clipped run ends at loss ≤ {}.",
+            unclipped(n),
+            sci(worst_clipped)
+        ),
+        None => format!(
+            "Training loss per clipping rule; every run ends at loss ≤ {}.",
+            sci(worst_clipped)
+        ),
+    };
+    let first = r
+        .runs
+        .first()
+        .and_then(|x| x.grad_norms.first())
+        .copied()
+        .unwrap_or(f64::NAN);
+    let norm_caption = format!(
+        "The global gradient norm each step computes before its rule clips it: every run starts at ‖g‖ = {} (naive normal:1 weights); {}.",
+        sci(first),
+        match none {
+            Some(n) => format!(
+                "without clipping it grows to {} before turning non-finite, with clipping the largest is {}",
+                sci(max_finite(&n.grad_norms)),
+                sci(clipped.iter().map(|x| max_finite(&x.grad_norms)).fold(f64::NAN, f64::max))
+            ),
+            None => "clipping bounds the step, not this norm".into(),
+        }
+    );
     vec![
         Plot {
             name: "loss".into(),
-            caption: "training loss per clipping rule; non-finite steps drawn as markers".into(),
+            caption: loss_caption,
             svg: loss.to_svg(),
         },
         Plot {
             name: "grad-norm".into(),
-            caption: "global gradient norm before clipping, per rule".into(),
+            caption: norm_caption,
             svg: norm.to_svg(),
         },
     ]
@@ -78,7 +197,7 @@ pub fn run(cfg: &ClipConfig, engine_spec: &str, out: &Path) -> Result<Outcome> {
     for c in &cfg.rules {
         c.validate()?;
     }
-    let engines = with_reference(engine_spec)?;
+    let engines = with_reference_for(engine_spec, cfg.dtype)?;
     let r = measure(cfg, &engines)?;
     let plots = plots(&r);
     let mut csv = Csv::new(&["clip", "step", "loss", "grad_norm"]);
@@ -112,6 +231,7 @@ pub fn run(cfg: &ClipConfig, engine_spec: &str, out: &Path) -> Result<Outcome> {
     )?;
     dir.plots(&plots)?;
     let table = table(&r);
+    let bullets: String = findings(&r).iter().map(|f| format!("- {f}\n")).collect();
     let title = format!(
         "clip: {} hidden {} layers of {}, init {}, SGD lr {} for {} steps on Iris, {}",
         cfg.depth,
@@ -126,12 +246,12 @@ pub fn run(cfg: &ClipConfig, engine_spec: &str, out: &Path) -> Result<Outcome> {
     Ok(Outcome {
         name: "clip",
         text: format!(
-            "{title}\n\n{}\n{note}\n{}",
+            "{title}\n\n{}\n{bullets}\n{note}\n{}",
             table.render(),
             r.agreement.render()
         ),
         markdown: format!(
-            "{}\n{note}\n```\n{}```\n",
+            "{}\n{bullets}\n{note}\n```\n{}```\n",
             table.markdown(),
             r.agreement.render()
         ),

@@ -5,7 +5,7 @@
 use super::config::InitConfig;
 use super::measure::{cell, measure, Cell, InitResults, Symmetry};
 use bplab_core::{Activation, Init, Result};
-use bplab_harness::engines::with_reference;
+use bplab_harness::engines::with_reference_for;
 use bplab_output::files::{num, Csv, OutDir};
 use bplab_output::plot::{Heatmap, LineChart, Scale, Series};
 use bplab_output::report::OutcomeSection;
@@ -32,8 +32,8 @@ pub fn plots(cfg: &InitConfig, r: &InitResults) -> Vec<Plot> {
             "{} hidden layers: ‖∂L/∂W_first‖ / ‖∂L/∂W_last‖ at init",
             act.name()
         ))
-        .x("hidden layers", Scale::Log10)
-        .y("first/last gradient-norm ratio", Scale::Log10);
+        .x("hidden layers (depth, log scale)", Scale::Log10)
+        .y("‖∂L/∂W_1‖ / ‖∂L/∂W_L‖ (log scale)", Scale::Log10);
         for &scheme in &cfg.schemes {
             let pts = r
                 .cells
@@ -43,10 +43,28 @@ pub fn plots(cfg: &InitConfig, r: &InitResults) -> Vec<Plot> {
                 .collect();
             chart = chart.series(Series::new(scheme.to_string(), pts));
         }
+        let deepest = cfg.depths.iter().copied().max().unwrap_or(0);
+        let mut at: Vec<(f64, Init)> = cfg
+            .schemes
+            .iter()
+            .filter_map(|&s| cell(r, s, act, deepest).map(|c| (c.ratio, s)))
+            .filter(|(x, _)| x.is_finite() && *x > 0.0)
+            .collect();
+        at.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let range = match (at.first(), at.last()) {
+            (Some(lo), Some(hi)) => format!(
+                ": at {deepest} hidden layers it runs from {} ({}) to {} ({})",
+                sci(lo.0),
+                lo.1,
+                sci(hi.0),
+                hi.1
+            ),
+            _ => String::new(),
+        };
         out.push(Plot {
             name: format!("ratio-{}", act.name()),
             caption: format!(
-                "{}: first/last-layer gradient-norm ratio against depth, per init scheme",
+                "{}: the first layer's gradient norm over the last layer's at initialisation against depth, one line per init scheme (1 = no vanishing or exploding; a zero or NaN ratio is a marker){range}.",
                 act.name()
             ),
             svg: chart.to_svg(),
@@ -66,8 +84,8 @@ pub fn plots(cfg: &InitConfig, r: &InitResults) -> Vec<Plot> {
                 .unwrap_or(0);
             let h = Heatmap {
                 title: format!("{scheme}, {}: log10 ‖∂L/∂W_l‖ at init", act.name()),
-                x_label: "layer l (last = output)".into(),
-                y_label: "hidden layers".into(),
+                x_label: "layer l (1 = first, last = output layer)".into(),
+                y_label: "hidden layers (depth)".into(),
                 value_label: "log10 ‖∂L/∂W_l‖".into(),
                 cols: (1..=max_layers).map(|l| l.to_string()).collect(),
                 rows: cells.iter().map(|c| c.depth.to_string()).collect(),
@@ -77,10 +95,20 @@ pub fn plots(cfg: &InitConfig, r: &InitResults) -> Vec<Plot> {
                     .collect(),
                 range: None,
             };
+            let deepest = cells.iter().max_by_key(|c| c.depth);
+            let finding = deepest.map_or(String::new(), |c| {
+                format!(
+                    ": at {} hidden layers layer 1's norm is {} and the output layer's {} (ratio {})",
+                    c.depth,
+                    sci(c.weight_norms.first().copied().unwrap_or(f64::NAN)),
+                    sci(c.weight_norms.last().copied().unwrap_or(f64::NAN)),
+                    sci(c.ratio)
+                )
+            });
             out.push(Plot {
                 name: format!("heatmap-{}", slug(scheme, act)),
                 caption: format!(
-                    "{scheme}, {}: log10 of each layer's gradient norm (rows: depth)",
+                    "{scheme}, {}: log10 of each layer's gradient norm at initialisation, one row per depth{finding}.",
                     act.name()
                 ),
                 svg: h.to_svg(),
@@ -135,13 +163,43 @@ pub fn table(cfg: &InitConfig, r: &InitResults) -> Table {
 /// The lesson's claims as measured numbers, one line each.
 pub fn findings(cfg: &InitConfig, r: &InitResults) -> Vec<String> {
     let mut out = Vec::new();
+    // The headline: the lesson's depth (10 when measured) on sigmoid with a unit-gain scheme.
+    let d10 = if cfg.depths.contains(&10) {
+        10
+    } else {
+        cfg.depths.iter().copied().max().unwrap_or(0)
+    };
+    let unit_gain = [Init::XavierNormal, Init::XavierUniform, Init::HeNormal]
+        .into_iter()
+        .find(|s| cfg.schemes.contains(s));
+    if let Some(c) = unit_gain.and_then(|s| cell(r, s, Activation::Sigmoid, d10)) {
+        let he = r
+            .cells
+            .iter()
+            .filter(|c| c.scheme == Init::HeNormal && c.activation == Activation::Relu)
+            .map(|c| c.ratio);
+        let (lo, hi) = he.fold((f64::INFINITY, 0.0f64), |(lo, hi), x| {
+            (lo.min(x), hi.max(x))
+        });
+        out.push(format!(
+            "{}, sigmoid, {d10} hidden layers: ‖∂L/∂W_1‖/‖∂L/∂W_L‖ = {} (σ' ≤ 0.25, 0.25^{d10} = {}){}",
+            c.scheme,
+            sci(c.ratio),
+            sci(0.25f64.powi(d10 as i32)),
+            if lo.is_finite() {
+                format!("; relu with he-normal stays within [{}, {}]", sci(lo), sci(hi))
+            } else {
+                String::new()
+            }
+        ));
+    }
     let slopes: Vec<f64> = r.cells.iter().filter_map(|c| c.max_sigmoid_slope).collect();
     if !slopes.is_empty() {
         let max = slopes.iter().copied().fold(0.0, f64::max);
         out.push(format!(
             "sigmoid: the largest σ'(z) over every hidden unit, row, scheme and depth is {max:.6} ≤ 0.25, so {d} layers scale a gradient by at most 0.25^{d} = {:.2e}",
-            0.25f64.powi(10),
-            d = 10
+            0.25f64.powi(d10 as i32),
+            d = d10
         ));
     }
     let at10: Vec<String> = cfg
@@ -210,7 +268,7 @@ pub fn findings(cfg: &InitConfig, r: &InitResults) -> Vec<String> {
 
 /// Runs the experiment, writes `init.csv`, `init.json` and the SVGs under `out`.
 pub fn run(cfg: &InitConfig, engine_spec: &str, out: &Path) -> Result<Outcome> {
-    let engines = with_reference(engine_spec)?;
+    let engines = with_reference_for(engine_spec, cfg.dtype)?;
     let r = measure(cfg, &engines)?;
     let plots = plots(cfg, &r);
     let mut csv = Csv::new(&[

@@ -5,7 +5,7 @@
 use super::config::{Arch, NormConfig};
 use super::measure::{measure, run_of, NormResults};
 use bplab_core::Result;
-use bplab_harness::engines::with_reference;
+use bplab_harness::engines::with_reference_for;
 use bplab_output::files::{num, Csv, OutDir};
 use bplab_output::plot::{LineChart, Scale, Series};
 use bplab_output::report::OutcomeSection;
@@ -49,11 +49,14 @@ pub fn plots(cfg: &NormConfig, r: &NormResults) -> Vec<Plot> {
     for &act in &cfg.activations {
         let depth = *cfg.depths.last().unwrap_or(&0);
         let mut stds = LineChart::new(format!("{}: std(h_l) at init, depth {depth}", act.name()))
-            .x("hidden layer l", Scale::Linear)
-            .y("std(h_l)", Scale::Log10);
+            .x("hidden layer l (1 = first)", Scale::Linear)
+            .y(
+                "std(h_l) at init, over batch and units (log scale)",
+                Scale::Log10,
+            );
         let mut loss = LineChart::new(format!("{}: training loss, depth {depth}", act.name()))
-            .x("step", Scale::Linear)
-            .y("loss", Scale::Log10);
+            .x("SGD step (full batch)", Scale::Linear)
+            .y("cross-entropy loss (nats, log scale)", Scale::Log10);
         for x in r
             .runs
             .iter()
@@ -68,14 +71,55 @@ pub fn plots(cfg: &NormConfig, r: &NormResults) -> Vec<Plot> {
             stds = stds.series(Series::new(x.arch.name().to_string(), pts));
             loss = loss.series(Series::from_values(x.arch.name().to_string(), &x.losses));
         }
+        let runs: Vec<_> = r
+            .runs
+            .iter()
+            .filter(|x| x.activation == act && x.depth == depth)
+            .collect();
+        let last_std: Vec<String> = runs
+            .iter()
+            .map(|x| {
+                format!(
+                    "{} {}",
+                    x.arch.name(),
+                    sci(*x.act_std.last().unwrap_or(&f64::NAN))
+                )
+            })
+            .collect();
+        let best = runs
+            .iter()
+            .filter(|x| x.final_loss.is_finite())
+            .min_by(|a, b| a.final_loss.total_cmp(&b.final_loss));
+        let worst = runs
+            .iter()
+            .filter(|x| x.final_loss.is_finite())
+            .max_by(|a, b| a.final_loss.total_cmp(&b.final_loss));
+        let trained = match (best, worst) {
+            (Some(b), Some(w)) => format!(
+                ": after {} steps the lowest loss is {}'s {:.4}, the highest {}'s {:.4}",
+                cfg.steps,
+                b.arch.name(),
+                b.final_loss,
+                w.arch.name(),
+                w.final_loss
+            ),
+            _ => String::new(),
+        };
         out.push(Plot {
             name: format!("act-std-{}", act.name()),
-            caption: format!("{}: each hidden layer's activation std at init", act.name()),
+            caption: format!(
+                "{}, {depth} hidden layers: each hidden layer's activation standard deviation at initialisation, per architecture; at the last hidden layer {}.",
+                act.name(),
+                last_std.join(" · ")
+            ),
             svg: stds.to_svg(),
         });
         out.push(Plot {
             name: format!("loss-{}", act.name()),
-            caption: format!("{}: full-batch training loss per architecture", act.name()),
+            caption: format!(
+                "{}, {depth} hidden layers: full-batch training loss per architecture{trained}.",
+                act.name()
+            ),
             svg: loss.to_svg(),
         });
     }
@@ -130,7 +174,7 @@ pub fn findings(cfg: &NormConfig, r: &NormResults) -> Vec<String> {
 
 /// Runs the experiment, writes `norm.csv`, `norm.json`, the SVGs under `out`.
 pub fn run(cfg: &NormConfig, engine_spec: &str, out: &Path) -> Result<Outcome> {
-    let engines = with_reference(engine_spec)?;
+    let engines = with_reference_for(engine_spec, cfg.dtype)?;
     let r = measure(cfg, &engines)?;
     let plots = plots(cfg, &r);
     let mut csv = Csv::new(&["activation", "depth", "arch", "kind", "index", "value"]);

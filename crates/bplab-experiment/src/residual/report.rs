@@ -5,7 +5,7 @@
 use super::config::{Arch, ResidualConfig};
 use super::measure::{measure, run_of, ResidualResults};
 use bplab_core::Result;
-use bplab_harness::engines::with_reference;
+use bplab_harness::engines::with_reference_for;
 use bplab_output::files::{num, Csv, OutDir};
 use bplab_output::plot::{LineChart, Scale, Series};
 use bplab_output::report::OutcomeSection;
@@ -51,11 +51,11 @@ pub fn plots(cfg: &ResidualConfig, r: &ResidualResults) -> Vec<Plot> {
             "{}: ‖∂L/∂W_l‖ at init, plain vs residual",
             act.name()
         ))
-        .x("layer l", Scale::Linear)
-        .y("‖∂L/∂W_l‖", Scale::Log10);
+        .x("layer l (1 = first hidden layer)", Scale::Linear)
+        .y("‖∂L/∂W_l‖ at init (log scale)", Scale::Log10);
         let mut loss = LineChart::new(format!("{}: training loss, plain vs residual", act.name()))
-            .x("step", Scale::Linear)
-            .y("loss", Scale::Log10);
+            .x("SGD step (full batch)", Scale::Linear)
+            .y("cross-entropy loss (nats, log scale)", Scale::Log10);
         for x in r.runs.iter().filter(|x| x.activation == act) {
             let name = format!("{} {}", x.arch.name(), x.depth);
             let pts = x
@@ -71,17 +71,35 @@ pub fn plots(cfg: &ResidualConfig, r: &ResidualResults) -> Vec<Plot> {
             s.dashed = x.arch == Arch::Plain;
             loss = loss.series(s);
         }
+        let d = cfg.depths.iter().copied().max().unwrap_or(0);
+        let pair = run_of(r, act, d, Arch::Plain).zip(run_of(r, act, d, Arch::Residual));
+        let (grads, losses) = pair.map_or((String::new(), String::new()), |(p, q)| {
+            (
+                format!(
+                    ": at {d} hidden layers layer 1's gradient norm is {} plain vs {} residual",
+                    sci(p.weight_norms[0]),
+                    sci(q.weight_norms[0])
+                ),
+                format!(
+                    ": at {d} hidden layers the loss after {} steps is {:.4} plain vs {:.4} residual",
+                    cfg.steps, p.final_loss, q.final_loss
+                ),
+            )
+        });
         out.push(Plot {
             name: format!("grad-norms-{}", act.name()),
             caption: format!(
-                "{}: each layer's gradient norm at init (dashed: plain)",
+                "{}: each layer's weight-gradient norm at initialisation, plain (dashed) vs residual (solid){grads}.",
                 act.name()
             ),
             svg: norms.to_svg(),
         });
         out.push(Plot {
             name: format!("loss-{}", act.name()),
-            caption: format!("{}: full-batch training loss (dashed: plain)", act.name()),
+            caption: format!(
+                "{}: full-batch training loss, plain (dashed) vs residual (solid){losses}.",
+                act.name()
+            ),
             svg: loss.to_svg(),
         });
     }
@@ -117,7 +135,7 @@ pub fn findings(cfg: &ResidualConfig, r: &ResidualResults) -> Vec<String> {
 
 /// Runs the experiment, writes `residual.csv`, `residual.json`, the SVGs under `out`.
 pub fn run(cfg: &ResidualConfig, engine_spec: &str, out: &Path) -> Result<Outcome> {
-    let engines = with_reference(engine_spec)?;
+    let engines = with_reference_for(engine_spec, cfg.dtype)?;
     let r = measure(cfg, &engines)?;
     let plots = plots(cfg, &r);
     let mut csv = Csv::new(&["activation", "depth", "arch", "kind", "index", "value"]);

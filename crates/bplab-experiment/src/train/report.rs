@@ -5,7 +5,7 @@ use super::config::TrainConfig;
 use super::measure::{measure, TrainResults};
 use bplab_core::presets::Preset;
 use bplab_core::Result;
-use bplab_harness::engines::with_reference;
+use bplab_harness::engines::with_reference_for;
 use bplab_output::files::{num, Csv, OutDir};
 use bplab_output::plot::{LineChart, Scale, Series};
 use bplab_output::report::OutcomeSection;
@@ -39,14 +39,43 @@ pub fn table(r: &TrainResults) -> Table {
     t
 }
 
+/// The largest relative difference of any engine's step loss from the manual engine's.
+fn worst_rel_diff(r: &TrainResults) -> f64 {
+    r.runs
+        .iter()
+        .skip(1)
+        .map(|x| x.max_rel_diff)
+        .fold(0.0, f64::max)
+}
+
+/// The claim with its numbers: what training reached, and how closely every engine followed.
+pub fn findings(r: &TrainResults) -> Vec<String> {
+    let Some(m) = r.runs.first() else {
+        return Vec::new();
+    };
+    vec![format!(
+        "loss {:.4} (first step) → {:.4} (epoch {}), test accuracy {:.3}, {} SGD steps; {} engines within {} of the manual engine's loss at every step",
+        m.losses.first().copied().unwrap_or(f64::NAN),
+        m.epoch_losses.last().copied().unwrap_or(f64::NAN),
+        m.epoch_losses.len(),
+        m.test_accuracy,
+        r.steps,
+        r.runs.len(),
+        sci(worst_rel_diff(r))
+    )]
+}
+
 /// The loss curves and each engine's relative difference from the manual engine.
 pub fn plots(r: &TrainResults) -> Vec<Plot> {
     let mut loss = LineChart::new("Iris, assignment network: training loss after each epoch")
-        .x("epoch", Scale::Linear)
-        .y("loss (whole training set)", Scale::Linear);
+        .x("epoch (pass over the training set)", Scale::Linear)
+        .y(
+            "cross-entropy loss, whole training set (nats)",
+            Scale::Linear,
+        );
     let mut diff = LineChart::new("|loss − manual| / manual, step by step")
-        .x("step", Scale::Linear)
-        .y("relative difference", Scale::Log10);
+        .x("SGD step (mini-batch)", Scale::Linear)
+        .y("relative difference from manual (log scale)", Scale::Log10);
     let manual = &r.runs[0];
     for (i, x) in r.runs.iter().enumerate() {
         let mut s = Series::new(
@@ -69,15 +98,50 @@ pub fn plots(r: &TrainResults) -> Vec<Plot> {
             diff = diff.series(Series::from_values(x.engine.clone(), &d));
         }
     }
+    // The largest spread between engines' epoch losses: how far apart the curves are.
+    let spread = (0..manual.epoch_losses.len())
+        .map(|e| {
+            let v: Vec<f64> = r
+                .runs
+                .iter()
+                .filter_map(|x| x.epoch_losses.get(e))
+                .copied()
+                .collect();
+            v.iter().copied().fold(f64::NEG_INFINITY, f64::max)
+                - v.iter().copied().fold(f64::INFINITY, f64::min)
+        })
+        .fold(0.0, f64::max);
+    let identical = r
+        .runs
+        .iter()
+        .skip(1)
+        .filter(|x| x.max_rel_diff == 0.0)
+        .count();
     vec![
         Plot {
             name: "loss".into(),
-            caption: "training loss per epoch on every engine (the curves coincide)".into(),
+            caption: format!(
+                "Training loss after each epoch on every engine (manual solid, the others dashed): it falls from {:.4} (first step) to {:.4} in {} epochs, and the {} curves never differ by more than {} so they coincide.",
+                manual.losses.first().copied().unwrap_or(f64::NAN),
+                manual.epoch_losses.last().copied().unwrap_or(f64::NAN),
+                manual.epoch_losses.len(),
+                r.runs.len(),
+                sci(spread)
+            ),
             svg: loss.to_svg(),
         },
         Plot {
             name: "rel-diff".into(),
-            caption: "each engine's step loss relative to the manual engine's (≤ 0 drawn as a marker: identical)".into(),
+            caption: format!(
+                "Each engine's loss at every SGD step relative to the manual engine's (a step with no difference at all is a marker below the axis): the largest is {} over {} steps{}.",
+                sci(worst_rel_diff(r)),
+                r.steps,
+                if identical > 0 {
+                    format!("; {identical} engine(s) match the manual engine exactly")
+                } else {
+                    String::new()
+                }
+            ),
             svg: diff.to_svg(),
         },
     ]
@@ -85,7 +149,7 @@ pub fn plots(r: &TrainResults) -> Vec<Plot> {
 
 /// Runs the experiment, writes `train.csv`, `train.json`, the SVGs under `out`.
 pub fn run(cfg: &TrainConfig, engine_spec: &str, out: &Path) -> Result<Outcome> {
-    let engines = with_reference(engine_spec)?;
+    let engines = with_reference_for(engine_spec, cfg.dtype)?;
     let r = measure(cfg, &engines)?;
     let plots = plots(&r);
     let mut csv = Csv::new(&["engine", "step", "loss"]);
@@ -131,10 +195,19 @@ pub fn run(cfg: &TrainConfig, engine_spec: &str, out: &Path) -> Result<Outcome> 
         r.steps,
         cfg.dtype
     );
+    let bullets: String = findings(&r).iter().map(|f| format!("- {f}\n")).collect();
     Ok(Outcome {
         name: "train",
-        text: format!("{title}\n\n{}\n{}", table.render(), r.agreement.render()),
-        markdown: format!("{}\n```\n{}```\n", table.markdown(), r.agreement.render()),
+        text: format!(
+            "{title}\n\n{}\n{bullets}\n{}",
+            table.render(),
+            r.agreement.render()
+        ),
+        markdown: format!(
+            "{}\n{bullets}\n```\n{}```\n",
+            table.markdown(),
+            r.agreement.render()
+        ),
         title,
         engines_agree: r.agreement.explained(),
         plots,

@@ -2,7 +2,7 @@
 //! against depth), `checkpoint.json` (the configuration, every row and check) and
 //! `checkpoint.csv` (one line per depth × method).
 
-use super::config::CheckpointConfig;
+use super::config::{CheckpointConfig, Method, Segment};
 use super::measure::{CheckpointResult, Row};
 use bplab_core::json::number;
 use bplab_output::files::{num, Csv};
@@ -33,29 +33,53 @@ pub(super) fn plots(res: &CheckpointResult, cfg: &CheckpointConfig) -> Vec<Plot>
     } else {
         "Activation bytes held"
     })
-    .x("depth L", Scale::Log10)
-    .y("MiB", Scale::Log10);
+    .x("depth L (layers, log scale)", Scale::Log10)
+    .y("memory held for backward (MiB, log scale)", Scale::Log10);
     for s in series(&|r: &Row| res.memory(r) as f64 / MIB) {
         mem = mem.series(s);
     }
     let mut time = LineChart::new("Time per step")
-        .x("depth L", Scale::Log10)
-        .y("seconds", Scale::Log10);
+        .x("depth L (layers, log scale)", Scale::Log10)
+        .y("time per training step (s, log scale)", Scale::Log10);
     for s in series(&|r: &Row| r.time) {
         time = time.series(s);
     }
+    // The finding, at the deepest network: plain against √L segments.
+    let deepest = res.rows.iter().map(|r| r.depth).max().unwrap_or(0);
+    let at = |m: Method| {
+        res.rows
+            .iter()
+            .find(|r| r.depth == deepest && r.method == m)
+    };
+    let pair = at(Method::Plain).zip(at(Method::Segments(Segment::SqrtL)));
+    let (held, took) = pair.map_or((String::new(), String::new()), |(p, s)| {
+        (
+            format!(
+                ": at L = {deepest} √L segments hold {:.2} MiB against the plain pass's {:.2} MiB",
+                res.memory(s) as f64 / MIB,
+                res.memory(p) as f64 / MIB
+            ),
+            format!(
+                ": at L = {deepest} a √L-checkpointed step takes {:.2}× the plain step's {:.3e} s",
+                s.time / p.time,
+                p.time
+            ),
+        )
+    });
     vec![
         Plot {
             name: "checkpoint-memory".into(),
             caption: format!(
-                "Memory held for the backward pass against depth (width {}, batch {}): √L checkpointing grows as √L, the plain pass as L",
+                "Memory held for the backward pass against depth (width {}, batch {}), per method: √L checkpointing grows as √L, the plain pass as L{held}.",
                 cfg.width, cfg.batch
             ),
             svg: mem.to_svg(),
         },
         Plot {
             name: "checkpoint-time".into(),
-            caption: "Time per step against depth: checkpointing adds about one forward pass".into(),
+            caption: format!(
+                "Median time per training step against depth, per method: checkpointing recomputes about one extra forward pass{took}."
+            ),
             svg: time.to_svg(),
         },
     ]

@@ -192,6 +192,19 @@ pub fn findings(res: &CheckpointResult) -> Vec<String> {
             ));
         }
     }
+    // The headline: the deepest network's memory and time, and whether the gradients match.
+    if let Some(i) = out.iter().position(|l| l.starts_with("at L = ")) {
+        let line = out.remove(i);
+        let differing: usize = manual.iter().map(|c| c.differing).sum();
+        out.insert(
+            0,
+            if differing == 0 {
+                format!("{line}; gradients bit-identical to the plain pass")
+            } else {
+                format!("{line}; {differing} gradient elements DIFFER from the plain pass")
+            },
+        );
+    }
     out
 }
 

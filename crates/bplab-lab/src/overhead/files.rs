@@ -11,8 +11,8 @@ use serde_json::{json, Value};
 
 pub(super) fn plot(rows: &[Row]) -> Plot {
     let mut c = LineChart::new("grads time against FLOPs (batch sweep) and the fitted line")
-        .x("FLOPs per grads call", Scale::Log10)
-        .y("time (ns)", Scale::Log10);
+        .x("FLOPs per grads call (count, log scale)", Scale::Log10)
+        .y("time per grads call (ns, log scale)", Scale::Log10);
     for r in rows {
         c = c.series(Series::new(
             format!("{} {}", r.engine, r.config),
@@ -29,9 +29,27 @@ pub(super) fn plot(rows: &[Row]) -> Plot {
             c = c.series(s);
         }
     }
+    let fits: Vec<(&Row, f64)> = rows
+        .iter()
+        .filter_map(|r| r.fit.map(|f| (r, f.intercept)))
+        .collect();
+    let lo = fits.iter().min_by(|a, b| a.1.total_cmp(&b.1));
+    let hi = fits.iter().max_by(|a, b| a.1.total_cmp(&b.1));
+    let finding = match (lo, hi) {
+        (Some(l), Some(h)) => format!(
+            ": the fixed overhead a runs from {:.1} µs ({} {}) to {:.1} µs ({} {})",
+            l.1 / 1e3,
+            l.0.engine,
+            l.0.config,
+            h.1 / 1e3,
+            h.0.engine,
+            h.0.config
+        ),
+        _ => String::new(),
+    };
     Plot {
         name: "overhead-sweep".into(),
-        caption: "grads time per call over the batch sweep (solid) and time = a + b·FLOPs (dashed): the flat part is fixed overhead".into(),
+        caption: format!("grads time per call over the batch sweep (solid) and the fitted time = a + b·FLOPs (dashed); the flat part at small batches is fixed per-call overhead{finding}."),
         svg: c.to_svg(),
     }
 }

@@ -31,8 +31,57 @@ pub fn table(res: &SemanticsResult) -> Table {
     t
 }
 
+/// A cell's outcome: its first word (`error`, `panics`, `within`, `None`, `x.detach()`), the
+/// part that says what happened before the details.
+fn outcome_word(text: &str) -> &str {
+    text.split([' ', ':', '(', ';', ',']).next().unwrap_or("")
+}
+
+/// Whether a cell reports a result that is wrong without an error (`runs but wrong`,
+/// `new value, silently`).
+fn silently_wrong(text: &str) -> bool {
+    text.contains("wrong") || text.contains("silently")
+}
+
+/// The one number that matters: per framework, in how many scenarios it behaves otherwise
+/// than PyTorch (a different outcome word), and which of those give a wrong result silently.
+pub fn headline(res: &SemanticsResult) -> String {
+    let n = Scenario::ALL.len();
+    let Some(torch) = res.cells.first() else {
+        return "no framework ran".into();
+    };
+    let mut differ = Vec::new();
+    let mut silent = Vec::new();
+    for (f, col) in FRAMEWORKS.iter().zip(&res.cells).skip(1) {
+        let k = col
+            .iter()
+            .zip(torch)
+            .filter(|(c, t)| outcome_word(&c.text) != outcome_word(&t.text))
+            .count();
+        differ.push(format!("{f} {k}"));
+        for (c, s) in col.iter().zip(Scenario::ALL) {
+            if silently_wrong(&c.text) {
+                silent.push(format!("{f} {}", s.key()));
+            }
+        }
+    }
+    let mut line = format!(
+        "scenarios of {n} whose outcome differs from PyTorch {}'s: {}",
+        res.torch_version,
+        differ.join(", ")
+    );
+    if !silent.is_empty() {
+        line.push_str(&format!(
+            "; silently wrong (no error): {}",
+            silent.join(", ")
+        ));
+    }
+    line
+}
+
 fn findings(res: &SemanticsResult) -> Vec<String> {
     vec![
+        headline(res),
         format!(
             "PyTorch {} from tests/fixtures/semantics/pytorch.json (tools/reference/semantics.py); burn and candle run now, f64, x = [1, -2, 3, 0.5], w = [0.25, 1.5, -0.75, 2], L = Σ tanh(x⊙w)².",
             res.torch_version
@@ -159,6 +208,16 @@ mod tests {
         assert!(cell(1, Scenario::InPlace).starts_with("old value"));
         assert!(cell(3, Scenario::DoubleBackward).contains("4x instead of 6x"));
         assert_eq!(res.torch_version, "2.15.0");
+        // Panics, fresh gradient containers, no double backward: 6 of 9 outcomes differ.
+        let h = headline(&res);
+        assert!(
+            h.starts_with("scenarios of 9 whose outcome differs from PyTorch 2.15.0's: burn-ndarray 6, burn-flex 6, candle 6;"),
+            "{h}"
+        );
+        assert!(
+            h.ends_with("candle in_place, candle double_backward"),
+            "{h}"
+        );
     }
 
     #[test]

@@ -22,6 +22,8 @@ pub struct Bar {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BarChart {
     pub title: String,
+    /// What the groups along x are (`configuration (network-batch)`), under their labels.
+    pub x_label: String,
     pub y_label: String,
     pub y_scale: Scale,
     /// Category labels along x, left to right.
@@ -64,6 +66,7 @@ impl BarChart {
     pub fn new(title: impl Into<String>, id: impl Into<String>) -> Self {
         BarChart {
             title: title.into(),
+            x_label: String::new(),
             y_label: String::new(),
             y_scale: Scale::Linear,
             groups: Vec::new(),
@@ -80,6 +83,12 @@ impl BarChart {
     pub fn y(mut self, label: impl Into<String>, scale: Scale) -> Self {
         self.y_label = label.into();
         self.y_scale = scale;
+        self
+    }
+
+    /// What the groups along x are.
+    pub fn x(mut self, label: impl Into<String>) -> Self {
+        self.x_label = label.into();
         self
     }
 
@@ -113,7 +122,7 @@ impl BarChart {
             svg.grid_line((x0, py(u)), (x1, py(u)));
             svg.text((x0 - 6.0, py(u) + 4.0), &label, Anchor::End, 11.0, false);
         }
-        svg.text((16.0, py(0.5)), &self.y_label, Anchor::Middle, 12.0, true);
+        svg.axis_label((16.0, py(0.5)), &self.y_label, true);
         let n_groups = self.groups.len().max(1) as f64;
         let band = (x1 - x0) / n_groups;
         let n_series = self.series.len().max(1) as f64;
@@ -122,6 +131,7 @@ impl BarChart {
             let cx = x0 + band * (g as f64 + 0.5);
             svg.text((cx, y0 + 18.0), name, Anchor::Middle, 12.0, false);
         }
+        svg.axis_label(((x0 + x1) / 2.0, h - 10.0), &self.x_label, false);
         svg.raw(&format!(r#"<g data-chart="{}">"#, escape(&self.id)));
         for b in &self.bars {
             let left = x0 + band * b.group as f64 + band * 0.08 + bw * b.series as f64;
@@ -169,7 +179,7 @@ mod tests {
     use super::*;
 
     fn chart(scale: Scale, values: &[f64]) -> BarChart {
-        let mut c = BarChart::new("t", "c").y("×", scale);
+        let mut c = BarChart::new("t", "c").x("configuration").y("×", scale);
         c.groups = vec!["a".into(), "b".into()];
         c.series = vec!["x".into(), "y".into()];
         for (i, &v) in values.iter().enumerate() {
@@ -203,6 +213,7 @@ mod tests {
         assert!(((h[1] - h[0]) - (h[3] - h[1])).abs() < 0.05, "{h:?}");
         assert!(svg.contains(r#"data-group="b" data-series="y" data-value="100""#));
         assert!(svg.contains("<title>v3</title>"));
+        assert!(svg.contains(">configuration</text>"));
     }
 
     #[test]

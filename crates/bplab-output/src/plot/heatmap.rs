@@ -121,20 +121,8 @@ impl Heatmap {
             let x = left + (c as f64 + 0.5) * cell_w;
             svg.text((x, top + grid_h + 16.0), label, Anchor::Middle, 11.0, false);
         }
-        svg.text(
-            (left + grid_w / 2.0, height - 12.0),
-            &self.x_label,
-            Anchor::Middle,
-            12.0,
-            false,
-        );
-        svg.text(
-            (16.0, top + grid_h / 2.0),
-            &self.y_label,
-            Anchor::Middle,
-            12.0,
-            true,
-        );
+        svg.axis_label((left + grid_w / 2.0, height - 12.0), &self.x_label, false);
+        svg.axis_label((16.0, top + grid_h / 2.0), &self.y_label, true);
 
         // Colour legend: a vertical bar, top = max.
         let (bx, bw, steps) = (left + grid_w + 30.0, 16.0, 40);

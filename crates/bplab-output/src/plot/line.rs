@@ -123,14 +123,8 @@ impl LineChart {
             svg.grid_line((x0, py(u)), (x1, py(u)));
             svg.text((x0 - 6.0, py(u) + 4.0), &label, Anchor::End, 11.0, false);
         }
-        svg.text(
-            (px(0.5), h - 10.0),
-            &self.x_label,
-            Anchor::Middle,
-            12.0,
-            false,
-        );
-        svg.text((16.0, py(0.5)), &self.y_label, Anchor::Middle, 12.0, true);
+        svg.axis_label((px(0.5), h - 10.0), &self.x_label, false);
+        svg.axis_label((16.0, py(0.5)), &self.y_label, true);
 
         let mut specials_seen: Vec<Special> = Vec::new();
         for (i, s) in self.series.iter().enumerate() {
@@ -217,6 +211,19 @@ mod tests {
         assert!(svg.contains(">+inf</text>"));
         assert!(svg.contains("≤ 0 on log axis"));
         assert!(svg.ends_with("</svg>\n"));
+    }
+
+    #[test]
+    fn both_axes_carry_their_labels() {
+        let svg = LineChart::new("t")
+            .x("SGD step", Scale::Linear)
+            .y("loss (nats, log scale)", Scale::Log10)
+            .series(Series::from_values("a", &[1.0, 0.5]))
+            .to_svg();
+        assert!(svg.contains(r#"class="al" x="#));
+        assert!(svg.contains(">SGD step</text>"));
+        assert!(svg.contains(r#"rotate(-90"#) && svg.contains(">loss (nats, log scale)</text>"));
+        assert_eq!(svg.matches(r#"class="al""#).count(), 2);
     }
 
     #[test]

@@ -220,6 +220,21 @@ impl Svg {
         );
     }
 
+    /// An axis label (class `al`, so a reader or a test can find it): what the axis measures
+    /// and its unit, centred at `(x, y)`, rotated by −90° for a y axis.
+    pub fn axis_label(&mut self, (x, y): (f64, f64), s: &str, vertical: bool) {
+        let rot = if vertical {
+            format!(r#" transform="rotate(-90 {x:.2} {y:.2})""#)
+        } else {
+            String::new()
+        };
+        let _ = write!(
+            self.out,
+            r#"<text class="al" x="{x:.2}" y="{y:.2}" text-anchor="middle" font-size="12"{rot}>{}</text>"#,
+            escape(s)
+        );
+    }
+
     /// The finished document.
     pub fn finish(mut self) -> String {
         self.out.push_str("</svg>\n");
