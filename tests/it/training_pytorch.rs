@@ -127,7 +127,8 @@ fn the_fixtures_cover_every_rule_and_the_rules_end_apart() {
 }
 
 /// `engine`'s trainer, `steps` steps per rule from each case's start, against PyTorch:
-/// parameters after the last step, every step's loss and gradient norm.
+/// parameters after the last step, every step's loss and gradient norm. Reference values:
+/// `tools/reference/training.py` (`tests/fixtures/training/*/training.json`).
 fn matches_pytorch(engine: &dyn Engine) {
     let tol = Tolerance::EXACT_F64;
     let mut failed = Vec::new();
