@@ -1,7 +1,7 @@
 //! `bplab bench`, laid out like every study: [`config`] (the command's flags), [`measure`]
 //! (every selected engine × configuration × operation timed through the engine's own
 //! trainer in the interleaved [`rounds`], with the GEMM throughput of [`gemm`] beside the
-//! machine's [`peak`], another framework's [`baseline`] merged in, and the manual engine's
+//! machine's [`peak`] (at the [`clock`] measured at run time), another framework's [`baseline`] merged in, and the manual engine's
 //! [`targets`]), and [`report`] (the table/Markdown/JSON output, the command's [`run`] and
 //! the report's [`BenchSection`], drawn by [`figures`]); the scaling sweep and its plots are
 //! [`sweep`].
@@ -11,6 +11,7 @@
 //! counting allocator (`bplab_harness::timing`, `bplab_harness::alloc`).
 
 pub mod baseline;
+pub mod clock;
 pub mod config;
 pub mod figures;
 pub mod gemm;
