@@ -10,7 +10,7 @@
 // - with a PyTorch baseline (bench.json's "baseline", by default docs/bench/pytorch-epyc.json),
 //   every row of that file has its pytorch bar, with the file's own median time;
 // - every figure has a caption that states a number, and the summary lines of the studies
-//   carry their data's numbers (clip, train, modes, checkpoint, semantics);
+//   carry their data's numbers (clip, train, norm, modes, checkpoint, semantics);
 // - the page runs no script and fetches nothing from the network; raw tables are collapsed
 //   and scroll sideways; the dark colour scheme changes the page and the charts.
 // Saves target/report-browser.png (light, top of the page), target/report-browser-dark.png
@@ -266,6 +266,13 @@ try {
   const worstTrain = Math.max(...train.runs.slice(1).map((r) => r.max_rel_diff));
   has("experiment-train", `loss ${m.losses[0].toFixed(4)} (first step) → ${m.epoch_losses[m.epoch_losses.length - 1].toFixed(4)} (epoch ${m.epoch_losses.length}), test accuracy ${m.test_accuracy.toFixed(3)}`);
   has("experiment-train", `${train.runs.length} engines within ${sci(worstTrain)} of the manual engine's loss`);
+  const norm = readJson("data/norm/norm.json");
+  const n0 = norm.runs[0];
+  const deepest = norm.runs.filter((r) => r.activation === n0.activation && r.depth === Math.max(...norm.runs.map((x) => x.depth)));
+  const plainNorm = deepest.find((r) => r.arch === "plain");
+  const bestNorm = deepest.filter((r) => Number.isFinite(r.final_loss)).sort((a, b) => a.final_loss - b.final_loss)[0];
+  has("experiment-norm", `‖δ_1‖/‖δ_L‖ plain ${sci(plainNorm.delta_ratio)} vs `);
+  has("experiment-norm", `plain ${plainNorm.final_loss.toFixed(4)}, best ${bestNorm.arch} ${bestNorm.final_loss.toFixed(4)}`);
   const modes = readJson("data/modes/modes.json");
   has("lab-modes", `the full gradient of ${Math.max(...modes.sweep.map((s) => s.params))} parameters`);
   const ckpt = readJson("data/checkpoint/checkpoint.json");

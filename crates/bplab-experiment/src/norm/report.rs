@@ -130,6 +130,48 @@ pub fn plots(cfg: &NormConfig, r: &NormResults) -> Vec<Plot> {
 /// the signal reaching layer 1 and to training, and where it does not help.
 pub fn findings(cfg: &NormConfig, r: &NormResults) -> Vec<String> {
     let mut out = Vec::new();
+    // The headline: the first activation at the deepest depth, plain against the architecture
+    // whose ‖δ_1‖/‖δ_L‖ is closest to 1 and the one that trains best.
+    let act = cfg.activations.first().copied();
+    let d = cfg.depths.iter().copied().max();
+    if let (Some(act), Some(d)) = (act, d) {
+        let runs: Vec<_> = r
+            .runs
+            .iter()
+            .filter(|x| x.activation == act && x.depth == d)
+            .collect();
+        let plain = runs.iter().find(|x| x.arch == Arch::Plain);
+        // Closest to 1 on a log scale: neither vanishing nor exploding.
+        let off = |v: f64| {
+            if v.is_finite() && v > 0.0 {
+                v.log10().abs()
+            } else {
+                f64::INFINITY
+            }
+        };
+        let kept = runs
+            .iter()
+            .filter(|x| x.arch != Arch::Plain)
+            .min_by(|a, b| off(a.ratio).total_cmp(&off(b.ratio)));
+        let trained = runs
+            .iter()
+            .filter(|x| x.final_loss.is_finite())
+            .min_by(|a, b| a.final_loss.total_cmp(&b.final_loss));
+        if let (Some(p), Some(k), Some(t)) = (plain, kept, trained) {
+            out.push(format!(
+                "{}, {d} hidden layers: ‖δ_1‖/‖δ_L‖ plain {} vs {} {}; loss after {} steps plain {:.4}, best {} {:.4}, test accuracy {:.3}",
+                act.name(),
+                sci(p.ratio),
+                k.arch.name(),
+                sci(k.ratio),
+                cfg.steps,
+                p.final_loss,
+                t.arch.name(),
+                t.final_loss,
+                t.test_accuracy
+            ));
+        }
+    }
     for &act in &cfg.activations {
         for &d in &cfg.depths {
             let get = |a| run_of(r, act, d, a);
