@@ -30,6 +30,10 @@ pub struct FdConfig {
     pub rel_step: f64,
     /// Also differentiate with respect to every input element.
     pub inputs: bool,
+    /// Richardson extrapolation `(4·D(h/2) − D(h))/3` of the central difference `D`: its
+    /// truncation error is `O(h⁴)` instead of `O(h²)`, for losses that bend on a scale much
+    /// smaller than 1 (a norm over values whose spread is near `√ε`), at twice the passes.
+    pub richardson: bool,
 }
 
 impl Default for FdConfig {
@@ -37,6 +41,7 @@ impl Default for FdConfig {
         FdConfig {
             rel_step: f64::EPSILON.cbrt(),
             inputs: false,
+            richardson: false,
         }
     }
 }
@@ -148,7 +153,7 @@ pub fn finite_differences(
                 p.get_mut(name).expect("same names").data[i] = theta;
                 engine.forward(&net.with_params(p)?, batch, DType::F64)
             };
-            let (d, kink) = central(tensor.data[i], cfg.rel_step, net.spec(), probe)?;
+            let (d, kink) = central(tensor.data[i], cfg, net.spec(), probe)?;
             values.data[i] = d;
             if let Some(mut k) = kink {
                 k.element = i;
@@ -170,7 +175,7 @@ pub fn finite_differences(
                 b.x.data[i] = v;
                 engine.forward(net, &b, DType::F64)
             };
-            let (d, kink) = central(batch.x.data[i], cfg.rel_step, net.spec(), probe)?;
+            let (d, kink) = central(batch.x.data[i], cfg, net.spec(), probe)?;
             values.data[i] = d;
             if let Some(mut k) = kink {
                 k.element = i;
@@ -192,19 +197,30 @@ pub fn finite_differences(
     })
 }
 
-/// One central difference around `theta`, with the kink it straddles (if any).
+/// One central difference around `theta` (Richardson-extrapolated if `cfg` asks), with the
+/// kink it straddles (if any).
 fn central(
     theta: f64,
-    rel_step: f64,
+    cfg: &FdConfig,
     spec: &NetSpec,
     probe: impl Fn(f64) -> Result<ForwardTrace>,
 ) -> Result<(f64, Option<Kink>)> {
-    let h = rel_step * theta.abs().max(1.0);
-    let (tp, tm) = (theta + h, theta - h);
-    let plus = probe(tp)?;
-    let minus = probe(tm)?;
-    let d = (plus.loss - minus.loss) / (tp - tm);
-    Ok((d, first_kink(spec, &plus, &minus)))
+    let h = cfg.rel_step * theta.abs().max(1.0);
+    let quotient = |h: f64| -> Result<(f64, Option<Kink>)> {
+        let (tp, tm) = (theta + h, theta - h);
+        let plus = probe(tp)?;
+        let minus = probe(tm)?;
+        Ok((
+            (plus.loss - minus.loss) / (tp - tm),
+            first_kink(spec, &plus, &minus),
+        ))
+    };
+    let (d, kink) = quotient(h)?;
+    if !cfg.richardson {
+        return Ok((d, kink));
+    }
+    let (d_half, kink_half) = quotient(h / 2.0)?;
+    Ok(((4.0 * d_half - d) / 3.0, kink.or(kink_half)))
 }
 
 /// The first ReLU-type activation input (`z`, or `n` on a normalized layer) whose sign
@@ -349,6 +365,7 @@ mod tests {
     const CFG: FdConfig = FdConfig {
         rel_step: 6.0554544523933395e-6,
         inputs: true,
+        richardson: false,
     };
 
     #[test]
