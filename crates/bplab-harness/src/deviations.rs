@@ -94,9 +94,24 @@ const BURN_KINKS: KinkGrads = KinkGrads {
     leaky_relu: 1.0,
 };
 
-/// The derivative `engine` gives ReLU and leaky-ReLU at exactly `z = 0`.
+/// The derivative `engine` gives ReLU and leaky-ReLU at exactly `z = 0` on a layer without a
+/// norm: its framework's, or PyTorch's for a custom-op engine (whose framework computes only
+/// the normalized layers).
+///
+/// ```
+/// use bplab_core::spec::KinkGrads;
+/// use bplab_harness::deviations::{conventions, kink_grads};
+///
+/// assert_eq!(kink_grads("burn-flex").leaky_relu, 1.0);
+/// assert_eq!(kink_grads("burn-custom"), KinkGrads::PYTORCH);
+/// assert_eq!(conventions("burn-custom").kinks.leaky_relu, 1.0); // on its normalized layers
+/// ```
 pub fn kink_grads(engine: &str) -> KinkGrads {
-    conventions(engine).kinks
+    let c = conventions(engine);
+    match c.layers {
+        Layers::Every => c.kinks,
+        Layers::Normalized => KinkGrads::PYTORCH,
+    }
 }
 
 /// The manual engine computing with `engine`'s [`conventions`]: the reference `engine` is held
