@@ -45,8 +45,17 @@ impl BaselineChoice {
         }
     }
 
-    /// The file to read, if any; a named file that is missing is an error.
+    /// The file to read, if any, checked before anything runs: a named file that is missing,
+    /// or any baseline that does not parse, is an error.
     pub fn resolve(self) -> Result<Option<PathBuf>> {
+        let path = self.path()?;
+        if let Some(p) = &path {
+            bplab_bench::baseline::Baseline::load(p)?;
+        }
+        Ok(path)
+    }
+
+    fn path(self) -> Result<Option<PathBuf>> {
         match self {
             BaselineChoice::Default => {
                 let p = PathBuf::from(DEFAULT_BASELINE);
