@@ -52,6 +52,10 @@ const INITS: [Init; 5] = [
     Init::XavierUniform,
 ];
 
+/// The norms the finite-difference property draws from: half its networks without one, a
+/// quarter with each (a norm's Richardson-extrapolated differences cost twice the passes).
+const FD_NORMS: [Norm; 4] = [Norm::None, Norm::None, Norm::Layer, Norm::Batch];
+
 /// How the finite-difference property differentiates a network with `norm`: a norm's
 /// `n̂ = (z − μ)/√(σ² + ε)` over values whose spread is near `√ε` (two features, or a batch of
 /// two, whose difference is small) bends on the scale `s = √(σ² + ε)` ≥ `√ε` ≈ 3.2e-3, where
@@ -91,7 +95,7 @@ fn case() -> impl Strategy<Value = Case> {
                 0usize..INITS.len(),
                 1usize..=8,
                 any::<u64>(),
-                (0usize..=HIDDEN.len(), 0usize..Norm::ALL.len()),
+                (0usize..=HIDDEN.len(), 0usize..FD_NORMS.len()),
             )
         })
         .prop_map(
@@ -105,7 +109,7 @@ fn case() -> impl Strategy<Value = Case> {
                 } else {
                     HIDDEN[out]
                 };
-                let norm = Norm::ALL[norm];
+                let norm = FD_NORMS[norm];
                 Case {
                     widths,
                     acts,
@@ -126,7 +130,7 @@ fn case() -> impl Strategy<Value = Case> {
 }
 
 proptest! {
-    #![proptest_config(Config { cases: 200, rng_seed: RngSeed::Fixed(0xB4C7_9E0B), failure_persistence: None, ..Config::default() })]
+    #![proptest_config(Config { cases: 160, rng_seed: RngSeed::Fixed(0xB4C7_9E0B), failure_persistence: None, ..Config::default() })]
 
     #[test]
     fn manual_backward_matches_finite_differences(c in case()) {
