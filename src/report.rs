@@ -125,5 +125,12 @@ mod tests {
         let err = missing.resolve().unwrap_err();
         assert!(err.is_input_error());
         assert!(err.to_string().contains("no/such/baseline.json"), "{err}");
+        let broken =
+            std::env::temp_dir().join(format!("bplab-baseline-{}.json", std::process::id()));
+        std::fs::write(&broken, r#"{"results": [{"engine": "pytorch"}]}"#).unwrap();
+        let err = BaselineChoice::File(broken.clone()).resolve().unwrap_err();
+        std::fs::remove_file(&broken).unwrap();
+        assert!(err.is_input_error(), "{err}");
+        assert!(err.to_string().contains("median_ns"), "{err}");
     }
 }
