@@ -259,3 +259,13 @@ pub fn with_reference(spec: &str) -> Result<Vec<Box<dyn Engine>>> {
     }
     Ok(engines)
 }
+
+/// [`with_reference`] for a study computing in `dtype`: `all` leaves out the engines that
+/// cannot compute in it (burn-wgpu in `f64`), as [`select_for`] does.
+pub fn with_reference_for(spec: &str, dtype: DType) -> Result<Vec<Box<dyn Engine>>> {
+    let mut engines = with_reference(spec)?;
+    if spec == "all" {
+        engines.retain(|e| computes_in(e.name(), dtype));
+    }
+    Ok(engines)
+}

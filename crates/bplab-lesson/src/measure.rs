@@ -202,7 +202,7 @@ impl Column {
 pub fn cross_check(net: &Network, p: &Pass, engine: &str) -> Result<Vec<Column>> {
     let b = batch(&p.x, p.y)?;
     let mut cols = Vec::new();
-    for e in engines::select(engine)? {
+    for e in engines::select_for(engine, DType::F64)? {
         if e.name() == "manual" {
             continue;
         }

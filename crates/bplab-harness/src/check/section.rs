@@ -168,7 +168,7 @@ fn csv(report: &CheckReport) -> Csv {
 
 /// `check --engine all` on the assignment network, f64, as the report's section.
 pub fn build(ctx: &Context) -> Result<Section> {
-    let engines = crate::engines::select(&ctx.engine)?;
+    let engines = crate::engines::select_for(&ctx.engine, DType::F64)?;
     let resolved = crate::netargs::NetArgs::default().resolve()?;
     let report = run(&engines, &resolved, &CheckConfig::new(DType::F64))?;
     let text = to_table(&resolved, &report);

@@ -33,7 +33,7 @@ fn framework_arithmetic_is_explained_by_agreement() {
     for acts in [[Identity, Gelu, Identity], [Sigmoid, Gelu, Tanh]] {
         let r = gelu_network(acts);
         for dtype in [DType::F64, DType::F32] {
-            let engines = crate::engines::select("all").unwrap();
+            let engines = crate::engines::select_for("all", dtype).unwrap();
             let report = run(&engines, &r, &CheckConfig::new(dtype)).unwrap();
             let table = to_table(&r, &report);
             assert!(report.passed(), "{table}");

@@ -303,7 +303,7 @@ pub fn trace(body: &[u8]) -> Result<Value> {
 
 fn trace_of(req: &NetRequest) -> Result<Value> {
     let dtype = req.dtype()?;
-    let engines = field("engine", engines::select(&req.engine))?;
+    let engines = field("engine", engines::select_for(&req.engine, dtype))?;
     let resolved = req.resolve()?;
     Ok(json::to_json(&Trace::run(&engines, &resolved, dtype)?))
 }
@@ -315,7 +315,7 @@ pub fn step(body: &[u8]) -> Result<Value> {
 
 fn step_of(req: StepRequest) -> Result<Value> {
     let dtype = req.net.dtype()?;
-    let engines = field("engine", engines::select(&req.net.engine))?;
+    let engines = field("engine", engines::select_for(&req.net.engine, dtype))?;
     let mut resolved = req.net.resolve()?;
     let work = req
         .steps
