@@ -18,5 +18,3 @@ mod register;
 mod relu_at_zero;
 mod seed_example;
 mod semantics;
-#[cfg(feature = "wgpu")]
-mod wgpu_engine;

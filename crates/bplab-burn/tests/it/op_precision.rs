@@ -138,7 +138,7 @@ fn pinned(backend: BurnBackend, op: Op, dtype: DType) -> Pin {
         (Op::Act(Identity), _, _) => unreachable!("identity is not measured"),
         // silu is x·sigmoid(x): its precision is the sigmoid's (tests/it/norm.rs, check).
         (Op::Act(Silu), _, _) => unreachable!("silu is not measured"),
-        // burn-wgpu is not in `BurnBackend::ALL` (f32 only): tests/it/wgpu_engine.rs.
+        // burn-wgpu is not in `BurnBackend::ALL` (f32 only): tests/wgpu.rs.
         #[cfg(feature = "wgpu")]
         (_, _, BurnBackend::Wgpu) => unreachable!("burn-wgpu is not measured here"),
     }

@@ -1,5 +1,6 @@
-//! `burn-wgpu` (cargo feature `wgpu`): the same burn model on burn's wgpu backend through
-//! CubeCL, on whatever adapter the machine has (Mesa's lavapipe in CI). It refuses `f64` as an
+//! `burn-wgpu` (cargo feature `wgpu`; a test binary of its own, built only with the feature):
+//! the same burn model on burn's wgpu backend through CubeCL, on whatever adapter the machine
+//! has (Mesa's lavapipe in CI). It refuses `f64` as an
 //! input error, and in `f32` its gradients equal the manual engine's computing with burn-wgpu's
 //! arithmetic ([`wgpu_conventions`]) within `EXACT_F32` on every activation and both losses;
 //! they equal burn-flex's and finite differences of an f64 forward (burn-flex's: burn-wgpu has
@@ -12,15 +13,28 @@
 //! erf forward — burn-ndarray's deviation, not burn-flex's. The test asserts that it differs
 //! from burn-flex there and equals the manual engine's emulation of it.
 
-use crate::common::*;
+#![cfg(feature = "wgpu")]
+
 use bplab_burn::{BurnBackend, BurnEngine};
 use bplab_core::spec::KinkGrads;
+use bplab_core::testing::{assert_passed, fd, fd_tol, spec, Draw};
 use bplab_core::train::{Clip, Sgd};
 use bplab_core::{Activation, DType, Engine, GradRequest, Loss, Tolerance};
 use bplab_manual::conventions::GeluBackward;
 use bplab_manual::{Conventions, ManualEngine};
 
 const REQ: GradRequest = GradRequest { input_grad: true };
+
+/// The network of `s`: Xavier-normal weights, `N(0, 0.1²)` biases drawn from `seed` (the burn
+/// tests' draw, `tests/it/common.rs`).
+fn network(s: &bplab_core::NetSpec, seed: u64) -> bplab_core::Network {
+    Draw::Normal.network(s, bplab_core::Init::XavierNormal, seed)
+}
+
+/// `b` rows of `N(0, 1)` inputs with their targets (the burn tests' draw).
+fn batch(s: &bplab_core::NetSpec, b: usize, seed: u64) -> bplab_core::Batch {
+    Draw::Normal.batch(s, b, seed)
+}
 
 /// burn-wgpu's arithmetic where it is not exact: burn's kinks (`relu'(0) = 0`,
 /// `leaky_relu'(0) = 1`), burn-backend's default GELU backward and sigmoid.
@@ -32,6 +46,7 @@ fn wgpu_conventions() -> Conventions {
         },
         gelu_backward: GeluBackward::BurnNdarrayTanh,
         sigmoid_f32: true,
+        ..Conventions::EXACT
     }
 }
 
