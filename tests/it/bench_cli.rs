@@ -101,8 +101,8 @@ fn a_baseline_file_merges_as_a_pytorch_column_with_peak_and_calibration() {
         .collect();
     assert_eq!(
         (ours.len(), theirs.len()),
-        (3, 15),
-        "3 measured rows, the baseline's 15"
+        (3, 18),
+        "3 measured rows, the baseline's 18 (6 configurations × 3 operations)"
     );
     for r in ours {
         let (q1, m, q3) = (
@@ -168,5 +168,18 @@ fn flop_counts_follow_the_stated_formula() {
     let deep = BenchConfig::by_name("deep20-b32").unwrap().spec();
     assert_eq!(deep.n_layers(), 22);
     assert!(deep.residual());
-    assert_eq!(CONFIGS.len(), 5);
+    // mnist-ln-b64: mnist-b64's products (LayerNorm's elementwise work is not counted) and
+    // its step also updates γ and β of the two hidden layers, 2·(128 + 64) more parameters.
+    let (plain, ln) = (
+        BenchConfig::by_name("mnist-b64").unwrap().spec(),
+        BenchConfig::by_name("mnist-ln-b64").unwrap().spec(),
+    );
+    assert_eq!(ln.norm(), bplab_core::Norm::Layer);
+    assert_eq!(flops(&ln, 64, Op::Grads), flops(&plain, 64, Op::Grads));
+    assert_eq!(ln.n_params(), plain.n_params() + 2 * (128 + 64));
+    assert_eq!(
+        flops(&ln, 64, Op::TrainStep) - flops(&plain, 64, Op::TrainStep),
+        2.0 * 2.0 * (128.0 + 64.0)
+    );
+    assert_eq!(CONFIGS.len(), 6);
 }
