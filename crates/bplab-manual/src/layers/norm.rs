@@ -395,6 +395,41 @@ mod tests {
         }
     }
 
+    /// PyTorch's running-statistics rule written out on two features: momentum 0.1, a batch of
+    /// 4, the unbiased variance `σ²·4/3` — `r_μ = 0.9·[0.5, −1] + 0.1·[1.5, 3] = [0.6, −0.6]`,
+    /// `r_σ² = 0.9·[2, 0.25] + 0.1·[0.75, 1.5]·4/3 = [1.9, 0.425]`.
+    #[test]
+    fn running_statistics_follow_pytorchs_rule() {
+        let (mut rm, mut rv) = ([0.5f64, -1.0], [2.0, 0.25]);
+        batchnorm_update_running(&mut rm, &mut rv, &[1.5, 3.0], &[0.75, 1.5], 4, 0.1);
+        for (got, want) in rm.iter().chain(&rv).zip([0.6, -0.6, 1.9, 0.425]) {
+            assert!((got - want).abs() <= 1e-15, "{rm:?} {rv:?}");
+        }
+        // A second step moves them again from where the first left them.
+        batchnorm_update_running(&mut rm, &mut rv, &[0.6, -0.6], &[1.425, 0.31875], 4, 0.1);
+        for (got, want) in rm.iter().chain(&rv).zip([0.6, -0.6, 1.9, 0.425]) {
+            assert!((got - want).abs() <= 1e-15, "{rm:?} {rv:?}");
+        }
+    }
+
+    /// Evaluation mode uses the running statistics, not the batch's:
+    /// `out = γ ⊙ (z − r_μ)/√(r_σ² + ε) + β`, element by element (B = 2, n = 2).
+    #[test]
+    fn eval_normalizes_with_the_running_statistics() {
+        let z = [1.0f64, 2.0, 3.0, -1.0];
+        let (rm, rv, gamma, beta) = ([1.0, 0.5], [4.0, 0.25], [2.0, 0.5], [0.1, -0.3]);
+        let mut out = [0.0; 4];
+        batchnorm_eval(&mut out, &z, &rm, &rv, &gamma, &beta, 2);
+        for k in 0..4 {
+            let i = k % 2;
+            let want = (z[k] - rm[i]) / (rv[i] + 1e-5f64).sqrt() * gamma[i] + beta[i];
+            assert!((out[k] - want).abs() <= 1e-15, "out[{k}] {} vs {want}", out[k]);
+        }
+        // z = r_μ gives β exactly; the first feature's 3.0 is (3 − 1)/√(4 + 1e-5)·2 + 0.1.
+        assert_eq!(out[0], 0.1);
+        assert!((out[2] - 2.099_997_500_004_687_5).abs() <= 1e-15, "{}", out[2]);
+    }
+
     #[test]
     fn outputs_have_zero_mean_and_unit_variance() {
         let z = [0.5f64, -1.0, 2.0, 4.0, 0.0, 1.0]; // (B = 3, n = 2)
