@@ -423,11 +423,19 @@ mod tests {
         for k in 0..4 {
             let i = k % 2;
             let want = (z[k] - rm[i]) / (rv[i] + 1e-5f64).sqrt() * gamma[i] + beta[i];
-            assert!((out[k] - want).abs() <= 1e-15, "out[{k}] {} vs {want}", out[k]);
+            assert!(
+                (out[k] - want).abs() <= 1e-15,
+                "out[{k}] {} vs {want}",
+                out[k]
+            );
         }
         // z = r_μ gives β exactly; the first feature's 3.0 is (3 − 1)/√(4 + 1e-5)·2 + 0.1.
         assert_eq!(out[0], 0.1);
-        assert!((out[2] - 2.099_997_500_004_687_5).abs() <= 1e-15, "{}", out[2]);
+        assert!(
+            (out[2] - 2.099_997_500_004_687_5).abs() <= 1e-15,
+            "{}",
+            out[2]
+        );
     }
 
     #[test]
