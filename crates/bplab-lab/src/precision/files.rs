@@ -33,11 +33,11 @@ pub fn plots(r: &PrecisionResults) -> Vec<Plot> {
             .collect()
     };
     let mut uf = LineChart::new("Deep network: gradient elements that underflow to 0")
-        .x("layer", Scale::Linear)
-        .y("underflow fraction", Scale::Linear);
+        .x("layer l (1 = next to the input)", Scale::Linear)
+        .y("nonzero elements flushed to 0 (fraction)", Scale::Linear);
     let mut err = LineChart::new("Deep network: ‖g − g64‖ / ‖g64‖ per weight")
-        .x("layer", Scale::Linear)
-        .y("relative error", Scale::Log10);
+        .x("layer l (1 = next to the input)", Scale::Linear)
+        .y("‖g − g64‖ / ‖g64‖ (log scale)", Scale::Log10);
     for c in &deep {
         if c.half == HalfType::F16 {
             uf = uf.series(Series::new(
@@ -50,8 +50,8 @@ pub fn plots(r: &PrecisionResults) -> Vec<Plot> {
         }
     }
     let mut sc = LineChart::new("Dynamic loss scale (backoff ×0.5 on inf/NaN, growth ×2)")
-        .x("step", Scale::Linear)
-        .y("scale S", Scale::Log10);
+        .x("SGD step", Scale::Linear)
+        .y("loss scale S (log scale)", Scale::Log10);
     for tr in &r.trajectories {
         let pts = tr
             .steps
@@ -67,20 +67,110 @@ pub fn plots(r: &PrecisionResults) -> Vec<Plot> {
     vec![
         Plot {
             name: "precision-underflow".into(),
-            caption: "f16: fraction of each weight gradient's nonzero elements that are exactly 0, by layer and loss scale".into(),
+            caption: underflow_caption(&deep),
             svg: uf.to_svg(),
         },
         Plot {
             name: "precision-error".into(),
-            caption: "relative error of each weight gradient against f64, no loss scaling".into(),
+            caption: error_caption(&deep),
             svg: err.to_svg(),
         },
         Plot {
             name: "precision-scale".into(),
-            caption: "the dynamic scaler's scale per step on the deep network".into(),
+            caption: scale_caption(r),
             svg: sc.to_svg(),
         },
     ]
+}
+
+/// The largest value of `f` over the weight gradients of `c` and its layer (1-based), NaN
+/// first: a non-finite error is the finding.
+fn worst_weight(c: &Cell, f: &dyn Fn(&TensorError) -> f64) -> (f64, usize) {
+    c.tensors
+        .iter()
+        .filter(|t| t.name.ends_with("weight"))
+        .map(|t| (f(t), t.layer + 1))
+        .fold((0.0, 0), |(m, l), (v, tl)| {
+            if m.is_nan() || v <= m {
+                (m, l)
+            } else {
+                (v, tl)
+            }
+        })
+}
+
+/// The underflow plot's finding: f16's worst layer without scaling against the best scale, per
+/// engine.
+fn underflow_caption(deep: &[&Cell]) -> String {
+    let frac = |t: &TensorError| t.underflow.fraction();
+    let f16 = || deep.iter().filter(|c| c.half == HalfType::F16);
+    let mut engines: Vec<&str> = f16().map(|c| c.engine.name()).collect();
+    engines.dedup();
+    let each: Vec<String> = engines
+        .iter()
+        .map(|&e| {
+            let mine = || f16().filter(move |c| c.engine.name() == e);
+            let mut out = e.to_string();
+            if let Some(c) = mine().find(|c| c.scaling == Scaling::None) {
+                let (v, l) = worst_weight(c, &frac);
+                out += &format!(" without scaling up to {:.1} % (layer {l})", 100.0 * v);
+            }
+            let best = mine()
+                .filter(|c| c.scaling != Scaling::None)
+                .map(|c| (worst_weight(c, &frac).0, c.scaling.name()))
+                .min_by(|a, b| a.0.total_cmp(&b.0));
+            if let Some((v, name)) = best {
+                out += &format!(", with S = {name} at most {:.1} %", 100.0 * v);
+            }
+            out
+        })
+        .collect();
+    format!(
+        "f16, deep network: fraction of each weight gradient's nonzero elements that are exactly 0, by layer and loss scale; {}",
+        each.join("; ")
+    )
+}
+
+/// The error plot's finding: each half type's worst relative error without scaling.
+fn error_caption(deep: &[&Cell]) -> String {
+    let worst: Vec<String> = deep
+        .iter()
+        .filter(|c| c.scaling == Scaling::None)
+        .map(|c| {
+            let (v, l) = worst_weight(c, &|t| t.rel);
+            format!("{} {} {v:.2e} (layer {l})", c.engine.name(), c.half.name())
+        })
+        .collect();
+    format!(
+        "relative error of each weight gradient against f64, no loss scaling; worst: {}",
+        worst.join(", ")
+    )
+}
+
+/// The scale plot's finding: the skipped steps and the final scale of each trajectory.
+fn scale_caption(r: &PrecisionResults) -> String {
+    let each: Vec<String> = r
+        .trajectories
+        .iter()
+        .map(|tr| {
+            let skipped = tr
+                .steps
+                .iter()
+                .filter(|s| s.action == ScalerAction::Skip)
+                .count();
+            let last = tr.steps.last().map_or(f64::NAN, |s| s.scale);
+            format!(
+                "{} {}: {skipped} of {} steps skipped, S ends at {last:e}",
+                tr.engine.name(),
+                tr.half.name(),
+                tr.steps.len()
+            )
+        })
+        .collect();
+    format!(
+        "the dynamic scaler's scale per step on the deep network; {}",
+        each.join("; ")
+    )
 }
 
 /// `precision.json`.
@@ -174,4 +264,53 @@ pub fn scaler_csv(r: &PrecisionResults) -> Csv {
         }
     }
     sc
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::precision::{measure, PrecisionConfig};
+
+    /// Each caption states its plot's finding with the run's numbers: the scale plot's skipped
+    /// steps and final scale per trajectory, the error plot's worst tensor per cell, the
+    /// underflow plot's worst layer without scaling per engine.
+    #[test]
+    fn captions_carry_the_runs_numbers() {
+        let r = measure(&PrecisionConfig::quick()).unwrap();
+        let p = plots(&r);
+        let caption = |name: &str| &p.iter().find(|p| p.name == name).unwrap().caption;
+        for tr in &r.trajectories {
+            let skipped = tr
+                .steps
+                .iter()
+                .filter(|s| s.action == ScalerAction::Skip)
+                .count();
+            let want = format!(
+                "{} {}: {skipped} of {} steps skipped, S ends at {:e}",
+                tr.engine.name(),
+                tr.half.name(),
+                tr.steps.len(),
+                tr.steps.last().unwrap().scale
+            );
+            assert!(caption("precision-scale").contains(&want), "{want}");
+        }
+        for c in r
+            .cells
+            .iter()
+            .filter(|c| c.net == Net::Deep && c.scaling == Scaling::None)
+        {
+            let worst = c
+                .tensors
+                .iter()
+                .filter(|t| t.name.ends_with("weight"))
+                .map(|t| t.rel)
+                .fold(0.0f64, f64::max);
+            let want = format!("{} {} {worst:.2e}", c.engine.name(), c.half.name());
+            assert!(caption("precision-error").contains(&want), "{want}");
+        }
+        let uf = caption("precision-underflow");
+        for e in ["manual", "candle"] {
+            assert!(uf.contains(&format!("{e} without scaling up to ")), "{uf}");
+        }
+    }
 }
