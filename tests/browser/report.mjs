@@ -226,9 +226,9 @@ try {
   for (const f of figures) {
     check(f.svg === 1, `${f.section}: a figure without its chart`);
     check(f.caption.length >= 40, `${f.section}: caption too short to say what it shows: "${f.caption}"`);
-    // The benchmark's, the experiments' and the labs' captions state their finding with the
-    // run's number (the precision lab's captions are written in its own files.rs).
-    if (/^(bench|experiment-|lab-(modes|checkpoint|overhead))/.test(f.section)) {
+    // Every caption states its finding with the run's number (the gradient check's its worst
+    // cell, the precision lab's from its own files.rs).
+    if (/^(check|bench|experiment-|lab-(modes|checkpoint|overhead|precision))/.test(f.section)) {
       check(/\d/.test(f.caption), `${f.section}: caption without a number: "${f.caption}"`);
     }
   }

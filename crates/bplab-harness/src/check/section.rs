@@ -28,6 +28,25 @@ fn comparisons(e: &EngineCheck) -> impl Iterator<Item = (&'static str, &Comparis
         .chain(e.vs_reference.iter().map(|c| ("reference", c)))
 }
 
+/// The grid's finding: its worst cell, relative to the bound, with its engine and tensor.
+fn worst_cell(report: &CheckReport, against: &str) -> String {
+    let worst = report
+        .engines
+        .iter()
+        .flat_map(|e| {
+            comparisons(e)
+                .filter(move |(a, _)| *a == against)
+                .map(move |(_, c)| (ratio(c), &e.engine, &c.name))
+        })
+        .max_by(|a, b| a.0.total_cmp(&b.0));
+    match worst {
+        Some((r, engine, tensor)) => {
+            format!("The worst cell is {r:.2e} of its bound ({engine}, {tensor}).")
+        }
+        None => String::new(),
+    }
+}
+
 /// The grid of the comparisons against `against` (`fd`, `manual`, `reference`): one row per
 /// engine, one column per tensor (the loss first).
 pub fn grid(report: &CheckReport, against: &str, title: &str) -> ToleranceGrid {
@@ -191,7 +210,8 @@ pub fn build(ctx: &Context) -> Result<Section> {
             &format!("worst |a−b| / tolerance {title}"),
         );
         if !g.cols.is_empty() {
-            figures.push_str(&figure(&g.to_svg(), caption));
+            let caption = format!("{caption} {}", worst_cell(&report, against));
+            figures.push_str(&figure(&g.to_svg(), &caption));
             figures.push('\n');
         }
     }
