@@ -153,11 +153,7 @@ fn scale_caption(r: &PrecisionResults) -> String {
         .trajectories
         .iter()
         .map(|tr| {
-            let skipped = tr
-                .steps
-                .iter()
-                .filter(|s| s.action == ScalerAction::Skip)
-                .count();
+            let skipped = tr.skipped();
             let last = tr.steps.last().map_or(f64::NAN, |s| s.scale);
             format!(
                 "{} {}: {skipped} of {} steps skipped, S ends at {last:e}",
@@ -280,11 +276,7 @@ mod tests {
         let p = plots(&r);
         let caption = |name: &str| &p.iter().find(|p| p.name == name).unwrap().caption;
         for tr in &r.trajectories {
-            let skipped = tr
-                .steps
-                .iter()
-                .filter(|s| s.action == ScalerAction::Skip)
-                .count();
+            let skipped = tr.skipped();
             let want = format!(
                 "{} {}: {skipped} of {} steps skipped, S ends at {:e}",
                 tr.engine.name(),

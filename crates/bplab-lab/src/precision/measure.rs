@@ -21,7 +21,7 @@
 use super::compare::{compare, TensorError, Underflow};
 use super::config::{HalfEngine, HalfType, Net, PrecisionConfig, Scaling};
 use super::half_grads::half_grads;
-use super::scaler::{self, ScalerStep};
+use super::scaler::{self, ScalerAction, ScalerStep};
 use super::truth::truth;
 use bplab_core::{Activation, Batch, Init, Loss, NetSpec, Network, Result, Tolerance};
 
@@ -93,6 +93,16 @@ pub struct Trajectory {
     pub engine: HalfEngine,
     pub half: HalfType,
     pub steps: Vec<ScalerStep>,
+}
+
+impl Trajectory {
+    /// The steps the scaler skipped (gradients held inf/NaN).
+    pub fn skipped(&self) -> usize {
+        self.steps
+            .iter()
+            .filter(|s| s.action == ScalerAction::Skip)
+            .count()
+    }
 }
 
 /// Everything measured.

@@ -6,7 +6,6 @@
 use super::config::{HalfType, Net, PrecisionConfig, Scaling};
 use super::files::{plots, scaler_csv, tensors_csv, to_json};
 use super::measure::{best_static, cell, measure, Cell, PrecisionResults};
-use super::scaler::ScalerAction;
 use bplab_core::Result;
 use bplab_output::files::OutDir;
 use bplab_output::table::{sci, Table};
@@ -96,11 +95,7 @@ fn scaler_table(r: &PrecisionResults) -> Table {
     ]);
     for tr in &r.trajectories {
         let scales: Vec<f64> = tr.steps.iter().map(|s| s.scale).collect();
-        let skipped = tr
-            .steps
-            .iter()
-            .filter(|s| s.action == ScalerAction::Skip)
-            .count();
+        let skipped = tr.skipped();
         let (first, last) = (tr.steps.first(), tr.steps.last());
         t.row(vec![
             tr.engine.name().into(),
@@ -174,11 +169,7 @@ pub fn findings(r: &PrecisionResults, cfg: &PrecisionConfig) -> Vec<String> {
         }
     }
     for tr in &r.trajectories {
-        let skipped = tr
-            .steps
-            .iter()
-            .filter(|s| s.action == ScalerAction::Skip)
-            .count();
+        let skipped = tr.skipped();
         if let (Some(first), Some(last)) = (tr.steps.first(), tr.steps.last()) {
             out.push(format!(
                 "dynamic scaler, {} {}: scale 2^{} → 2^{} over {} steps, {} skipped; underflow {}% → {}%",
