@@ -6,7 +6,7 @@
 //! one) run through plain loops whose inner loop is contiguous in memory and free of calls, so
 //! a tiny network costs nanoseconds, not a kernel dispatch. Products of at least
 //! [`PACKED_MIN`] multiply–adds go to the packed kernel ([`super::packed`]: panels copied into
-//! a reused per-thread buffer, a register-tiled FMA micro-kernel on the CPU's widest SIMD unit),
+//! reused buffers, one per part of the product, owned by the calling thread, a register-tiled FMA micro-kernel on the CPU's widest SIMD unit),
 //! split over every core ([`pool`]) from [`PARALLEL_MIN`] on. The order of the
 //! additions differs between the kernels, so results differ in the last bits, never more.
 
@@ -111,6 +111,11 @@ pub fn dot<T: Real>(x: &[T], y: &[T]) -> T {
 /// The packed kernel, on every core of [`pool::threads`] when the product is large: `C` cut
 /// along its longer side (rows of `C` with rows of `A`, or columns of `C` with columns of `B`)
 /// into one part per thread, so that each thread packs only its share of the larger operand.
+///
+/// Part `i` packs into the calling thread's buffer `i` ([`Real::with_packing`]), whichever
+/// thread runs it: the buffers are sized by the products this thread computes, so once a step
+/// has run, the next allocates nothing on any thread (a per-worker buffer would grow the first
+/// time the scheduler happens to hand that worker a part, at any later step).
 fn packed<T: Real>(c: &mut [T], a: MatRef<'_, T>, b: MatRef<'_, T>, accumulate: bool) {
     let (m, k, n) = (a.rows, a.cols, b.cols);
     assert!(c.len() >= m * n);
@@ -119,53 +124,75 @@ fn packed<T: Real>(c: &mut [T], a: MatRef<'_, T>, b: MatRef<'_, T>, accumulate: 
         ldc: n,
     };
     let threads = pool::threads();
-    if threads < 2 || m * n * k < PARALLEL_MIN || m.max(n) < 64 {
-        // SAFETY: `c` holds the whole (m, n) destination and is borrowed mutably.
-        return unsafe { T::packed_gemm(dst, a, b, accumulate) };
-    }
-    let by_rows = m >= n;
-    let (len, align) = if by_rows { (m, 16) } else { (n, 32) };
-    let chunk = len.div_ceil(threads).next_multiple_of(align);
-    pool::run(len.div_ceil(chunk), &|i| {
-        let dst = &dst; // the whole `Dst` (Sync), not its raw pointer field
-        let (start, end) = (i * chunk, ((i + 1) * chunk).min(len));
-        let (d, a_part, b_part) = if by_rows {
-            let a_part = MatRef {
-                data: &a.data[start * a.rs..],
-                rows: end - start,
-                ..a
+    T::with_packing(|bufs| {
+        if threads < 2 || m * n * k < PARALLEL_MIN || m.max(n) < 64 {
+            if bufs.is_empty() {
+                bufs.push(Vec::new());
+            }
+            // SAFETY: `c` holds the whole (m, n) destination and is borrowed mutably.
+            return unsafe { T::packed_gemm(&mut bufs[0], dst, a, b, accumulate) };
+        }
+        let by_rows = m >= n;
+        let (len, align) = if by_rows { (m, 16) } else { (n, 32) };
+        let chunk = len.div_ceil(threads).next_multiple_of(align);
+        let parts = len.div_ceil(chunk);
+        if bufs.len() < parts {
+            bufs.resize_with(parts, Vec::new);
+        }
+        let bufs = PartBuffers(bufs.as_mut_ptr());
+        pool::run(parts, &|i| {
+            let (dst, bufs) = (&dst, &bufs); // the whole wrappers (Sync), not their raw pointers
+            let (start, end) = (i * chunk, ((i + 1) * chunk).min(len));
+            let (d, a_part, b_part) = if by_rows {
+                let a_part = MatRef {
+                    data: &a.data[start * a.rs..],
+                    rows: end - start,
+                    ..a
+                };
+                // SAFETY (offset): row `start < m` lies inside `c`.
+                (
+                    Dst {
+                        ptr: unsafe { dst.ptr.add(start * n) },
+                        ..*dst
+                    },
+                    a_part,
+                    b,
+                )
+            } else {
+                let b_part = MatRef {
+                    data: &b.data[start * b.cs..],
+                    cols: end - start,
+                    ..b
+                };
+                // SAFETY (offset): column `start < n` of row 0 lies inside `c`.
+                (
+                    Dst {
+                        ptr: unsafe { dst.ptr.add(start) },
+                        ..*dst
+                    },
+                    a,
+                    b_part,
+                )
             };
-            // SAFETY (offset): row `start < m` lies inside `c`.
-            (
-                Dst {
-                    ptr: unsafe { dst.ptr.add(start * n) },
-                    ..*dst
-                },
-                a_part,
-                b,
-            )
-        } else {
-            let b_part = MatRef {
-                data: &b.data[start * b.cs..],
-                cols: end - start,
-                ..b
-            };
-            // SAFETY (offset): column `start < n` of row 0 lies inside `c`.
-            (
-                Dst {
-                    ptr: unsafe { dst.ptr.add(start) },
-                    ..*dst
-                },
-                a,
-                b_part,
-            )
-        };
-        // SAFETY: the parts cover disjoint elements of `c` (rows or columns [start, end)), `c`
-        // is borrowed mutably for this whole call, and part `i` is written only by the thread
-        // running `f(i)`.
-        unsafe { T::packed_gemm(d, a_part, b_part, accumulate) };
-    });
+            // SAFETY: `i < parts ≤ bufs.len()`, and part `i` alone uses buffer `i` (each part
+            // runs exactly once) while the caller's borrow of the buffers lasts for this whole
+            // `run`.
+            let buf = unsafe { &mut *bufs.0.add(i) };
+            // SAFETY: the parts cover disjoint elements of `c` (rows or columns [start, end)),
+            // `c` is borrowed mutably for this whole call, and part `i` is written only by the
+            // thread running `f(i)`.
+            unsafe { T::packed_gemm(buf, d, a_part, b_part, accumulate) };
+        });
+    })
 }
+
+/// The calling thread's packing buffers, handed to the parts of one product (part `i` uses
+/// buffer `i` alone).
+struct PartBuffers<T>(*mut Vec<T>);
+
+// SAFETY: each part dereferences only its own element (see `packed`), and `T: Send` buffers may
+// be used from the worker that runs that part.
+unsafe impl<T: Send> Sync for PartBuffers<T> {}
 
 #[cfg(test)]
 mod tests {

@@ -3,8 +3,9 @@
 //! register-blocked micro-kernel that accumulates an `MR × NR` tile of `C` from `MR` rows of `A`
 //! (read in place through their strides; only a last partial panel is copied) and one panel.
 //!
-//! The packing buffers are one growable vector per thread, reused by every later call: once a
-//! training loop has run a step, its products allocate nothing. The micro-kernel is plain Rust
+//! The packing buffer is the caller's growable vector (one per part of a split product, owned
+//! by the thread that calls the product), reused by every later call: once a training loop has
+//! run a step, its products allocate nothing, on any thread. The micro-kernel is plain Rust
 //! over fixed-size arrays; compiled with AVX2 and FMA enabled (chosen at run time), the
 //! compiler keeps the tile in vector registers and issues fused multiply–adds.
 

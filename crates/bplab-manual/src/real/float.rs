@@ -1,6 +1,6 @@
 //! [`Real`] for `f32` and `f64`: the standard library's operations, `libm`'s `erf`, the SIMD
 //! `tanh` of [`crate::kernels::fastmath`] for `f32` buffers, and the packed GEMM with each
-//! type's register tile on a reusable per-thread packing buffer.
+//! type's register tile on the calling thread's reusable packing buffers.
 
 use super::Real;
 use crate::kernels::view::{Dst, MatRef};
@@ -8,8 +8,8 @@ use crate::kernels::{gemm_f32, packed};
 use std::cell::RefCell;
 
 thread_local! {
-    static PACK_F32: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
-    static PACK_F64: RefCell<Vec<f64>> = const { RefCell::new(Vec::new()) };
+    static PACK_F32: RefCell<Vec<Vec<f32>>> = const { RefCell::new(Vec::new()) };
+    static PACK_F64: RefCell<Vec<Vec<f64>>> = const { RefCell::new(Vec::new()) };
 }
 
 impl Real for f64 {
@@ -37,13 +37,18 @@ impl Real for f64 {
         f64::mul_add(self, a, b)
     }
     unsafe fn packed_gemm(
+        buf: &mut Vec<Self>,
         c: Dst<Self>,
         a: MatRef<'_, Self>,
         b: MatRef<'_, Self>,
         accumulate: bool,
     ) {
         // 6 × 8 doubles: twelve 4-wide accumulators.
-        PACK_F64.with_borrow_mut(|buf| packed::gemm::<f64, 6, 8>(buf, c, a, b, accumulate))
+        // SAFETY: forwarded from the caller's contract.
+        unsafe { packed::gemm::<f64, 6, 8>(buf, c, a, b, accumulate) }
+    }
+    fn with_packing<R>(f: impl FnOnce(&mut Vec<Vec<Self>>) -> R) -> R {
+        PACK_F64.with_borrow_mut(f)
     }
 }
 
@@ -75,12 +80,17 @@ impl Real for f32 {
         crate::kernels::fastmath::tanh_f32(z, a)
     }
     unsafe fn packed_gemm(
+        buf: &mut Vec<Self>,
         c: Dst<Self>,
         a: MatRef<'_, Self>,
         b: MatRef<'_, Self>,
         accumulate: bool,
     ) {
         // The widest SIMD unit of the CPU (14 × 32 on AVX-512, 6 × 16 on AVX2).
-        PACK_F32.with_borrow_mut(|buf| gemm_f32::gemm(buf, c, a, b, accumulate))
+        // SAFETY: forwarded from the caller's contract.
+        unsafe { gemm_f32::gemm(buf, c, a, b, accumulate) }
+    }
+    fn with_packing<R>(f: impl FnOnce(&mut Vec<Vec<Self>>) -> R) -> R {
+        PACK_F32.with_borrow_mut(f)
     }
 }

@@ -65,6 +65,7 @@ macro_rules! half_real {
                 $t::from_f64(f64::mul_add($t::to_f64(self), $t::to_f64(a), $t::to_f64(b)))
             }
             unsafe fn packed_gemm(
+                _buf: &mut Vec<Self>,
                 c: Dst<Self>,
                 a: MatRef<'_, Self>,
                 b: MatRef<'_, Self>,
@@ -72,6 +73,13 @@ macro_rules! half_real {
             ) {
                 // SAFETY: forwarded from the caller's contract.
                 unsafe { plain_gemm(c, a, b, accumulate) }
+            }
+            fn with_packing<R>(f: impl FnOnce(&mut Vec<Vec<Self>>) -> R) -> R {
+                thread_local! {
+                    static PACK: std::cell::RefCell<Vec<Vec<$t>>> =
+                        const { std::cell::RefCell::new(Vec::new()) };
+                }
+                PACK.with_borrow_mut(f)
             }
         }
     };

@@ -45,11 +45,21 @@ pub trait Real:
     }
     /// `self · a + b` with one rounding (a fused multiply–add).
     fn mul_add(self, a: Self, b: Self) -> Self;
-    /// `C = [C +] A·B` through the packed kernel with this type's tile, on this thread's
-    /// reusable packing buffer. Shapes as in [`crate::kernels::packed::gemm`].
+    /// `C = [C +] A·B` through the packed kernel with this type's tile, packing into `buf`
+    /// (grown on first need, reused afterwards). Shapes as in [`crate::kernels::packed::gemm`].
     ///
     /// # Safety
     /// As [`crate::kernels::packed::gemm`]: `c` addresses the `(m, n)` destination, owned by
     /// this call.
-    unsafe fn packed_gemm(c: Dst<Self>, a: MatRef<'_, Self>, b: MatRef<'_, Self>, accumulate: bool);
+    unsafe fn packed_gemm(
+        buf: &mut Vec<Self>,
+        c: Dst<Self>,
+        a: MatRef<'_, Self>,
+        b: MatRef<'_, Self>,
+        accumulate: bool,
+    );
+    /// Runs `f` on the calling thread's packing buffers for this type: one per part of a
+    /// product split over the pool, owned by the thread that calls the product (so they are
+    /// sized by the products it computes, whichever thread runs a part). Not re-entrant.
+    fn with_packing<R>(f: impl FnOnce(&mut Vec<Vec<Self>>) -> R) -> R;
 }
