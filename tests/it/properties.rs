@@ -8,12 +8,15 @@
 //! - every other engine agrees with the manual engine computing with that engine's documented
 //!   conventions (`bplab_harness::deviations::emulating`) at the exact tolerance of the dtype —
 //!   or, where a ReLU-type activation input sits so close to (but not at) 0 that the two
-//!   computations can fall on different sides of the kink, with finite differences. In f64
-//!   the networks draw every norm; in f32 none: a norm whose `σ²` is far below `ε` multiplies
-//!   the backward by `rstd ≈ 316` per layer, and two f32 computations of the same gradient
+//!   computations can fall on different sides of the kink, with finite differences. Both
+//!   dtypes draw every norm. In f32 an element may also differ by the rounding bound
+//!   propagated through the network (`agreement::gradients_within_f32_rounding`, from
+//!   `ManualEngine::f32_rounding_bounds`): a norm whose `σ²` is far below `ε` multiplies the
+//!   backward by `rstd ≈ 316` per layer, and two f32 computations of the same gradient
 //!   (different summation orders, neither wrong) then differ by more than `1e-5 + 1e-4·|b|`
-//!   (e.g. `∂L/∂b` before a BatchNorm, exactly 0, is f32 noise of ~5e-5);
-//! - the manual engine in f32 agrees with itself in f64 at the f32 exact tolerance.
+//!   (e.g. `∂L/∂b` before a BatchNorm, exactly 0, is f32 noise of the size of its terms);
+//! - the manual engine in f32 agrees with itself in f64 at the f32 exact tolerance or within
+//!   its propagated rounding bound.
 //!
 //! A failing network is printed as the `bplab check` command line that reproduces it (the
 //! weights are `--init normal:STD --seed N`, biases zero, `γ = 1`, `β = 0`, the batch
@@ -28,9 +31,9 @@ use bplab_core::{
     Activation, Batch, Comparison, DType, Engine, GradRequest, Init, Loss, NetSpec, Network, Norm,
     Tolerance,
 };
-use bplab_harness::agreement::{exact, gradients};
+use bplab_harness::agreement::{exact, gradients, gradients_within_f32_rounding};
 use bplab_harness::deviations::emulating;
-use bplab_manual::ManualEngine;
+use bplab_manual::{Fault, ManualEngine};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed};
 
@@ -183,7 +186,7 @@ fn hidden_activations() -> Vec<Activation> {
 /// The `i`-th random network of the stream `seed`: small (widths mostly ≤ 6, depth mostly ≤
 /// 4) so 500 per engine and dtype stay fast in debug builds, yet every corner of the ranges
 /// appears.
-fn draw(seed: u64, i: usize, dtype: DType) -> Drawn {
+fn draw(seed: u64, i: usize) -> Drawn {
     let mut r = Rng::stream(seed, i as u64);
     let hidden = hidden_activations();
     let depth = if r.below(4) == 0 {
@@ -209,11 +212,7 @@ fn draw(seed: u64, i: usize, dtype: DType) -> Drawn {
     };
     let loss = if ce { Loss::CrossEntropy } else { Loss::Mse };
     let residual = r.below(2) == 0;
-    // f32 networks are drawn without a norm (see the module's header).
-    let norm = match (Norm::ALL[r.below(Norm::ALL.len())], dtype) {
-        (_, DType::F32) => Norm::None,
-        (norm, DType::F64) => norm,
-    };
+    let norm = Norm::ALL[r.below(Norm::ALL.len())];
     let scale = r.uniform_in(0.1, 2.0);
     let widest = *widths.iter().max().unwrap() as f64;
     let std: f64 = format!("{:.4}", scale / widest.sqrt()).parse().unwrap();
@@ -300,10 +299,20 @@ fn disagreements(engine: &dyn Engine, d: &Drawn, dtype: DType) -> Vec<Comparison
             .grads(&d.net, &d.batch, dtype, req)
             .unwrap()
     };
-    let failed: Vec<Comparison> = gradients(&got, &want, exact(dtype))
-        .into_iter()
-        .filter(|c| !c.passed())
-        .collect();
+    let compared = match dtype {
+        DType::F64 => gradients(&got, &want, exact(dtype)),
+        DType::F32 => {
+            // The bound of the engine's own computation: its kink conventions included (a
+            // slope of 1 or 0.01 at an exact 0 scales everything upstream of it).
+            let bounds = emulating(engine.name())
+                .f32_rounding_bounds(&d.net, &d.batch)
+                .unwrap();
+            // Two f32 computations, or one against the f64 manual engine.
+            let computations = if engine.name() == "manual" { 1 } else { 2 };
+            gradients_within_f32_rounding(&got, &want, &bounds, computations)
+        }
+    };
+    let failed: Vec<Comparison> = compared.into_iter().filter(|c| !c.passed()).collect();
     let margin = match dtype {
         DType::F64 => 1e-12,
         DType::F32 => 1e-5,
@@ -327,7 +336,7 @@ fn every_network(engine: &str, dtype: DType) {
     let e = bplab_harness::engines::engine(engine).unwrap();
     let mut failures = Vec::new();
     for i in 0..NETWORKS {
-        let d = draw(0x5EED_0019, i, dtype);
+        let d = draw(0x5EED_0019, i);
         let failed = disagreements(e.as_ref(), &d, dtype);
         if let Some(worst) = failed.first() {
             failures.push(format!(
@@ -373,4 +382,56 @@ mod every_engine_agrees_with_the_manual_engine_under_its_conventions {
     fn manual_f32_networks() {
         every_network("manual", DType::F32)
     }
+}
+
+/// The rounding allowance hides no planted bug: on every f32 network of the stream with a
+/// norm layer, each planted fault of the manual engine that moves a gradient beyond the exact
+/// f32 tolerance (seen in f64, faulty against correct) is still caught by the comparison with
+/// the propagated rounding bound.
+#[test]
+fn the_f32_rounding_allowance_still_catches_every_planted_fault() {
+    let req = GradRequest { input_grad: true };
+    let (mut visible, mut caught) = (0, 0);
+    let mut hidden = Vec::new();
+    for i in 0..NETWORKS {
+        let d = draw(0x5EED_0019, i);
+        if d.net.spec().norm() == Norm::None {
+            continue;
+        }
+        let exact64 = ManualEngine::new()
+            .grads(&d.net, &d.batch, DType::F64, req)
+            .unwrap();
+        let bounds = ManualEngine::new()
+            .f32_rounding_bounds(&d.net, &d.batch)
+            .unwrap();
+        for fault in Fault::PLANTED {
+            let faulty = ManualEngine::with_fault(fault);
+            let moved = gradients(
+                &faulty.grads(&d.net, &d.batch, DType::F64, req).unwrap(),
+                &exact64,
+                exact(DType::F32),
+            );
+            if moved.iter().all(|c| c.passed()) {
+                continue;
+            }
+            visible += 1;
+            let got = faulty.grads(&d.net, &d.batch, DType::F32, req).unwrap();
+            if gradients_within_f32_rounding(&got, &exact64, &bounds, 1)
+                .iter()
+                .any(|c| !c.passed())
+            {
+                caught += 1;
+            } else {
+                hidden.push(format!("{fault:?} on network {i}: {}", d.command));
+            }
+        }
+    }
+    eprintln!("planted faults visible on f32 norm networks: {visible}, caught with the rounding allowance: {caught}");
+    assert!(visible > 100, "too few visible faults to test: {visible}");
+    assert!(
+        hidden.is_empty(),
+        "{} of {visible} hidden:\n{}",
+        hidden.len(),
+        hidden.join("\n")
+    );
 }

@@ -83,6 +83,8 @@ pub struct Worst {
     pub got: f64,
     /// The reference value.
     pub want: f64,
+    /// Its bound: `atol + rtol·|b|`, or the element's allowance where that is larger.
+    pub bound: f64,
 }
 
 /// The outcome of comparing one tensor with its reference.
@@ -105,6 +107,9 @@ pub struct Comparison {
     pub failed: usize,
     /// Shapes differed: nothing was compared element-wise.
     pub shape_mismatch: Option<(Vec<usize>, Vec<usize>)>,
+    /// What the per-element allowance is, when the comparison has one
+    /// ([`Comparison::with_allowance`]).
+    pub allowance: Option<&'static str>,
 }
 
 impl Comparison {
@@ -116,6 +121,33 @@ impl Comparison {
         tol: Tolerance,
         skip: Option<&[bool]>,
     ) -> Self {
+        Self::compare(name, got, want, tol, skip, None)
+    }
+
+    /// Like [`Comparison::new`] with a bound of its own for each element, derived from the
+    /// computation (e.g. a propagated rounding bound), never tuned: element `i` passes when
+    /// `|a − b| ≤ max(atol + rtol·|b|, allowance[i])`. `what` says what the allowance is, for
+    /// the report. An allowance of another shape than `want` allows nothing beyond `tol`.
+    pub fn with_allowance(
+        name: &str,
+        got: &Tensor,
+        want: &Tensor,
+        tol: Tolerance,
+        allowance: &Tensor,
+        what: &'static str,
+    ) -> Self {
+        let per_element = (allowance.shape == want.shape).then_some((&allowance.data[..], what));
+        Self::compare(name, got, want, tol, None, per_element)
+    }
+
+    fn compare(
+        name: &str,
+        got: &Tensor,
+        want: &Tensor,
+        tol: Tolerance,
+        skip: Option<&[bool]>,
+        allowance: Option<(&[f64], &'static str)>,
+    ) -> Self {
         let mut c = Comparison {
             name: name.to_string(),
             tolerance: tol,
@@ -126,6 +158,7 @@ impl Comparison {
             skipped: 0,
             failed: 0,
             shape_mismatch: None,
+            allowance: allowance.map(|(_, what)| what),
         };
         if got.shape != want.shape {
             c.shape_mismatch = Some((got.shape.clone(), want.shape.clone()));
@@ -150,7 +183,13 @@ impl Comparison {
             };
             c.max_abs = c.max_abs.max(d);
             c.max_rel = c.max_rel.max(rel);
-            let e = tol.excess(a, b);
+            let allowed = allowance.map_or(0.0, |(v, _)| v[i]);
+            let bound = tol.bound(b).max(allowed);
+            let e = if allowed > tol.bound(b) && d.is_finite() {
+                d / bound
+            } else {
+                tol.excess(a, b)
+            };
             if e > 1.0 {
                 c.failed += 1;
             }
@@ -160,6 +199,7 @@ impl Comparison {
                     index: got.index_of(i),
                     got: a,
                     want: b,
+                    bound,
                 });
             }
         }
@@ -196,10 +236,14 @@ impl fmt::Display for Comparison {
             return write!(f, "{}: FAIL shape {g:?}, expected {w:?}", self.name);
         }
         let verdict = if self.passed() { "ok" } else { "FAIL" };
+        let over = match self.allowance {
+            None => self.tolerance.to_string(),
+            Some(what) => format!("max({}, {what})", self.tolerance),
+        };
         write!(
             f,
-            "{}: {verdict} {}/{} over {} (max abs {:.3e}, max rel {:.3e}",
-            self.name, self.failed, self.checked, self.tolerance, self.max_abs, self.max_rel
+            "{}: {verdict} {}/{} over {over} (max abs {:.3e}, max rel {:.3e}",
+            self.name, self.failed, self.checked, self.max_abs, self.max_rel
         )?;
         if self.skipped > 0 {
             write!(f, ", {} skipped", self.skipped)?;
@@ -214,6 +258,9 @@ impl fmt::Display for Comparison {
                 w.want,
                 (w.got - w.want).abs()
             )?;
+            if self.allowance.is_some() {
+                write!(f, ", bound {:e}", w.bound)?;
+            }
         }
         Ok(())
     }
@@ -261,5 +308,33 @@ mod tests {
         assert!(Comparison::new("a", &a, &b, t, Some(&[true, false])).passed());
         let c = Comparison::new("a", &a, &Tensor::zeros(&[1, 2]), t, None);
         assert_eq!(c.to_string(), "a: FAIL shape [2], expected [1, 2]");
+    }
+
+    #[test]
+    fn an_allowance_widens_only_its_own_element() {
+        let tol = Tolerance::new(1e-8, 1e-6);
+        let want = Tensor::new(vec![3], vec![0.0, 1.0, 2.0]).unwrap();
+        let got = Tensor::new(vec![3], vec![4e-5, 1.0 + 4e-5, 2.0]).unwrap();
+        // Element 0 is allowed 5e-5, element 1 nothing beyond `tol`.
+        let allow = Tensor::new(vec![3], vec![5e-5, 0.0, 0.0]).unwrap();
+        let c = Comparison::with_allowance("b", &got, &want, tol, &allow, "2·E");
+        assert_eq!(c.failed, 1);
+        let w = c.worst.as_ref().unwrap();
+        assert_eq!((w.index.clone(), w.bound), (vec![1], tol.bound(1.0)));
+        let s = c.to_string();
+        assert!(s.contains("over max(|a−b| ≤ 1e-8 + 1e-6·|b|, 2·E)"), "{s}");
+        assert!(s.contains(", bound 1.0099999999999999e-6"), "{s}");
+        // Over its allowance, element 0 fails too.
+        let got = Tensor::new(vec![3], vec![6e-5, 1.0, 2.0]).unwrap();
+        let c = Comparison::with_allowance("b", &got, &want, tol, &allow, "2·E");
+        assert_eq!((c.failed, c.worst.unwrap().bound), (1, 5e-5));
+        // An allowance of another shape allows nothing.
+        let got = Tensor::new(vec![3], vec![4e-5, 1.0, 2.0]).unwrap();
+        let c = Comparison::with_allowance("b", &got, &want, tol, &Tensor::zeros(&[2]), "2·E");
+        assert_eq!(c.failed, 1);
+        // A NaN fails whatever the allowance.
+        let got = Tensor::new(vec![3], vec![f64::NAN, 1.0, 2.0]).unwrap();
+        let c = Comparison::with_allowance("b", &got, &want, tol, &allow, "2·E");
+        assert_eq!(c.failed, 1);
     }
 }

@@ -89,6 +89,58 @@ pub fn gradients(got: &Gradients, want: &Gradients, tol: Tolerance) -> Vec<Compa
     v
 }
 
+/// [`gradients`] of two f32 computations, each element also allowed `computations · E`, `E`
+/// the first-order bound on any f32 computation's rounding of it propagated through the
+/// network (`bounds`, from [`bplab_manual::ManualEngine::f32_rounding_bounds`]): 2 when both
+/// `got` and `want` are f32 computations, 1 when `want` is exact. Where a normalized layer
+/// amplifies the backward (`rstd` up to `1/√ε` ≈ 316) or a gradient cancels to nearly 0, two
+/// correct f32 engines differ by more than the exact tolerance; the bound says by how much
+/// they may, derived from the ops' rounding and the network, not tuned on it.
+pub fn gradients_within_f32_rounding(
+    got: &Gradients,
+    want: &Gradients,
+    bounds: &Gradients,
+    computations: u32,
+) -> Vec<Comparison> {
+    let tol = exact(DType::F32);
+    let what = match computations {
+        1 => "E (its propagated f32 rounding bound)",
+        2 => "2·E (E: the propagated f32 rounding bound)",
+        _ => "k·E (E: the propagated f32 rounding bound)",
+    };
+    let k = f64::from(computations);
+    let scaled = |t: &Tensor| Tensor {
+        shape: t.shape.clone(),
+        data: t.data.iter().map(|e| k * e).collect(),
+    };
+    let compare = |name: &str, g: &Tensor, w: &Tensor, b: Option<&Tensor>| match b {
+        Some(b) => Comparison::with_allowance(name, g, w, tol, &scaled(b), what),
+        None => Comparison::new(name, g, w, tol, None),
+    };
+    let scalar = |v: f64| Tensor {
+        shape: vec![],
+        data: vec![v],
+    };
+    let mut v = vec![compare(
+        "loss",
+        &scalar(got.loss),
+        &scalar(want.loss),
+        Some(&scalar(bounds.loss)),
+    )];
+    for (name, w) in want.params.iter() {
+        let g = got
+            .params
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| Tensor::zeros(&[0]));
+        v.push(compare(name, &g, w, bounds.params.get(name)));
+    }
+    if let (Some(g), Some(w)) = (&got.input, &want.input) {
+        v.push(compare("input", g, w, bounds.input.as_ref()));
+    }
+    v
+}
+
 /// One engine's agreement with the manual engine.
 #[derive(Debug, Clone, Default)]
 pub struct EngineAgreement {

@@ -24,9 +24,22 @@ use crate::real::Real;
 use bplab_core::norm::NORM_EPS;
 use bplab_core::Norm;
 
-/// `rstd = 1/√(σ² + ε)`, computed in f64 and rounded once to `T`.
+/// `rstd = 1/√(σ² + ε)`, computed in f64 and rounded once to `T` ([`Real::rsqrt_plus`]).
 fn rstd<T: Real>(var: T, eps: f64) -> T {
-    T::from_f64(1.0 / (var.to_f64() + eps).sqrt())
+    var.rsqrt_plus(eps)
+}
+
+/// `z − μ` of a LayerNorm row of `n` features. Over a single feature `μ = z`, and the
+/// difference is returned as the exact 0 every arithmetic gives (the same bits), so that a
+/// rounding analysis ([`crate::real::running_error`]) sees a 0 rather than two equal values
+/// with independent errors.
+fn centred<T: Real>(v: T, mu: T, n: usize) -> T {
+    let d = v - mu;
+    if n == 1 && d == T::ZERO {
+        T::ZERO // not for ±∞ or NaN, whose difference stays NaN
+    } else {
+        d
+    }
 }
 
 /// LayerNorm forward: per row `b`, `μ_b = mean(z_b)`, `σ²_b = mean((z_b − μ_b)²)`,
@@ -81,12 +94,12 @@ pub fn layernorm_forward_eps<T: Real>(
         let mu = sum * inv_n;
         let mut sq = T::ZERO;
         for &v in z_row {
-            let d = v - mu;
+            let d = centred(v, mu, n);
             sq += d * d;
         }
         let rs = rstd(sq * inv_n, eps);
         for (((o, &v), &g), &b) in o_row.iter_mut().zip(z_row).zip(gamma).zip(beta) {
-            *o = (v - mu) * rs * g + b; // γ n̂ + β
+            *o = centred(v, mu, n) * rs * g + b; // γ n̂ + β
         }
         (*m, *r) = (mu, rs);
     }
@@ -133,7 +146,7 @@ pub fn layernorm_backward<T: Real>(
         // The two means of the row: mean(dn̂) and mean(dn̂ ⊙ n̂).
         let (mut dnorm_mean, mut dnorm_norm_mean) = (T::ZERO, T::ZERO);
         for ((&d, &v), &g) in d_row.iter().zip(z_row).zip(gamma) {
-            let norm = (v - mu) * rs;
+            let norm = centred(v, mu, n) * rs;
             let dnorm = d * g;
             dnorm_mean += dnorm;
             dnorm_norm_mean += dnorm * norm;
@@ -141,7 +154,7 @@ pub fn layernorm_backward<T: Real>(
         dnorm_mean *= inv_n;
         dnorm_norm_mean *= inv_n;
         for i in 0..n {
-            let norm = (z_row[i] - mu) * rs;
+            let norm = centred(z_row[i], mu, n) * rs;
             let dnorm = d_row[i] * gamma[i];
             dbeta[i] += d_row[i];
             dgamma[i] += d_row[i] * norm;

@@ -8,6 +8,7 @@ use crate::fault::{Fault, Planted};
 use crate::layers::{BackwardKernels, Exact};
 use crate::model::trainer::ManualTrainer;
 use crate::model::Model;
+use crate::real::running_error::RunningError;
 use crate::real::Real;
 use bplab_core::norm::{beta_name, gamma_name};
 use bplab_core::spec::{bias_name, weight_name, KinkGrads};
@@ -60,6 +61,20 @@ impl ManualEngine {
         self
     }
 
+    /// How far any f32 computation of `net`'s gradients on `batch` (loss, every parameter,
+    /// `∂L/∂x`) can be from the exact ones, element by element, to first order: the exact
+    /// formulas run on [`RunningError`], each sum charged for any summation order. Two correct
+    /// f32 engines differ by at most the sum of their bounds. This engine's derivative at a
+    /// kink's exact 0 applies (a slope of 1 or 0.01 there scales every error upstream of it);
+    /// its other conventions change what is computed to first order only, not how it rounds,
+    /// and are not applied here.
+    pub fn f32_rounding_bounds(&self, net: &Network, batch: &Batch) -> Result<Gradients> {
+        batch.validate(net.spec())?;
+        let read = |x: RunningError| x.bound();
+        let (_, grads) = self.run_with::<RunningError, _>(Exact, net, batch, true, read);
+        Ok(grads.expect("backward was asked for"))
+    }
+
     /// The model of `net` in `T`, over the exact kernels or the planted ones.
     fn run<T: Real>(
         &self,
@@ -69,10 +84,11 @@ impl ManualEngine {
     ) -> (ForwardTrace, Option<Gradients>) {
         match self.fault {
             Fault::None if self.conventions.needs_kernels() => {
-                self.run_with::<T, _>(Emulated(self.conventions), net, batch, backward)
+                let k = Emulated(self.conventions);
+                self.run_with::<T, _>(k, net, batch, backward, T::to_f64)
             }
-            Fault::None => self.run_with::<T, _>(Exact, net, batch, backward),
-            fault => self.run_with::<T, _>(Planted(fault), net, batch, backward),
+            Fault::None => self.run_with::<T, _>(Exact, net, batch, backward, T::to_f64),
+            fault => self.run_with::<T, _>(Planted(fault), net, batch, backward, T::to_f64),
         }
     }
 
@@ -87,12 +103,14 @@ impl ManualEngine {
         ManualTrainer::new(model.with_kink_grads(self.at_zero), batch)
     }
 
+    /// The model of `net` in `T` over `kernels`, every value read out by `read`.
     fn run_with<T: Real, K: BackwardKernels>(
         &self,
         kernels: K,
         net: &Network,
         batch: &Batch,
         backward: bool,
+        read: fn(T) -> f64,
     ) -> (ForwardTrace, Option<Gradients>) {
         let spec = net.spec();
         let conv = |t: &Tensor| t.data.iter().map(|&v| T::from_f64(v)).collect::<Vec<T>>();
@@ -101,7 +119,7 @@ impl ManualEngine {
         let cache = model.forward(conv(&batch.x), conv(&batch.y));
         let widen = |v: &[T], shape: Vec<usize>| Tensor {
             shape,
-            data: v.iter().map(|x| x.to_f64()).collect(),
+            data: v.iter().map(|&x| read(x)).collect(),
         };
         let b = cache.batch;
         let per_layer = |vs: &[Vec<T>]| -> Vec<Tensor> {
@@ -111,7 +129,7 @@ impl ManualEngine {
                 .collect()
         };
         let trace = ForwardTrace {
-            loss: cache.loss.to_f64(),
+            loss: read(cache.loss),
             z: per_layer(&cache.z),
             h: per_layer(&cache.h),
             n: (0..spec.n_layers())

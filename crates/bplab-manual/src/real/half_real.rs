@@ -24,7 +24,12 @@ pub use half::{bf16, f16};
 ///
 /// # Safety
 /// `c` addresses the whole `(m, n)` destination and no one else writes it during the call.
-unsafe fn plain_gemm<T: Real>(c: Dst<T>, a: MatRef<'_, T>, b: MatRef<'_, T>, accumulate: bool) {
+pub(crate) unsafe fn plain_gemm<T: Real>(
+    c: Dst<T>,
+    a: MatRef<'_, T>,
+    b: MatRef<'_, T>,
+    accumulate: bool,
+) {
     for i in 0..a.rows {
         for j in 0..b.cols {
             let mut acc = T::ZERO;

@@ -4,6 +4,7 @@
 
 mod float;
 pub mod half_real;
+pub mod running_error;
 
 use crate::kernels::view::{Dst, MatRef};
 use std::fmt::Debug;
@@ -45,6 +46,10 @@ pub trait Real:
     }
     /// `self · a + b` with one rounding (a fused multiply–add).
     fn mul_add(self, a: Self, b: Self) -> Self;
+    /// `1/√(self + ε)` (a normalization's `rstd`), computed in f64 and rounded once.
+    fn rsqrt_plus(self, eps: f64) -> Self {
+        Self::from_f64(1.0 / (self.to_f64() + eps).sqrt())
+    }
     /// `C = [C +] A·B` through the packed kernel with this type's tile, packing into `buf`
     /// (grown on first need, reused afterwards). Shapes as in [`crate::kernels::packed::gemm`].
     ///

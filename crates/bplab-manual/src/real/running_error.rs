@@ -1,0 +1,325 @@
+//! [`RunningError`]: a [`Real`] that carries, beside each value (computed in f64), the size
+//! of the rounding error **an f32 computation of the same formulas, in any summation order**
+//! makes in it — a running error analysis written as a number type, so that the hand-written
+//! layers, run on it unchanged, propagate it through the forward and the backward.
+//!
+//! It exists for the cases where two correct f32 computations differ by more than the exact
+//! f32 tolerance `1e-5 + 1e-4·|b|`: a normalized layer whose `σ²` is far below `ε` multiplies
+//! the backward by `rstd ≈ 316`, and a gradient that cancels to (nearly) 0 — `∂L/∂b` before a
+//! BatchNorm is exactly 0 — is then f32 noise of the size of its terms, whatever the order.
+//!
+//! **The model** (Higham & Mary's probabilistic rounding error analysis, SIAM J. Sci. Comput.
+//! 41(5), 2019): each f32 operation's rounding error is an independent random variable of
+//! mean 0 and size at most `u = 2⁻²⁴` relative to its result, so errors add in quadrature. A
+//! worst-case (all errors aligned) bound was tried first: sound, but through a few normalized
+//! layers it grows by the dot products' `Σ|terms|/|sum|` per layer and exceeds the gradients
+//! themselves by orders of magnitude, which would let any bug pass. Per value `x`:
+//! - a sum of `n` terms with `m = Σ|terms|` is charged `(n − 1)·(u·m)²` of variance: each of
+//!   its `n − 1` additions, **in any order**, rounds a partial sum of size at most `m`;
+//! - the terms' propagated variance `e`: `a·b` → `b²·V(a) + a²·V(b) + (u·ab)²`, `a/b` →
+//!   `V(a)/b² + a²·V(b)/b⁴ + (u·a/b)²`, `f(x)` → `f′(x)²·V(x) + (c·u·f(x))²` for `exp`,
+//!   `ln`, `tanh`, `erf` with `c` = 2·[`ELEMENTARY_ULPS`] (each engine's f32 functions are
+//!   within 4 ulps: libm's within 1, the manual engine's SIMD `tanh` within 2, tested in
+//!   `kernels::fastmath`), `1/√(x + ε)` → `(½·rstd/(x + ε))²·V(x) + (3.5·u·rstd)²`;
+//! - every input and constant is rounded once to f32 (variance `(u·v)²`);
+//! - `V(x) = e + (n − 1)·(u·m)²`, and the bound is [`LAMBDA`] standard deviations,
+//!   [`RunningError::bound`] `= λ·√V(x)`.
+//!
+//! First order: products of two errors are dropped. Independence is the model's assumption:
+//! errors of one value used twice (`z − mean(z)` over a single feature, exactly 0 in any
+//! arithmetic) are added as if independent, so there the bound is loose, never tight. Two f32
+//! computations of one quantity are within `E_a + E_b` of each other. Comparisons (`>`, `==`,
+//! a ReLU's kink) look at the value only: a value within `E` of a kink may fall on the other
+//! side in f32, which the callers handle as a kink, not as rounding.
+//!
+//! ```
+//! use bplab_manual::real::running_error::{RunningError, LAMBDA};
+//! use bplab_manual::Real;
+//! // 1 + 1e-3 − 1: three inputs rounded to f32 ((u·1)² + (u·1e-3)² + (u·1)²) and two
+//! // additions of partial sums up to Σ|terms| = 2.001 (2·(u·2.001)²): the bound scales with
+//! // the terms, not with the result.
+//! let (one, small) = (RunningError::from_f64(1.0), RunningError::from_f64(1e-3));
+//! let d = one + small - one;
+//! assert!((d.to_f64() - 1e-3).abs() < 1e-15); // the value is f64's
+//! let u = RunningError::UNIT_ROUNDOFF;
+//! let var = u * u * (2.0 + 1e-6) + 2.0 * (u * 2.001f64).powi(2);
+//! assert!((d.bound() - LAMBDA * var.sqrt()).abs() < 1e-20);
+//! ```
+
+use super::half_real::plain_gemm;
+use super::Real;
+use crate::kernels::view::{Dst, MatRef};
+use std::cmp::Ordering;
+use std::ops::{Add, AddAssign, Div, Mul, MulAssign, Neg, Sub, SubAssign};
+
+/// The accuracy assumed of every f32 elementary function (`exp`, `ln`, `tanh`, `erf`), in ulps.
+pub const ELEMENTARY_ULPS: f64 = 4.0;
+
+/// Standard deviations in a bound: a normal variable exceeds 6σ with probability 2·10⁻⁹, and
+/// a sum of bounded independent errors exceeds it with probability at most `2·exp(−λ²/2)`
+/// ≈ 3·10⁻⁸ (Hoeffding) — per element, so a test of 10⁵ elements sees none.
+pub const LAMBDA: f64 = 6.0;
+
+/// A value with the first-order bound of any f32 computation of it (module docs).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RunningError {
+    /// The value, in f64.
+    v: f64,
+    /// `Σ|terms|` of the sum this value is (its own magnitude when it is not a sum).
+    m: f64,
+    /// How many terms that sum has (0 for the additive identity).
+    n: f64,
+    /// The variance of the terms' propagated error.
+    e: f64,
+}
+
+impl RunningError {
+    /// f32's unit roundoff, `2⁻²⁴`.
+    pub const UNIT_ROUNDOFF: f64 = 1.0 / 16_777_216.0;
+    const U: f64 = Self::UNIT_ROUNDOFF;
+    const C: f64 = 2.0 * ELEMENTARY_ULPS;
+
+    /// `λ·√V(x)`: [`LAMBDA`] standard deviations of the error any f32 computation of this
+    /// value makes (the terms' propagated variance and the sum's, for any order).
+    pub fn bound(&self) -> f64 {
+        LAMBDA * self.sd()
+    }
+
+    /// `√V(x)`.
+    fn sd(&self) -> f64 {
+        (self.e + (self.n - 1.0).max(0.0) * (Self::U * self.m).powi(2)).sqrt()
+    }
+
+    /// A value that is not a sum: `v` with error variance `e`.
+    fn term(v: f64, e: f64) -> Self {
+        RunningError {
+            v,
+            m: v.abs(),
+            n: 1.0,
+            e,
+        }
+    }
+
+    /// `f(x)` with `f′(x) = slope`: the propagated error and `c` ulps-worth of rounding.
+    fn elementary(self, v: f64, slope: f64) -> Self {
+        Self::term(
+            v,
+            (slope * self.sd()).powi(2) + (Self::C * Self::U * v).powi(2),
+        )
+    }
+}
+
+impl Add for RunningError {
+    type Output = Self;
+    fn add(self, b: Self) -> Self {
+        RunningError {
+            v: self.v + b.v,
+            m: self.m + b.m,
+            n: self.n + b.n,
+            e: self.e + b.e,
+        }
+    }
+}
+
+impl Neg for RunningError {
+    type Output = Self;
+    fn neg(self) -> Self {
+        RunningError { v: -self.v, ..self }
+    }
+}
+
+impl Sub for RunningError {
+    type Output = Self;
+    fn sub(self, b: Self) -> Self {
+        self + (-b)
+    }
+}
+
+impl Mul for RunningError {
+    type Output = Self;
+    fn mul(self, b: Self) -> Self {
+        let v = self.v * b.v;
+        let e = (b.v * self.sd()).powi(2) + (self.v * b.sd()).powi(2) + (Self::U * v).powi(2);
+        Self::term(v, e)
+    }
+}
+
+impl Div for RunningError {
+    type Output = Self;
+    fn div(self, b: Self) -> Self {
+        let v = self.v / b.v;
+        let e = (self.sd() / b.v).powi(2)
+            + (self.v * b.sd() / (b.v * b.v)).powi(2)
+            + (Self::U * v).powi(2);
+        Self::term(v, e)
+    }
+}
+
+impl AddAssign for RunningError {
+    fn add_assign(&mut self, b: Self) {
+        *self = *self + b;
+    }
+}
+
+impl SubAssign for RunningError {
+    fn sub_assign(&mut self, b: Self) {
+        *self = *self - b;
+    }
+}
+
+impl MulAssign for RunningError {
+    fn mul_assign(&mut self, b: Self) {
+        *self = *self * b;
+    }
+}
+
+/// Equality and order of the values (the error does not take part).
+impl PartialEq for RunningError {
+    fn eq(&self, b: &Self) -> bool {
+        self.v == b.v
+    }
+}
+
+impl PartialOrd for RunningError {
+    fn partial_cmp(&self, b: &Self) -> Option<Ordering> {
+        self.v.partial_cmp(&b.v)
+    }
+}
+
+impl Real for RunningError {
+    const ZERO: Self = RunningError {
+        v: 0.0,
+        m: 0.0,
+        n: 0.0,
+        e: 0.0,
+    };
+    const ONE: Self = RunningError {
+        v: 1.0,
+        m: 1.0,
+        n: 1.0,
+        e: 0.0,
+    };
+    /// An input or a constant, rounded once to f32.
+    fn from_f64(v: f64) -> Self {
+        Self::term(v, (Self::U * v).powi(2))
+    }
+    fn to_f64(self) -> f64 {
+        self.v
+    }
+    fn exp(self) -> Self {
+        let v = self.v.exp();
+        self.elementary(v, v)
+    }
+    fn ln(self) -> Self {
+        self.elementary(self.v.ln(), 1.0 / self.v)
+    }
+    fn tanh(self) -> Self {
+        let v = self.v.tanh();
+        self.elementary(v, 1.0 - v * v)
+    }
+    fn erf(self) -> Self {
+        let slope = std::f64::consts::FRAC_2_SQRT_PI * (-self.v * self.v).exp();
+        self.elementary(libm::erf(self.v), slope)
+    }
+    /// `self·a + b`, charged as a rounded product and a sum (an engine may not fuse them).
+    fn mul_add(self, a: Self, b: Self) -> Self {
+        self * a + b
+    }
+    fn rsqrt_plus(self, eps: f64) -> Self {
+        let s = self.v + eps;
+        let v = 1.0 / s.sqrt();
+        Self::term(
+            v,
+            (0.5 * v * self.sd() / s).powi(2) + (3.5 * Self::U * v).powi(2),
+        )
+    }
+    unsafe fn packed_gemm(
+        _buf: &mut Vec<Self>,
+        c: Dst<Self>,
+        a: MatRef<'_, Self>,
+        b: MatRef<'_, Self>,
+        accumulate: bool,
+    ) {
+        // SAFETY: forwarded from the caller's contract.
+        unsafe { plain_gemm(c, a, b, accumulate) }
+    }
+    fn with_packing<R>(f: impl FnOnce(&mut Vec<Vec<Self>>) -> R) -> R {
+        f(&mut Vec::new()) // the plain loops pack nothing
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bplab_core::rng::Rng;
+
+    /// `Σ terms` in f32 in the order `order`.
+    fn sum_f32(terms: &[f64], order: &[usize]) -> f64 {
+        order.iter().fold(0.0f32, |s, &i| s + terms[i] as f32) as f64
+    }
+
+    #[test]
+    fn a_cancelling_sum_in_any_order_is_within_the_bound() {
+        let mut r = Rng::new(19);
+        for trial in 0..200 {
+            let n = 2 + r.below(30);
+            // Terms of mixed size and sign whose sum nearly cancels.
+            let mut terms: Vec<f64> = (0..n)
+                .map(|_| r.normal() * 10f64.powi(r.below(4) as i32))
+                .collect();
+            let s: f64 = terms.iter().sum();
+            terms[0] -= s;
+            let exact: f64 = terms.iter().map(|&t| t as f32 as f64).sum();
+            let b = terms.iter().fold(RunningError::ZERO, |acc, &t| {
+                acc + RunningError::from_f64(t)
+            });
+            for _ in 0..10 {
+                let mut order: Vec<usize> = (0..n).collect();
+                for i in (1..n).rev() {
+                    order.swap(i, r.below(i + 1));
+                }
+                let got = sum_f32(&terms, &order);
+                assert!(
+                    (got - exact).abs() <= b.bound(),
+                    "trial {trial}: |{got} − {exact}| > {}",
+                    b.bound()
+                );
+            }
+            // And the bound is of the size of the terms' rounding, not of the result: at most
+            // λ·√n·u·Σ|terms| (n roundings of the inputs and n − 1 additions).
+            let m: f64 = terms.iter().map(|t| t.abs()).sum();
+            assert!(b.bound() <= LAMBDA * (2.0 * n as f64).sqrt() * RunningError::U * m);
+        }
+    }
+
+    #[test]
+    fn products_and_functions_propagate_first_order() {
+        let (u, close) = (RunningError::U, |a: f64, b: f64| (a - b).abs() <= 1e-12 * b);
+        let x = RunningError::from_f64(0.5);
+        // x²: the input's error twice (2·x²·(u·x)²), one rounding of the product ((u·x²)²).
+        let y = x * x;
+        assert!(close(y.bound(), LAMBDA * (0.1875f64).sqrt() * u));
+        // tanh: the input's error through tanh′ and 4 ulps of the function.
+        let t = x.tanh();
+        let th = 0.5f64.tanh();
+        let var = ((1.0 - th * th) * u * 0.5).powi(2) + (8.0 * u * th).powi(2);
+        assert!(close(t.bound(), LAMBDA * var.sqrt()));
+        // 3/4: the numerator's and the denominator's relative errors and one rounding.
+        let q = RunningError::from_f64(3.0) / RunningError::from_f64(4.0);
+        assert!(close(q.bound() / 0.75, LAMBDA * 3f64.sqrt() * u));
+    }
+
+    #[test]
+    fn rstd_near_a_tiny_variance_amplifies_its_error() {
+        // σ² = 1e-9 ≪ ε = 1e-5, known to ±1e-6 (variance 1e-12): rstd ≈ 316, and the
+        // error in σ² reaches rstd by ½·rstd/(σ² + ε).
+        let var = RunningError::term(1e-9, 1e-12);
+        let r = var.rsqrt_plus(1e-5);
+        let s: f64 = 1e-9 + 1e-5;
+        assert!((r.to_f64() - 1.0 / s.sqrt()).abs() < 1e-12);
+        let rv = r.to_f64();
+        let want =
+            LAMBDA * ((0.5 * rv * 1e-6 / s).powi(2) + (3.5 * RunningError::U * rv).powi(2)).sqrt();
+        assert!((r.bound() - want).abs() <= 1e-12 * want);
+    }
+}
