@@ -142,6 +142,17 @@ try {
   // The lesson's worked example is the first preset: loss 0.012361055759216734.
   check(Math.abs(loss0 - 0.012361055759216734) <= 1e-15 + 1e-12 * 0.0124, "seed-example loss on the page is " + loss0);
 
+  // The engine menu lists what this binary was built with (GET /api/engines), then "all".
+  const menu = await page.evaluate(async () => {
+    const api = (await (await fetch("/api/engines")).json()).map((e) => e.name);
+    const options = Array.from(document.getElementById("engine").options).map((o) => o.value);
+    return { api, options };
+  });
+  check(menu.options.length >= 2 && menu.options[0] === "manual" && menu.options[menu.options.length - 1] === "all",
+    "engine menu: " + menu.options.join(","));
+  check(JSON.stringify(menu.options) === JSON.stringify(menu.api),
+    "engine menu " + menu.options.join(",") + " is /api/engines' " + menu.api.join(","));
+
   // Change the first layer's width to 5 and its activation to tanh.
   const before = await page.evaluate(() => window.bplab.updates);
   await page.fill('#layers .layer[data-l="0"] input.width', "5");

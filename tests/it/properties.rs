@@ -435,3 +435,41 @@ fn the_f32_rounding_allowance_still_catches_every_planted_fault() {
         hidden.join("\n")
     );
 }
+
+/// `command`'s words, `'…'` quoting one word (how [`draw`] writes the batch).
+fn words(command: &str) -> Vec<String> {
+    command
+        .split('\'')
+        .enumerate()
+        .flat_map(|(i, part)| match i % 2 {
+            1 => vec![part.to_string()],
+            _ => part.split_whitespace().map(str::to_string).collect(),
+        })
+        .skip(1) // "bplab"
+        .collect()
+}
+
+/// `bplab check --dtype f32` on normalized networks of the stream whose f32 gradients differ,
+/// between engines and from finite differences, by more than the exact tolerance (networks
+/// 34, 101 and 488: a LayerNorm over one feature at a leaky ReLU's kink; BatchNorm over 3
+/// examples under GELU, sigmoid and tanh; a GELU/SiLU network under norms) exits 0 with the
+/// propagated rounding bound in its header, and 1 when a bug is planted in the manual engine.
+#[test]
+fn check_in_f32_under_a_norm_holds_engines_to_the_propagated_rounding_bound() {
+    for i in [34, 101, 488] {
+        let mut args = words(&draw(0x5EED_0019, i).command);
+        args.extend(["--engine", "all", "--dtype", "f32"].map(String::from));
+        let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+        let (code, out, err) = crate::common::cli::bplab(&argv);
+        assert_eq!(code, 0, "network {i}:\n{out}\n{err}");
+        assert!(
+            out.contains("or within 2·E (E: each element's f32 rounding bound"),
+            "network {i}:\n{out}"
+        );
+        let mut planted = argv.clone();
+        planted.extend(["--plant", "missing-activation-derivative"]);
+        let (code, out, err) = crate::common::cli::bplab(&planted);
+        assert_eq!(code, 1, "network {i} with a planted fault:\n{out}\n{err}");
+        assert!(out.contains("MISMATCH in manual"), "network {i}:\n{out}");
+    }
+}

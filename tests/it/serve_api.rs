@@ -81,6 +81,38 @@ fn presets() -> Vec<Value> {
 }
 
 #[test]
+fn the_engine_menu_lists_the_engines_this_binary_was_built_with() {
+    let (status, body) = request("GET", "/api/engines", "");
+    assert_eq!(status, 200);
+    let v: Value = serde_json::from_str(&body).unwrap();
+    let names: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["name"].as_str().unwrap())
+        .collect();
+    let mut want = bplab_harness::engines::built_in();
+    want.push("all");
+    assert_eq!(names, want);
+    for e in v.as_array().unwrap() {
+        let dtypes: Vec<&str> = e["dtypes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d.as_str().unwrap())
+            .collect();
+        // burn-wgpu (built with the `wgpu` feature) computes in f32 only; every other in both.
+        let want: &[&str] = if e["name"] == "burn-wgpu" {
+            &["f32"]
+        } else {
+            &["f64", "f32"]
+        };
+        assert_eq!(dtypes, want, "{e}");
+    }
+    assert_eq!(request("POST", "/api/engines", "").0, 405);
+}
+
+#[test]
 fn serves_the_page_and_its_assets() {
     let (s, html) = request("GET", "/", "");
     assert_eq!(s, 200);

@@ -99,6 +99,18 @@ impl FdTensor {
     pub fn compare(&self, got: &Tensor, tol: Tolerance) -> Comparison {
         Comparison::new(&self.name, got, &self.values, tol, Some(&self.skip_mask()))
     }
+
+    /// [`FdTensor::compare`], each element also allowed `allowance` (a bound derived from the
+    /// computation: [`Comparison::with_allowance`]).
+    pub fn compare_with_allowance(
+        &self,
+        got: &Tensor,
+        tol: Tolerance,
+        allowance: (&Tensor, &'static str),
+    ) -> Comparison {
+        let skip = self.skip_mask();
+        Comparison::with_allowance(&self.name, got, &self.values, tol, Some(&skip), allowance)
+    }
 }
 
 /// Finite-difference gradients of every parameter (and the input, when asked).
@@ -114,6 +126,35 @@ impl FdGradients {
     /// Every tensor: parameters in order, then `input` if present.
     pub fn tensors(&self) -> impl Iterator<Item = &FdTensor> {
         self.params.iter().chain(self.input.as_ref())
+    }
+
+    /// [`FdGradients::compare`], each element also allowed its element of `allowance` (the
+    /// same tensors as the gradients: a bound derived from the computation, e.g. an f32
+    /// engine's propagated rounding bound), described by `what`.
+    pub fn compare_with_allowance(
+        &self,
+        grads: &Gradients,
+        tol: Tolerance,
+        allowance: &Gradients,
+        what: &'static str,
+    ) -> Vec<Comparison> {
+        let empty = Tensor::zeros(&[0]);
+        let mut out: Vec<Comparison> = self
+            .params
+            .iter()
+            .map(|fd| {
+                let a = allowance.params.get(&fd.name).unwrap_or(&empty);
+                match grads.params.get(&fd.name) {
+                    Some(g) => fd.compare_with_allowance(g, tol, (a, what)),
+                    None => Comparison::new(&fd.name, &empty, &fd.values, tol, None),
+                }
+            })
+            .collect();
+        if let (Some(fd), Some(g)) = (&self.input, &grads.input) {
+            let a = allowance.input.as_ref().unwrap_or(&empty);
+            out.push(fd.compare_with_allowance(g, tol, (a, what)));
+        }
+        out
     }
 
     /// Compares an engine's analytic gradients with these, tensor by tensor (the input's

@@ -133,11 +133,11 @@ impl Comparison {
         got: &Tensor,
         want: &Tensor,
         tol: Tolerance,
-        allowance: &Tensor,
-        what: &'static str,
+        skip: Option<&[bool]>,
+        (allowance, what): (&Tensor, &'static str),
     ) -> Self {
         let per_element = (allowance.shape == want.shape).then_some((&allowance.data[..], what));
-        Self::compare(name, got, want, tol, None, per_element)
+        Self::compare(name, got, want, tol, skip, per_element)
     }
 
     fn compare(
@@ -317,7 +317,7 @@ mod tests {
         let got = Tensor::new(vec![3], vec![4e-5, 1.0 + 4e-5, 2.0]).unwrap();
         // Element 0 is allowed 5e-5, element 1 nothing beyond `tol`.
         let allow = Tensor::new(vec![3], vec![5e-5, 0.0, 0.0]).unwrap();
-        let c = Comparison::with_allowance("b", &got, &want, tol, &allow, "2·E");
+        let c = Comparison::with_allowance("b", &got, &want, tol, None, (&allow, "2·E"));
         assert_eq!(c.failed, 1);
         let w = c.worst.as_ref().unwrap();
         assert_eq!((w.index.clone(), w.bound), (vec![1], tol.bound(1.0)));
@@ -326,15 +326,16 @@ mod tests {
         assert!(s.contains(", bound 1.0099999999999999e-6"), "{s}");
         // Over its allowance, element 0 fails too.
         let got = Tensor::new(vec![3], vec![6e-5, 1.0, 2.0]).unwrap();
-        let c = Comparison::with_allowance("b", &got, &want, tol, &allow, "2·E");
+        let c = Comparison::with_allowance("b", &got, &want, tol, None, (&allow, "2·E"));
         assert_eq!((c.failed, c.worst.unwrap().bound), (1, 5e-5));
         // An allowance of another shape allows nothing.
         let got = Tensor::new(vec![3], vec![4e-5, 1.0, 2.0]).unwrap();
-        let c = Comparison::with_allowance("b", &got, &want, tol, &Tensor::zeros(&[2]), "2·E");
+        let c =
+            Comparison::with_allowance("b", &got, &want, tol, None, (&Tensor::zeros(&[2]), "2·E"));
         assert_eq!(c.failed, 1);
         // A NaN fails whatever the allowance.
         let got = Tensor::new(vec![3], vec![f64::NAN, 1.0, 2.0]).unwrap();
-        let c = Comparison::with_allowance("b", &got, &want, tol, &allow, "2·E");
+        let c = Comparison::with_allowance("b", &got, &want, tol, None, (&allow, "2·E"));
         assert_eq!(c.failed, 1);
     }
 }

@@ -114,7 +114,7 @@ pub fn gradients_within_f32_rounding(
         data: t.data.iter().map(|e| k * e).collect(),
     };
     let compare = |name: &str, g: &Tensor, w: &Tensor, b: Option<&Tensor>| match b {
-        Some(b) => Comparison::with_allowance(name, g, w, tol, &scaled(b), what),
+        Some(b) => Comparison::with_allowance(name, g, w, tol, None, (&scaled(b), what)),
         None => Comparison::new(name, g, w, tol, None),
     };
     let scalar = |v: f64| Tensor {

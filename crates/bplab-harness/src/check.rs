@@ -4,7 +4,9 @@
 //! of the dtype. A framework that differs from the manual engine is explained only by
 //! agreement: the manual engine, re-run with the framework's documented arithmetic
 //! ([`crate::deviations::conventions`]), must then give its numbers at that same tolerance.
-//! Elements whose finite difference straddles a ReLU kink are skipped with the reason. The table and the JSON
+//! In f32 an element may also differ by twice its propagated rounding bound
+//! ([`crate::agreement::gradients_within_f32_rounding`]): under a normalized layer two correct
+//! f32 computations differ by more than the exact tolerance. Elements whose finite difference straddles a ReLU kink are skipped with the reason. The table and the JSON
 //! document are in [`render`]; what a planted fault can change is in [`plant`].
 
 mod render;
@@ -16,7 +18,7 @@ mod tests;
 
 pub use render::{to_json, to_table};
 
-use crate::deviations::{conventions, fd_through_manual};
+use crate::deviations::{conventions, emulating, fd_through_manual};
 use crate::netargs::Resolved;
 use crate::reference::Reference;
 use bplab_core::gradcheck::{finite_differences, FdConfig, Kink};
@@ -178,11 +180,11 @@ pub fn run_against(
         } else {
             finite_differences(e.as_ref(), &r.network, &r.batch, &cfg.fd)?
         };
-        let vs_fd = fd.compare(&grads, cfg.fd_tol);
+        let vs_fd = against_fd(&fd, &grads, &emulating(name), r, cfg)?;
         let vs_manual = if name == "manual" {
             Vec::new()
         } else {
-            crate::agreement::gradients(&grads, &manual, cfg.cross_tol)
+            cross(&grads, &manual, &ManualEngine::new(), r, cfg)?
         };
         let (vs_emulated, explained) = explain(e.as_ref(), &grads, &vs_manual, r, cfg, req)?;
         if let Some(list) = explained
@@ -207,8 +209,7 @@ pub fn run_against(
         }
         let fd_explained = explained.is_some()
             && !vs_fd.iter().all(Comparison::passed)
-            && fd
-                .compare(&manual, cfg.fd_tol)
+            && against_fd(&fd, &manual, &ManualEngine::new(), r, cfg)?
                 .iter()
                 .all(Comparison::passed);
         if fd_explained {
@@ -280,13 +281,56 @@ fn explain(
     if exact_kink_zeros(engine, r, cfg.dtype)? == 0 {
         names.retain(|n| !n.contains("'(0)"));
     }
-    let alike = ManualEngine::new()
-        .with_conventions(conv)
-        .grads(&r.network, &r.batch, cfg.dtype, req)?;
-    let vs_emulated = crate::agreement::gradients(grads, &alike, cfg.cross_tol);
+    let emulated = ManualEngine::new().with_conventions(conv);
+    let alike = emulated.grads(&r.network, &r.batch, cfg.dtype, req)?;
+    let vs_emulated = cross(grads, &alike, &emulated, r, cfg)?;
     let agrees = vs_emulated.iter().all(Comparison::passed);
     Ok((vs_emulated, (agrees && !names.is_empty()).then_some(names)))
 }
+
+/// An engine's gradients against the manual engine's (`want`, computed by `manual`) in the
+/// same dtype: at [`CheckConfig::cross_tol`]; in f32 at the exact tolerance, each element also
+/// allowed twice the rounding error any f32 computation of it makes, propagated through the
+/// network under `manual`'s kink convention
+/// ([`crate::agreement::gradients_within_f32_rounding`]).
+fn cross(
+    grads: &Gradients,
+    want: &Gradients,
+    manual: &ManualEngine,
+    r: &Resolved,
+    cfg: &CheckConfig,
+) -> Result<Vec<Comparison>> {
+    if cfg.dtype == DType::F32 && cfg.cross_tol == crate::agreement::exact(DType::F32) {
+        let bounds = manual.f32_rounding_bounds(&r.network, &r.batch)?;
+        Ok(crate::agreement::gradients_within_f32_rounding(
+            grads, want, &bounds, 2,
+        ))
+    } else {
+        Ok(crate::agreement::gradients(grads, want, cfg.cross_tol))
+    }
+}
+
+/// Gradients computed by `engine` (its kink convention is `manual`'s) against the finite
+/// differences: at [`CheckConfig::fd_tol`]; in f32 each element also allowed the rounding error
+/// any f32 computation of it makes, propagated through the network (one f32 computation
+/// against f64 differences).
+fn against_fd(
+    fd: &bplab_core::gradcheck::FdGradients,
+    grads: &Gradients,
+    manual: &ManualEngine,
+    r: &Resolved,
+    cfg: &CheckConfig,
+) -> Result<Vec<Comparison>> {
+    if cfg.dtype == DType::F32 && cfg.fd_tol == Tolerance::FD_F32 {
+        let bounds = manual.f32_rounding_bounds(&r.network, &r.batch)?;
+        Ok(fd.compare_with_allowance(grads, cfg.fd_tol, &bounds, F32_ROUNDING_FD))
+    } else {
+        Ok(fd.compare(grads, cfg.fd_tol))
+    }
+}
+
+/// What the f32 allowance against finite differences is, in a comparison's report.
+const F32_ROUNDING_FD: &str = "E (the f32 rounding bound propagated through the network)";
 
 /// How many ReLU-type activation inputs (`z`, or `n = Norm(z)` on a normalized layer) are
 /// exactly 0 in `engine`'s forward pass.

@@ -5,7 +5,7 @@
 
 use super::CheckReport;
 use crate::netargs::Resolved;
-use bplab_core::{json, Comparison};
+use bplab_core::{json, Comparison, DType};
 use bplab_output::table::{sci, Table};
 use serde_json::{json, Value};
 
@@ -23,9 +23,22 @@ pub fn to_table(r: &Resolved, report: &CheckReport) -> String {
         "finite differences: central, f64, through each engine's own forward, h = {:.2e}·max(1, |θ|)\n",
         c.fd.rel_step
     ));
-    s.push_str(&format!("tolerance vs finite differences: {}\n", c.fd_tol));
+    let fd_rounding = if c.dtype == DType::F32 && c.fd_tol == bplab_core::Tolerance::FD_F32 {
+        ", or within E (E: each element's f32 rounding bound propagated through the network)"
+    } else {
+        ""
+    };
     s.push_str(&format!(
-        "tolerance vs manual engine:      {}\n",
+        "tolerance vs finite differences: {}{fd_rounding}\n",
+        c.fd_tol
+    ));
+    let rounding = if c.dtype == DType::F32 && c.cross_tol == crate::agreement::exact(DType::F32) {
+        ", or within 2·E (E: each element's f32 rounding bound propagated through the network)"
+    } else {
+        ""
+    };
+    s.push_str(&format!(
+        "tolerance vs manual engine:      {}{rounding}\n",
         c.cross_tol
     ));
     if let Some(rf) = &report.reference {

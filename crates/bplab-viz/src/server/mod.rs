@@ -2,6 +2,7 @@
 //! tokio — the Rust ecosystem's maintained default HTTP stack, chosen so that parsing,
 //! framing, keep-alive and timeouts are not hand-written. Routes: `GET /` (the page),
 //! `GET /app.js`, `GET /app.css` (embedded: [`crate::assets`]), `GET /api/presets`,
+//! `GET /api/engines` (the engines this binary was built with, [`engines`]),
 //! `POST /api/trace` (a [`NetRequest`] → the trace JSON of [`crate::json`]) and
 //! `POST /api/step` (a [`StepRequest`] → `{"losses", "stopped", "trace"}` after that many SGD
 //! steps). A bad request gets a 4xx status with `{"error": one line}`.
@@ -62,6 +63,11 @@ pub fn app(bound: SocketAddr, limits: Limits) -> Router {
         .route(
             "/api/presets",
             get(|| async { json_bytes(200, presets::all().to_string().into_bytes(), None) })
+                .fallback(|| async { error(405, "use GET") }),
+        )
+        .route(
+            "/api/engines",
+            get(|| async { json_bytes(200, engines().to_string().into_bytes(), None) })
                 .fallback(|| async { error(405, "use GET") }),
         )
         .route("/api/trace", api(Kind::Trace))
@@ -350,4 +356,24 @@ fn step_of(req: StepRequest) -> Result<Value> {
         "stopped": run.stopped,
         "trace": json::to_json(&trace),
     }))
+}
+
+/// `[{"name", "dtypes"}]`: the engines this binary was built with (`burn-wgpu` with the `wgpu`
+/// feature), then `all`, for the page's engine menu; each with the dtypes it computes in.
+pub fn engines() -> serde_json::Value {
+    use bplab_core::DType;
+    use bplab_harness::engines::{built_in, computes_in};
+    let dtypes = |name: &str| -> Vec<&str> {
+        [DType::F64, DType::F32]
+            .into_iter()
+            .filter(|&d| computes_in(name, d))
+            .map(|d| d.name())
+            .collect()
+    };
+    let mut v: Vec<serde_json::Value> = built_in()
+        .into_iter()
+        .map(|n| serde_json::json!({ "name": n, "dtypes": dtypes(n) }))
+        .collect();
+    v.push(serde_json::json!({ "name": "all", "dtypes": ["f64", "f32"] }));
+    serde_json::Value::Array(v)
 }

@@ -188,7 +188,11 @@
     on("seed", "input", (e) => { S.seed = Math.max(0, parseInt(e.value, 10) || 0); resetWeights(); });
     on("input", "input", (e) => { S.input = e.value; });
     on("target", "input", (e) => { S.target = e.value; });
-    on("engine", "change", (e) => { S.engine = e.value; });
+    on("engine", "change", (e) => {
+      S.engine = e.value;
+      const dtypes = engineDtypes(S.engine);
+      if (!dtypes.includes(S.dtype)) { S.dtype = dtypes[0]; $("dtype").value = S.dtype; }
+    });
     on("dtype", "change", (e) => { S.dtype = e.value; });
     $("add-layer").addEventListener("click", () => {
       // A hidden layer before the output layer, as wide as the layer it follows.
@@ -199,6 +203,23 @@
     $("example").addEventListener("change", () => { S.example = Number($("example").value); drawGraph(S.trace); drawDiagram(S.trace); });
     $("step").addEventListener("click", () => train(1));
     $("run").addEventListener("click", () => train(Math.max(1, Math.min(1000, parseInt($("n-steps").value, 10) || 1))));
+  }
+  // The engine menu: the engines this binary was built with (GET /api/engines), each with the
+  // dtypes it computes in; choosing an f32-only engine (burn-wgpu) switches the dtype to f32.
+  async function loadEngines() {
+    const res = await fetch("/api/engines");
+    const engines = await res.json();
+    const menu = $("engine");
+    menu.textContent = "";
+    engines.forEach((e) => {
+      const o = el("option", { value: e.name, "data-dtypes": e.dtypes.join(",") }, e.name);
+      menu.appendChild(o);
+    });
+    menu.value = S.engine;
+  }
+  function engineDtypes(name) {
+    const o = Array.from($("engine").options).find((x) => x.value === name);
+    return o ? o.getAttribute("data-dtypes").split(",") : ["f64", "f32"];
   }
   async function loadPresets() {
     const res = await fetch("/api/presets");
@@ -515,6 +536,6 @@
     render(S.trace);
   } else {
     bind();
-    loadPresets().catch(fail);
+    loadEngines().then(loadPresets).catch(fail);
   }
 })();
