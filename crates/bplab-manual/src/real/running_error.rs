@@ -322,4 +322,96 @@ mod tests {
             LAMBDA * ((0.5 * rv * 1e-6 / s).powi(2) + (3.5 * RunningError::U * rv).powi(2)).sqrt();
         assert!((r.bound() - want).abs() <= 1e-12 * want);
     }
+
+    #[test]
+    fn every_elementary_function_propagates_its_slope_and_four_ulps() {
+        let (u, c) = (RunningError::U, 2.0 * ELEMENTARY_ULPS);
+        let x = RunningError::from_f64(0.7); // sd u·0.7
+        let sd = u * 0.7;
+        let close = |a: f64, b: f64| (a - b).abs() <= 1e-12 * b;
+        for (got, v, slope) in [
+            (x.exp(), 0.7f64.exp(), 0.7f64.exp()),
+            (x.ln(), 0.7f64.ln(), 1.0 / 0.7),
+            (x.tanh(), 0.7f64.tanh(), 1.0 - 0.7f64.tanh().powi(2)),
+            (
+                x.erf(),
+                libm::erf(0.7),
+                std::f64::consts::FRAC_2_SQRT_PI * (-0.49f64).exp(),
+            ),
+        ] {
+            assert_eq!(got.to_f64(), v);
+            let var: f64 = (slope * sd).powi(2) + (c * u * v).powi(2);
+            assert!(close(got.bound(), LAMBDA * var.sqrt()), "{got:?}");
+        }
+    }
+
+    #[test]
+    fn a_difference_adds_magnitudes_and_the_identities_are_exact() {
+        let (a, b) = (RunningError::from_f64(3.0), RunningError::from_f64(2.0));
+        let d = a - b;
+        assert_eq!(d.to_f64(), 1.0);
+        let u = RunningError::U;
+        // Inputs (u·3)² + (u·2)², one addition over Σ|terms| = 5.
+        let want = LAMBDA * ((u * 3.0).powi(2) + (u * 2.0).powi(2) + (u * 5.0).powi(2)).sqrt();
+        assert!((d.bound() - want).abs() <= 1e-12 * want);
+        assert_eq!((-d).bound(), d.bound());
+        assert_eq!((-d).to_f64(), -1.0);
+        // 0 and 1 add no error and no term: a sum started at ZERO is the sum of its terms.
+        assert_eq!((RunningError::ZERO + a).bound(), a.bound());
+        assert_eq!(
+            (RunningError::ONE * a).bound(),
+            (a * RunningError::ONE).bound()
+        );
+        assert_eq!(RunningError::ONE.bound(), 0.0);
+        assert_eq!(RunningError::default(), RunningError::ZERO);
+        // The assignment forms are the operators.
+        let (mut s, mut m, mut t) = (a, a, a);
+        s += b;
+        m *= b;
+        t -= b;
+        assert_eq!((s.to_f64(), s.bound()), ((a + b).to_f64(), (a + b).bound()));
+        assert_eq!((m.to_f64(), m.bound()), ((a * b).to_f64(), (a * b).bound()));
+        assert_eq!((t.to_f64(), t.bound()), (d.to_f64(), d.bound()));
+        // mul_add is a rounded product and a sum (an engine may not fuse them).
+        let f = a.mul_add(b, RunningError::ONE);
+        let g = a * b + RunningError::ONE;
+        assert_eq!((f.to_f64(), f.bound()), (g.to_f64(), g.bound()));
+    }
+
+    #[test]
+    fn order_and_equality_are_the_values() {
+        let (a, b) = (RunningError::from_f64(1.0), RunningError::from_f64(2.0));
+        assert_eq!(a.partial_cmp(&b), Some(Ordering::Less));
+        assert_eq!(b.partial_cmp(&a), Some(Ordering::Greater));
+        assert!(a != b);
+        // Equal values with different errors are equal: comparisons decide branches (a
+        // kink, softmax's maximum) exactly as in f64.
+        let c = RunningError::from_f64(0.5) + RunningError::from_f64(0.5);
+        assert!(c == a && c.bound() != a.bound());
+        assert!(RunningError::from_f64(f64::NAN) != RunningError::from_f64(f64::NAN));
+    }
+
+    #[test]
+    fn a_product_through_the_matrix_kernel_is_bounded_like_its_plain_sum() {
+        // 64 × 64 · 64 × 64: large enough for the packed path and the pool's parts.
+        let n = 64;
+        let mut r = Rng::new(3);
+        let a: Vec<f64> = (0..n * n).map(|_| r.normal()).collect();
+        let b: Vec<f64> = (0..n * n).map(|_| r.normal()).collect();
+        let wrap = |v: &[f64]| {
+            v.iter()
+                .map(|&x| RunningError::from_f64(x))
+                .collect::<Vec<_>>()
+        };
+        let (ar, br) = (wrap(&a), wrap(&b));
+        let mut c = vec![RunningError::ZERO; n * n];
+        let view = |d| crate::kernels::view::MatRef::row_major(d, n, n);
+        crate::kernels::matmul::matmul(&mut c, view(&ar), view(&br), false);
+        for (i, j) in [(0, 0), (5, 17), (63, 63)] {
+            let plain = (0..n).fold(RunningError::ZERO, |s, k| s + ar[i * n + k] * br[k * n + j]);
+            let got = c[i * n + j];
+            assert!((got.to_f64() - plain.to_f64()).abs() < 1e-12);
+            assert!((got.bound() - plain.bound()).abs() <= 1e-12 * plain.bound());
+        }
+    }
 }

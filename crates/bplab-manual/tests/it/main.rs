@@ -3,10 +3,11 @@
 //! the layers' derivatives away from their kinks, and the other schedules (checkpointing,
 //! forward mode), each against a reference that does not run the code under test: central
 //! differences of the forward pass written here, or the plain backward for a schedule that
-//! must give exactly its numbers.
+//! must give exactly its numbers; and the f32 rounding bound against f32's own rounding.
 
 mod layers;
 mod model;
+mod rounding;
 mod schedules;
 
 use bplab_core::rng::Rng;
