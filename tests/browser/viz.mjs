@@ -6,7 +6,8 @@
 // loss, a preset click marks a vanishing layer, and the page fetches nothing but this server.
 // A normalized network (the editor's norm selector, LayerNorm then BatchNorm on three
 // examples, and a LayerNorm export): the normalization view shows the trace's μ, σ², n̂, γ, β,
-// ∂L/∂γ, ∂L/∂β and the gradient-flow view the trace's ‖∂L/∂b‖, ‖∂L/∂γ‖, ‖∂L/∂β‖.
+// ∂L/∂γ, ∂L/∂β and the gradient-flow view the trace's ‖∂L/∂b‖, ‖∂L/∂γ‖, ‖∂L/∂β‖; the
+// deep-sigmoid-layernorm preset marks no layer vanishing; the engine menu is /api/engines'.
 // Saves target/viz-browser.png, target/viz-browser-vanishing.png, target/viz-browser-norm.png.
 //
 // Usage: node tests/browser/viz.mjs [path/to/bplab]   (env CHROMIUM overrides the browser)
@@ -259,6 +260,14 @@ try {
     console.log(`${norm}-norm: ${cells} normalization cells equal the API's numbers; flow ${gammas.join(", ")}`);
   }
   await page.screenshot({ path: shot.replace(".png", "-norm.png"), fullPage: true });
+
+  // The same net with residual connections and LayerNorm: fc1's gradient no longer vanishes.
+  const beforeLn = await page.evaluate(() => window.bplab.updates);
+  await page.click('#presets button[data-preset="deep-sigmoid-layernorm"]');
+  await page.waitForFunction((n) => window.bplab.updates > n && window.bplab.trace.network.norm === "layer", beforeLn, { timeout: 60000 });
+  const lnMarks = await page.$$eval("#flow .flow-layer", (ds) => ds.map((d) => d.dataset.status));
+  check(lnMarks.length === 15 && lnMarks.every((m) => m === "ok"), "deep-sigmoid-layernorm flow: " + JSON.stringify(lnMarks));
+  check(await page.isVisible("#norm-view"), "the normalization view is hidden for the LayerNorm preset");
 
   // The self-contained export (`bplab viz --html`) opened from disk draws the same views.
   const html = path.join(root, "target/viz-export.html");

@@ -167,7 +167,8 @@ fn every_preset_traces_and_shows_its_point() {
             "assignment",
             "deep-sigmoid",
             "naive-init",
-            "residual"
+            "residual",
+            "deep-sigmoid-layernorm"
         ]
     );
     for p in &presets {
@@ -181,6 +182,10 @@ fn every_preset_traces_and_shows_its_point() {
             .collect();
         match p["name"].as_str().unwrap() {
             "deep-sigmoid" => assert_eq!(statuses[0], "vanishing", "{statuses:?}"),
+            "deep-sigmoid-layernorm" => {
+                assert!(statuses.iter().all(|s| *s == "ok"), "{statuses:?}");
+                assert!(v["network"]["norm"] == "layer", "{}", v["network"]);
+            }
             "naive-init" => assert!(statuses.contains(&"exploding"), "{statuses:?}"),
             "residual" => assert!(v["results"][0]["layers"][1]["residual"] == true),
             _ => assert!(statuses.iter().all(|s| *s == "ok"), "{statuses:?}"),

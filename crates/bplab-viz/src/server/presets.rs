@@ -1,7 +1,8 @@
 //! The served page's one-click presets, as complete `POST /api/trace` requests: the lesson's
 //! worked example (`seed-example`, with its exact weights), the `assignment` network, a deep
 //! sigmoid network whose first layers' gradients vanish, a naive-init (`normal:1`) network
-//! whose gradients explode, and a residual network.
+//! whose gradients explode, a residual network, and the deep sigmoid network again with
+//! residual connections and LayerNorm, whose first layer's gradient no longer vanishes.
 
 use bplab_core::presets::Preset;
 use bplab_core::{json, Activation};
@@ -47,6 +48,16 @@ pub fn all() -> Value {
                 "activations": with_output(repeat("tanh", 6), "softmax"),
                 "loss": "cross-entropy", "residual": true, "init": "xavier-normal", "seed": 3,
                 "input": [[0.5, -1.2, 0.8, 2.0]], "target": [[0.0, 1.0]],
+            }),
+        ),
+        entry(
+            "deep-sigmoid-layernorm",
+            "The deep sigmoid net with residual connections and LayerNorm: the gradient reaches fc1",
+            json!({
+                "layers": widths(4, 16, 14, 1),
+                "activations": repeat("sigmoid", 15),
+                "loss": "mse", "residual": true, "norm": "layer", "init": "xavier-normal",
+                "seed": 7, "input": [[0.5, -1.0, 1.5, 2.0]], "target": [[1.0]],
             }),
         ),
     ])
