@@ -414,4 +414,48 @@ mod tests {
             assert!((got.bound() - plain.bound()).abs() <= 1e-12 * plain.bound());
         }
     }
+
+    #[test]
+    fn the_unit_roundoff_is_f32s() {
+        assert_eq!(RunningError::UNIT_ROUNDOFF, f64::from(f32::EPSILON) / 2.0);
+        assert_eq!(RunningError::U, RunningError::UNIT_ROUNDOFF);
+    }
+
+    /// LayerNorm on [`RunningError`]: over one feature `z − μ` is the exact 0 every arithmetic
+    /// gives, so the output carries only `β`'s error; over three features an element equal to
+    /// the row's mean still carries the error of `z − μ`.
+    #[test]
+    fn a_layernorm_centres_one_feature_exactly_and_more_with_their_error() {
+        use crate::layers::norm::layernorm_forward;
+        let r = |v: f64| RunningError::from_f64(v);
+        let (u, beta) = (RunningError::U, 0.25);
+        let (mut out, mut mean, mut rstd) = (
+            [RunningError::ZERO],
+            [RunningError::ZERO],
+            [RunningError::ZERO],
+        );
+        layernorm_forward(
+            &mut out,
+            &mut mean,
+            &mut rstd,
+            &[r(3.0)],
+            &[r(1.0)],
+            &[r(beta)],
+            1,
+        );
+        assert_eq!(out[0].to_f64(), beta);
+        // 0·rstd·γ is exact; + β: β's rounding and one addition over |β|.
+        let want = LAMBDA * 2f64.sqrt() * u * beta;
+        assert!(
+            (out[0].bound() - want).abs() <= 1e-12 * want,
+            "{:e} vs {want:e}",
+            out[0].bound()
+        );
+        let mut out3 = [RunningError::ZERO; 3];
+        let (g, b) = ([r(1.0); 3], [r(beta); 3]);
+        let z = [r(1.0), r(2.0), r(3.0)];
+        layernorm_forward(&mut out3, &mut mean, &mut rstd, &z, &g, &b, 3);
+        assert_eq!(out3[1].to_f64(), beta); // z = μ exactly
+        assert!(out3[1].bound() > 10.0 * want, "{:e}", out3[1].bound());
+    }
 }
