@@ -2,7 +2,7 @@
 //! built only with the feature; Mesa's lavapipe in CI): `check` of the assignment network on
 //! `manual,burn-wgpu` in `f32` exits 0 and names the adapter; `--engine all` in `f64` (the
 //! default dtype) leaves burn-wgpu out of the experiments, the served page's API and the lesson
-//! instead of refusing, while naming it in `f64` stays an input error; and the overhead lab
+//! instead of refusing (the page's engine menu offers it in f32 only), while naming it in `f64` stays an input error; and the overhead lab
 //! gives burn-wgpu's per-op figures in `f32`.
 #![cfg(feature = "wgpu")]
 
@@ -99,6 +99,15 @@ fn the_served_api_and_the_lesson_leave_burn_wgpu_out_of_all_in_f64() {
         "{f64_engines:?}"
     );
     assert!(engines_of("f32").contains(&"burn-wgpu".to_string()));
+    // The page's engine menu (GET /api/engines) offers burn-wgpu, in f32 only.
+    let menu = bplab_viz::server::engines();
+    let wgpu = menu
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["name"] == "burn-wgpu")
+        .unwrap_or_else(|| panic!("no burn-wgpu in {menu}"));
+    assert_eq!(wgpu["dtypes"], serde_json::json!(["f32"]), "{menu}");
     let (code, out, err) = bplab(&["lesson", "--engine", "all"]);
     assert_eq!(code, 0, "{out}\n{err}");
     assert!(
