@@ -74,19 +74,9 @@ pub fn tensor(
 
 /// Loss, every parameter gradient and (when both have it) `∂L/∂x` of `got` against `want`.
 pub fn gradients(got: &Gradients, want: &Gradients, tol: Tolerance) -> Vec<Comparison> {
-    let mut v = vec![Comparison::scalar("loss", got.loss, want.loss, tol)];
-    for (name, w) in want.params.iter() {
-        let g = got
-            .params
-            .get(name)
-            .cloned()
-            .unwrap_or_else(|| Tensor::zeros(&[0]));
-        v.push(Comparison::new(name, &g, w, tol, None));
-    }
-    if let (Some(g), Some(w)) = (&got.input, &want.input) {
-        v.push(Comparison::new("input", g, w, tol, None));
-    }
-    v
+    each_tensor(got, want, |name, g, w| {
+        Comparison::new(name, g, w, tol, None)
+    })
 }
 
 /// [`gradients`] of two f32 computations, each element also allowed `computations · E`, `E`
@@ -109,36 +99,50 @@ pub fn gradients_within_f32_rounding(
         _ => "k·E (E: the propagated f32 rounding bound)",
     };
     let k = f64::from(computations);
-    let scaled = |t: &Tensor| Tensor {
-        shape: t.shape.clone(),
-        data: t.data.iter().map(|e| k * e).collect(),
-    };
-    let compare = |name: &str, g: &Tensor, w: &Tensor, b: Option<&Tensor>| match b {
-        Some(b) => Comparison::with_allowance(name, g, w, tol, None, (&scaled(b), what)),
+    each_tensor(got, want, |name, g, w| match tensor_of(bounds, name) {
+        Some(b) => {
+            let allowance = Tensor {
+                shape: b.shape.clone(),
+                data: b.data.iter().map(|e| k * e).collect(),
+            };
+            Comparison::with_allowance(name, g, w, tol, None, (&allowance, what))
+        }
         None => Comparison::new(name, g, w, tol, None),
-    };
-    let scalar = |v: f64| Tensor {
-        shape: vec![],
-        data: vec![v],
-    };
-    let mut v = vec![compare(
-        "loss",
-        &scalar(got.loss),
-        &scalar(want.loss),
-        Some(&scalar(bounds.loss)),
-    )];
-    for (name, w) in want.params.iter() {
-        let g = got
-            .params
-            .get(name)
-            .cloned()
-            .unwrap_or_else(|| Tensor::zeros(&[0]));
-        v.push(compare(name, &g, w, bounds.params.get(name)));
+    })
+}
+
+/// `compare(name, got's, want's)` for the loss, every parameter of `want` (an empty tensor
+/// where `got` lacks it, which fails on its shape) and `∂L/∂x` when both have it.
+fn each_tensor(
+    got: &Gradients,
+    want: &Gradients,
+    compare: impl Fn(&str, &Tensor, &Tensor) -> Comparison,
+) -> Vec<Comparison> {
+    let names = std::iter::once("loss")
+        .chain(want.params.iter().map(|(name, _)| name))
+        .chain(want.input.as_ref().map(|_| "input"));
+    names
+        .filter_map(|name| {
+            let w = tensor_of(want, name)?;
+            match tensor_of(got, name) {
+                Some(g) => Some(compare(name, &g, &w)),
+                None if name == "input" => None,
+                None => Some(compare(name, &Tensor::zeros(&[0]), &w)),
+            }
+        })
+        .collect()
+}
+
+/// Tensor `name` of `g`: `"loss"` (a scalar), `"input"` (`∂L/∂x`) or a parameter's gradient.
+fn tensor_of(g: &Gradients, name: &str) -> Option<Tensor> {
+    match name {
+        "loss" => Some(Tensor {
+            shape: vec![],
+            data: vec![g.loss],
+        }),
+        "input" => g.input.clone(),
+        param => g.params.get(param).cloned(),
     }
-    if let (Some(g), Some(w)) = (&got.input, &want.input) {
-        v.push(compare("input", g, w, bounds.input.as_ref()));
-    }
-    v
 }
 
 /// One engine's agreement with the manual engine.

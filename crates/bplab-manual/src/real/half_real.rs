@@ -11,37 +11,12 @@
 //! transcendentals (`exp`, `ln`, `tanh`, `erf`) are evaluated in `f64` and rounded once.
 //! [`Real::mul_add`] rounds once (the exact product and sum in `f64`, then one rounding).
 //!
-//! The packed GEMM is an `f32`/`f64` kernel: for the half types [`Real::packed_gemm`] is the
-//! plain triple loop, accumulating in the half type, and `tanh_slice` keeps the trait's
-//! element-by-element default.
+//! The packed GEMM is an `f32`/`f64` kernel: the half types keep [`Real::packed_gemm`]'s
+//! default, the plain triple loop accumulating in the half type, and `tanh_slice` keeps the
+//! trait's element-by-element default.
 
-use crate::kernels::view::{Dst, MatRef};
 use crate::real::Real;
 pub use half::{bf16, f16};
-
-/// `C = [C +] A·B` by the definition, each partial sum rounded to `T`.
-/// Shapes: `a` `(m, k)`, `b` `(k, n)`, `c` `(m, n)` with row stride `c.ldc`.
-///
-/// # Safety
-/// `c` addresses the whole `(m, n)` destination and no one else writes it during the call.
-pub(crate) unsafe fn plain_gemm<T: Real>(
-    c: Dst<T>,
-    a: MatRef<'_, T>,
-    b: MatRef<'_, T>,
-    accumulate: bool,
-) {
-    for i in 0..a.rows {
-        for j in 0..b.cols {
-            let mut acc = T::ZERO;
-            for p in 0..a.cols {
-                acc += a.data[i * a.rs + p * a.cs] * b.data[p * b.rs + j * b.cs];
-            }
-            // SAFETY: (i, j) lies inside the (m, n) destination the caller owns.
-            let dst = unsafe { &mut *c.ptr.add(i * c.ldc + j) };
-            *dst = if accumulate { *dst + acc } else { acc };
-        }
-    }
-}
 
 macro_rules! half_real {
     ($t:ident) => {
@@ -69,23 +44,6 @@ macro_rules! half_real {
             fn mul_add(self, a: Self, b: Self) -> Self {
                 $t::from_f64(f64::mul_add($t::to_f64(self), $t::to_f64(a), $t::to_f64(b)))
             }
-            unsafe fn packed_gemm(
-                _buf: &mut Vec<Self>,
-                c: Dst<Self>,
-                a: MatRef<'_, Self>,
-                b: MatRef<'_, Self>,
-                accumulate: bool,
-            ) {
-                // SAFETY: forwarded from the caller's contract.
-                unsafe { plain_gemm(c, a, b, accumulate) }
-            }
-            fn with_packing<R>(f: impl FnOnce(&mut Vec<Vec<Self>>) -> R) -> R {
-                thread_local! {
-                    static PACK: std::cell::RefCell<Vec<Vec<$t>>> =
-                        const { std::cell::RefCell::new(Vec::new()) };
-                }
-                PACK.with_borrow_mut(f)
-            }
         }
     };
 }
@@ -97,6 +55,7 @@ half_real!(bf16);
 mod tests {
     use super::*;
     use crate::kernels::matmul::matmul;
+    use crate::kernels::view::MatRef;
 
     #[test]
     fn each_operation_rounds_to_the_half_type() {

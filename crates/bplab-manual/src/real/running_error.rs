@@ -46,9 +46,7 @@
 //! assert!((d.bound() - LAMBDA * var.sqrt()).abs() < 1e-20);
 //! ```
 
-use super::half_real::plain_gemm;
 use super::Real;
-use crate::kernels::view::{Dst, MatRef};
 use std::cmp::Ordering;
 use std::ops::{Add, AddAssign, Div, Mul, MulAssign, Neg, Sub, SubAssign};
 
@@ -232,19 +230,6 @@ impl Real for RunningError {
             v,
             (0.5 * v * self.sd() / s).powi(2) + (3.5 * Self::U * v).powi(2),
         )
-    }
-    unsafe fn packed_gemm(
-        _buf: &mut Vec<Self>,
-        c: Dst<Self>,
-        a: MatRef<'_, Self>,
-        b: MatRef<'_, Self>,
-        accumulate: bool,
-    ) {
-        // SAFETY: forwarded from the caller's contract.
-        unsafe { plain_gemm(c, a, b, accumulate) }
-    }
-    fn with_packing<R>(f: impl FnOnce(&mut Vec<Vec<Self>>) -> R) -> R {
-        f(&mut Vec::new()) // the plain loops pack nothing
     }
 }
 
