@@ -6,21 +6,9 @@
 //! gives burn-wgpu's per-op figures in `f32`.
 #![cfg(feature = "wgpu")]
 
-use bplab_lab::overhead::{measure_all, OverheadConfig};
-use std::process::Command;
+mod gpu;
 
-/// Runs the binary; returns its exit status, stdout and stderr.
-fn bplab(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_bplab"))
-        .args(args)
-        .output()
-        .expect("run bplab");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use gpu::bplab;
 
 #[test]
 fn check_on_manual_and_burn_wgpu_in_f32_exits_0_and_names_the_adapter() {
@@ -40,41 +28,16 @@ fn check_on_manual_and_burn_wgpu_in_f32_exits_0_and_names_the_adapter() {
 
 #[test]
 fn experiment_all_in_f64_leaves_burn_wgpu_out_and_naming_it_is_a_usage_error() {
-    let dir = std::env::temp_dir().join(format!("bplab-wgpu-exp-{}", std::process::id()));
-    let d = dir.to_str().unwrap();
-    let (code, out, err) = bplab(&[
-        "experiment",
-        "train",
-        "--quick",
-        "--epochs",
-        "1",
-        "--engine",
-        "all",
-        "--out",
-        d,
-    ]);
+    let (code, out, err) = gpu::experiment_train("all", None);
     assert_eq!(code, 0, "{out}\n{err}");
     assert!(
         out.contains("burn-flex") && !out.contains("burn-wgpu"),
         "{out}"
     );
-    let (code, _, err) = bplab(&[
-        "experiment",
-        "train",
-        "--quick",
-        "--epochs",
-        "1",
-        "--engine",
-        "burn-wgpu",
-        "--dtype",
-        "f64",
-        "--out",
-        d,
-    ]);
+    let (code, _, err) = gpu::experiment_train("burn-wgpu", Some("f64"));
     assert_eq!(code, 2, "{err}");
     let errors: Vec<&str> = err.lines().filter(|l| l.starts_with("error:")).collect();
     assert!(errors.len() == 1 && errors[0].contains("WGSL"), "{err}");
-    std::fs::remove_dir_all(&dir).ok();
 }
 
 #[test]
@@ -118,22 +81,5 @@ fn the_served_api_and_the_lesson_leave_burn_wgpu_out_of_all_in_f64() {
 
 #[test]
 fn the_overhead_lab_gives_burn_wgpu_per_op_figures_in_f32() {
-    // Batch 1 is seed-b1's own shape: the sweep compiles one new set of kernels (batch 2).
-    let cfg = OverheadConfig {
-        engines: "burn-wgpu".into(),
-        configs: vec!["seed-b1"],
-        sweep: vec![1, 2],
-        ..OverheadConfig::quick()
-    };
-    let rows = measure_all(&cfg).unwrap();
-    assert_eq!(rows.len(), 1);
-    let r = &rows[0];
-    assert_eq!(r.engine, "burn-wgpu");
-    let ops = r.ops.ops().expect("burn's autodiff nodes are counted");
-    assert!(ops > 0, "{r:?}");
-    for &(b, o) in &r.ops_by_batch {
-        assert_eq!(o, Some(ops), "ops at batch {b}");
-    }
-    let per_op = r.per_op_ns().expect("a fitted intercept");
-    assert!(per_op.is_finite(), "{r:?}");
+    gpu::assert_per_op_figures(&gpu::overhead_rows("burn-wgpu").unwrap(), "burn-wgpu");
 }

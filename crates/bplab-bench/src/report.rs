@@ -188,7 +188,7 @@ fn device_notes(r: &BenchReport) -> Vec<String> {
         .filter_map(|e| {
             let note = engines::device_note(e)?;
             Some(if engines::on_cpu_adapter(e) {
-                format!("{note}\n{e}: these rows are CPU numbers through the GPU code path (CubeCL kernels → WGSL → Vulkan on a software adapter), not a GPU's")
+                format!("{note}\n{e}: these rows are CPU numbers through the GPU code path (CubeCL kernels run by a software adapter), not a GPU's")
             } else {
                 note
             })

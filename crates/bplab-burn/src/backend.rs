@@ -22,6 +22,9 @@
 //! CubeCL, on the adapter [`crate::wgpu::adapter`] chooses; it computes in `f32` only (WGSL
 //! has no `f64`), which [`BurnBackend::check_dtype`] enforces. It is not in
 //! [`BurnBackend::ALL`], the CPU backends every test compares in both dtypes.
+//!
+//! **vulkan** (cargo feature `vulkan`). [`BurnBackend::Vulkan`] is the same runtime pinned to
+//! Vulkan, kernels compiled straight to SPIR-V ([`crate::vulkan`]); `f32` only as well.
 
 use bplab_core::DType;
 use burn::tensor::{DType as BurnDType, Device};
@@ -37,6 +40,9 @@ pub enum BurnBackend {
     /// burn's wgpu backend (CubeCL kernels compiled to WGSL), `f32` only.
     #[cfg(feature = "wgpu")]
     Wgpu,
+    /// burn's Vulkan device (CubeCL kernels compiled to SPIR-V), `f32` only.
+    #[cfg(feature = "vulkan")]
+    Vulkan,
 }
 
 impl BurnBackend {
@@ -50,6 +56,8 @@ impl BurnBackend {
             BurnBackend::Flex => "burn-flex",
             #[cfg(feature = "wgpu")]
             BurnBackend::Wgpu => "burn-wgpu",
+            #[cfg(feature = "vulkan")]
+            BurnBackend::Vulkan => crate::vulkan::ENGINE,
         }
     }
 
@@ -59,6 +67,8 @@ impl BurnBackend {
         match self {
             #[cfg(feature = "wgpu")]
             BurnBackend::Wgpu => crate::wgpu::f32_only(self.engine_name(), dtype),
+            #[cfg(feature = "vulkan")]
+            BurnBackend::Vulkan => crate::vulkan::check_dtype(dtype),
             _ => {
                 let _ = dtype;
                 Ok(())
@@ -66,8 +76,8 @@ impl BurnBackend {
         }
     }
 
-    /// The plain (inference) device of the backend. For wgpu, the adapter
-    /// [`crate::wgpu::adapter`] chooses (panics where there is none: engines call
+    /// The plain (inference) device of the backend. For wgpu and vulkan, the adapter
+    /// [`crate::wgpu::adapter`] or [`crate::vulkan::adapter`] chooses (panics where there is none: engines call
     /// [`BurnBackend::check_dtype`] and [`crate::wgpu::adapter`] first, which say so as errors).
     pub fn plain_device(self) -> Device {
         match self {
@@ -79,6 +89,11 @@ impl BurnBackend {
             BurnBackend::Flex => Device::flex(),
             #[cfg(feature = "wgpu")]
             BurnBackend::Wgpu => match crate::wgpu::plain_device() {
+                Ok(d) => d,
+                Err(e) => panic!("{e}"),
+            },
+            #[cfg(feature = "vulkan")]
+            BurnBackend::Vulkan => match crate::vulkan::plain_device() {
                 Ok(d) => d,
                 Err(e) => panic!("{e}"),
             },

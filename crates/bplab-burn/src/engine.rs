@@ -86,9 +86,18 @@ impl BurnEngine {
         Self::new(BurnBackend::Wgpu)
     }
 
-    /// `Ok` when this engine can compute in `dtype` on a device it has (the wgpu backend
-    /// refuses `f64` and needs an adapter; the CPU backends take both dtypes).
+    /// `burn-vulkan`: burn-autodiff over burn's Vulkan device (CubeCL kernels compiled to
+    /// SPIR-V), on the adapter [`crate::vulkan::adapter`] chooses.
+    #[cfg(feature = "vulkan")]
+    pub fn vulkan() -> Self {
+        Self::new(BurnBackend::Vulkan)
+    }
+
+    /// `Ok` when this engine can compute in `dtype` on a device it has (the GPU backends need
+    /// an adapter, burn-wgpu refuses `f64`; the CPU backends take both dtypes).
     fn ready(&self, dtype: DType) -> Result<()> {
+        // burn-wgpu's dtype is a pure input error, said before any adapter is probed;
+        // burn-vulkan's check asks its adapter and device first.
         self.backend.check_dtype(dtype)?;
         #[cfg(feature = "wgpu")]
         if self.backend == BurnBackend::Wgpu {

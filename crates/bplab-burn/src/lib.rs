@@ -11,8 +11,10 @@
 //! - [`engine`]: [`BurnEngine`], the [`bplab_core::Engine`] implementation;
 //! - [`train`]: [`BurnTrainer`], the network as a burn `Module` trained with burn's SGD and
 //!   gradient clipping;
-//! - [`wgpu`] (feature `wgpu`): the `burn-wgpu` engine's adapter, on burn's wgpu backend
-//!   (CubeCL), `f32` only.
+//! - [`wgpu`] (feature `wgpu` or `vulkan`): the adapter of burn's wgpu runtime; the
+//!   `burn-wgpu` engine on it (CubeCL kernels through WGSL), `f32` only;
+//! - [`vulkan`] (feature `vulkan`): the `burn-vulkan` engine's device, the same runtime pinned
+//!   to Vulkan with kernels compiled straight to SPIR-V.
 //!
 //! `docs/frameworks-burn.md` explains how burn computes the gradients and records what the
 //! tests measured (op precision, ReLU at 0, leaf-only gradients).
@@ -27,7 +29,9 @@ pub mod host;
 pub mod model;
 pub mod norm;
 pub mod train;
-#[cfg(feature = "wgpu")]
+#[cfg(feature = "vulkan")]
+pub mod vulkan;
+#[cfg(any(feature = "wgpu", feature = "vulkan"))]
 pub mod wgpu;
 
 pub use backend::BurnBackend;

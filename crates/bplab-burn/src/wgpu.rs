@@ -1,6 +1,7 @@
-//! The `burn-wgpu` engine's device: burn's wgpu backend (CubeCL kernels compiled to WGSL,
-//! handed by wgpu to Vulkan, Metal or DX12), which adapter it runs on, and why it computes in
-//! `f32` only.
+//! The device of burn's wgpu runtime, shared by the `burn-wgpu` engine (CubeCL kernels
+//! compiled to WGSL, handed by wgpu to Vulkan, Metal or DX12) and the `burn-vulkan` engine
+//! ([`crate::vulkan`]: the same runtime pinned to Vulkan, kernels compiled straight to SPIR-V):
+//! which adapter they run on, and why `burn-wgpu` computes in `f32` only.
 //!
 //! **Which adapter.** [`adapter`] probes the machine once per process, the way burn's
 //! `WgpuBackend::Auto` does (`cubecl-wgpu-0.11.3/src/runtime.rs:245-258`: the first graphics
@@ -10,15 +11,27 @@
 //! `auto` (that order), `discrete`, `integrated` or `cpu`, optionally with an index
 //! (`discrete:1`). The choice becomes burn's `DeviceKind::{DiscreteGpu(i), IntegratedGpu(i),
 //! Cpu}`, which cubecl resolves by the same per-type counting (`runtime.rs:976-1012`), so the
-//! adapter named in every command's header is the one that ran.
+//! adapter named in every command's header is the one that ran. `burn-vulkan` chooses the same
+//! way among the Vulkan adapters only ([`chosen_vulkan`]).
 //!
 //! **Precision.** WGSL has no 64-bit float type, so the wgpu backend cannot compute in `f64`;
 //! handed `f64` data it computes in `f32` without a word. This engine refuses `f64` instead
 //! ([`f32_only`]): an input error, never a silent `f32` run.
+//!
+//! **Not beside `burn-vulkan` on a Vulkan adapter.** burn's `vulkan` feature turns on
+//! cubecl-wgpu's `spirv`, and then cubecl compiles every Vulkan adapter's kernels to SPIR-V,
+//! `Device::wgpu` ones included (`cubecl-wgpu-0.11.3/src/backend/vulkan.rs:410`,
+//! `src/compiler/base.rs:198-210`). In a build with both features, [`adapter`] therefore
+//! refuses a Vulkan adapter rather than run `burn-wgpu` on a path that is not its own.
 
-use bplab_core::{DType, Error, Result};
+#[cfg(feature = "wgpu")]
+use bplab_core::DType;
+use bplab_core::{Error, Result};
 use burn::tensor::wgpu::wgpu;
-use burn::tensor::{Device, DeviceKind};
+#[cfg(feature = "wgpu")]
+use burn::tensor::Device;
+use burn::tensor::DeviceKind;
+#[cfg(feature = "wgpu")]
 use std::sync::OnceLock;
 
 /// The environment variable that chooses the adapter: `auto`, `discrete[:N]`,
@@ -98,11 +111,12 @@ fn bad_value(s: &str) -> Error {
 
 /// The graphics APIs burn's `Auto` tries, in its order (`cubecl-wgpu-0.11.3/src/graphics.rs:
 /// 120-130`): Metal on Apple platforms, else Vulkan, DX12, OpenGL.
-fn api_chain() -> Vec<wgpu::Backend> {
+#[cfg(feature = "wgpu")]
+fn api_chain() -> &'static [wgpu::Backend] {
     if cfg!(any(target_os = "macos", target_os = "ios")) {
-        vec![wgpu::Backend::Metal]
+        &[wgpu::Backend::Metal]
     } else {
-        vec![
+        &[
             wgpu::Backend::Vulkan,
             wgpu::Backend::Dx12,
             wgpu::Backend::Gl,
@@ -110,9 +124,9 @@ fn api_chain() -> Vec<wgpu::Backend> {
     }
 }
 
-/// The adapters of the first API in [`api_chain`] that has any.
-fn probe() -> (wgpu::Backend, Vec<wgpu::AdapterInfo>) {
-    for api in api_chain() {
+/// The adapters of the first API in `chain` that has any.
+fn probe(chain: &[wgpu::Backend]) -> (wgpu::Backend, Vec<wgpu::AdapterInfo>) {
+    for &api in chain {
         let instance = wgpu::Instance::new(wgpu::InstanceDescriptor {
             backends: api.into(),
             ..wgpu::InstanceDescriptor::new_without_display_handle()
@@ -125,11 +139,11 @@ fn probe() -> (wgpu::Backend, Vec<wgpu::AdapterInfo>) {
             return (api, infos);
         }
     }
-    (api_chain()[0], Vec::new())
+    (chain[0], Vec::new())
 }
 
 /// Runs a future that completes without waiting (wgpu's native adapter enumeration).
-fn block_on<F: std::future::Future>(f: F) -> F::Output {
+pub(crate) fn block_on<F: std::future::Future>(f: F) -> F::Output {
     use std::task::{Context, Poll, Waker};
     let mut cx = Context::from_waker(Waker::noop());
     let mut f = std::pin::pin!(f);
@@ -162,8 +176,13 @@ fn pick(
         })
 }
 
-/// Chooses the adapter for `want` among the probed ones.
-fn choose(want: Want, api: wgpu::Backend, infos: &[wgpu::AdapterInfo]) -> Result<Adapter> {
+/// Chooses the adapter for `want` among the probed ones, for `engine`.
+fn choose(
+    engine: &str,
+    want: Want,
+    api: wgpu::Backend,
+    infos: &[wgpu::AdapterInfo],
+) -> Result<Adapter> {
     use wgpu::DeviceType as T;
     let found = match want {
         Want::Auto => pick(api, infos, T::DiscreteGpu, 0, DeviceKind::DiscreteGpu(0))
@@ -193,34 +212,59 @@ fn choose(want: Want, api: wgpu::Backend, infos: &[wgpu::AdapterInfo]) -> Result
             .map(|i| format!("{} ({:?})", i.name, i.device_type))
             .collect();
         Error::EngineUnavailable(format!(
-            "burn-wgpu: no {want:?} adapter on {api:?} (found: {}); install a Vulkan driver (Debian: mesa-vulkan-drivers libvulkan1) or set {DEVICE_ENV}",
+            "{engine}: no {want:?} adapter on {api:?} (found: {}); install a Vulkan driver (Debian: mesa-vulkan-drivers libvulkan1) or set {DEVICE_ENV}",
             if seen.is_empty() { "none".to_string() } else { seen.join(", ") }
         ))
     })
 }
 
+/// The adapter `engine` runs on among the first API of `chain` that has any, chosen by
+/// `BPLAB_WGPU_DEVICE` (default `auto`: discrete GPU, else integrated, else CPU). Probes the
+/// machine each call: the engines keep the answer ([`adapter`], [`crate::vulkan::adapter`]).
+pub(crate) fn chosen(engine: &str, chain: &[wgpu::Backend]) -> Result<Adapter> {
+    let want = match std::env::var(DEVICE_ENV) {
+        Ok(v) => parse_want(&v)?,
+        Err(_) => Want::Auto,
+    };
+    let (api, infos) = probe(chain);
+    choose(engine, want, api, &infos)
+}
+
+/// The Vulkan adapter `BPLAB_WGPU_DEVICE` chooses (the `burn-vulkan` engine's candidate,
+/// before [`crate::vulkan::adapter`] decides whether the engine runs on it).
+pub fn chosen_vulkan() -> Result<Adapter> {
+    chosen("burn-vulkan", &[wgpu::Backend::Vulkan])
+}
+
 /// The adapter the `burn-wgpu` engine runs on: probed once per process, chosen by
-/// `BPLAB_WGPU_DEVICE` (default `auto`: discrete GPU, else integrated, else CPU).
+/// `BPLAB_WGPU_DEVICE` (default `auto`: discrete GPU, else integrated, else CPU). In a build
+/// with the `vulkan` feature, a Vulkan adapter is refused (see the module header).
+#[cfg(feature = "wgpu")]
 pub fn adapter() -> Result<Adapter> {
     static CHOSEN: OnceLock<Result<Adapter>> = OnceLock::new();
     CHOSEN
         .get_or_init(|| {
-            let want = match std::env::var(DEVICE_ENV) {
-                Ok(v) => parse_want(&v)?,
-                Err(_) => Want::Auto,
-            };
-            let (api, infos) = probe();
-            choose(want, api, &infos)
+            let a = chosen("burn-wgpu", api_chain())?;
+            #[cfg(feature = "vulkan")]
+            if a.api == "Vulkan" {
+                return Err(Error::EngineUnavailable(format!(
+                    "burn-wgpu: this binary is built with the vulkan feature, under which cubecl compiles every Vulkan adapter's kernels to SPIR-V (cubecl-wgpu 0.11.3, src/compiler/base.rs:198-210), so burn-wgpu on {} would not be the WGSL path; use --engine burn-vulkan, or build with --features wgpu alone",
+                    a.name
+                )));
+            }
+            Ok(a)
         })
         .clone()
 }
 
 /// The plain (inference) wgpu device on [`adapter`].
+#[cfg(feature = "wgpu")]
 pub fn plain_device() -> Result<Device> {
     Ok(Device::wgpu(adapter()?.kind))
 }
 
 /// `Ok` for `f32`; for `f64` the input error that says why the engine cannot compute in it.
+#[cfg(feature = "wgpu")]
 pub fn f32_only(engine: &str, dtype: DType) -> Result<()> {
     match dtype {
         DType::F32 => Ok(()),
@@ -246,6 +290,7 @@ mod tests {
         }
     }
 
+    #[cfg(feature = "wgpu")]
     #[test]
     fn f64_is_an_input_error() {
         assert!(f32_only("burn-wgpu", DType::F32).is_ok());

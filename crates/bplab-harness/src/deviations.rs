@@ -62,10 +62,11 @@ pub fn conventions(engine: &str) -> Conventions {
             kinks: BURN_KINKS,
             ..Conventions::EXACT
         },
-        // burn-wgpu: burn-cubecl and burn-fusion take every default `ActivationOps`
-        // (burn-cubecl-0.22.1/src/ops/activation.rs:4, burn-fusion-0.22.1/src/ops/activation.rs:4):
-        // burn-ndarray's GELU backward and sigmoid (burn-backend's defaults above).
-        "burn-wgpu" => Conventions {
+        // burn-wgpu and burn-vulkan: burn-cubecl and burn-fusion take every default
+        // `ActivationOps` (burn-cubecl-0.22.1/src/ops/activation.rs:4,
+        // burn-fusion-0.22.1/src/ops/activation.rs:4): burn-ndarray's GELU backward and sigmoid
+        // (burn-backend's defaults above), whichever shader language the kernels are compiled to.
+        "burn-wgpu" | "burn-vulkan" => Conventions {
             kinks: BURN_KINKS,
             gelu_backward: GeluBackward::BurnNdarrayTanh,
             sigmoid_f32: true,

@@ -20,24 +20,34 @@ pub const ENGINE_NAMES: [&str; 6] = [
 ];
 
 /// Engines outside the default build: `burn-wgpu` (cargo feature `wgpu`), burn on its wgpu
-/// backend through CubeCL, `f32` only. Known to every binary, so a binary without it says it
-/// is not built in rather than that the name is unknown.
-pub const GPU_ENGINE_NAMES: [&str; 1] = ["burn-wgpu"];
+/// backend through CubeCL and WGSL, `f32` only; `burn-vulkan` (cargo feature `vulkan`), the
+/// same runtime pinned to Vulkan with kernels compiled to SPIR-V. Known to every binary, so a
+/// binary without one says it is not built in rather than that the name is unknown.
+pub const GPU_ENGINE_NAMES: [&str; 2] = ["burn-wgpu", "burn-vulkan"];
 
 /// True when `name` is an engine of the contract ([`ENGINE_NAMES`] or [`GPU_ENGINE_NAMES`]).
 pub fn is_known(name: &str) -> bool {
     ENGINE_NAMES.contains(&name) || GPU_ENGINE_NAMES.contains(&name)
 }
 
-/// True when engine `name` can compute in `dtype` (`burn-wgpu` cannot in `f64`: WGSL has no
-/// 64-bit float).
+/// True when engine `name` can compute in `dtype` here: `burn-wgpu` not in `f64` (WGSL has no
+/// 64-bit float); `burn-vulkan` in `f32` where its adapter runs it (asks the driver), never in
+/// `f64` (cubecl-spirv's `f64` transcendentals are invalid SPIR-V) nor in a binary without it.
 pub fn computes_in(name: &str, dtype: DType) -> bool {
-    !(GPU_ENGINE_NAMES.contains(&name) && dtype == DType::F64)
+    match name {
+        "burn-wgpu" => dtype == DType::F32,
+        #[cfg(feature = "vulkan")]
+        "burn-vulkan" => bplab_burn::vulkan::check_dtype(dtype).is_ok(),
+        #[cfg(not(feature = "vulkan"))]
+        "burn-vulkan" => false,
+        _ => true,
+    }
 }
 
 /// `--engine NAME|all` for a command computing in `dtype`: [`select`], except that `all`
-/// leaves out the engines that cannot compute in `dtype` (so `--engine all` in `f64` runs every
-/// CPU engine), while naming such an engine explicitly is the engine's own input error.
+/// leaves out the engines that cannot compute in `dtype` here (so `--engine all` in `f64` runs
+/// every CPU engine, and burn-vulkan only where its adapter runs it), while naming such an
+/// engine explicitly is the engine's own error.
 pub fn select_for(spec: &str, dtype: DType) -> Result<Vec<Box<dyn Engine>>> {
     let mut engines = select(spec)?;
     if spec == "all" {
@@ -53,8 +63,19 @@ pub fn device_note(name: &str) -> Option<String> {
     #[cfg(feature = "wgpu")]
     if name == "burn-wgpu" {
         return Some(match bplab_burn::wgpu::adapter() {
-            Ok(a) => format!("burn-wgpu adapter: {}", a.describe()),
+            Ok(a) => format!("burn-wgpu adapter: {} · kernels: WGSL", a.describe()),
             Err(e) => format!("burn-wgpu adapter: none ({e})"),
+        });
+    }
+    #[cfg(feature = "vulkan")]
+    if name == "burn-vulkan" {
+        return Some(match bplab_burn::vulkan::adapter() {
+            Ok(a) => format!(
+                "burn-vulkan adapter: {} · kernels: SPIR-V ({})",
+                a.describe(),
+                bplab_burn::vulkan::SPIRV_RUNTIME
+            ),
+            Err(e) => format!("burn-vulkan adapter: none ({e})"),
         });
     }
     let _ = name;
@@ -67,6 +88,10 @@ pub fn on_cpu_adapter(name: &str) -> bool {
     #[cfg(feature = "wgpu")]
     if name == "burn-wgpu" {
         return bplab_burn::wgpu::adapter().is_ok_and(|a| a.is_cpu());
+    }
+    #[cfg(feature = "vulkan")]
+    if name == "burn-vulkan" {
+        return bplab_burn::vulkan::adapter().is_ok_and(|a| a.is_cpu());
     }
     let _ = name;
     false
@@ -88,6 +113,8 @@ pub fn engine(name: &str) -> Result<Box<dyn Engine>> {
         "candle-custom" => Box::new(bplab_candle::CandleEngine::custom(CustomOps::CORRECT)),
         #[cfg(feature = "wgpu")]
         "burn-wgpu" => Box::new(bplab_burn::BurnEngine::wgpu()),
+        #[cfg(feature = "vulkan")]
+        "burn-vulkan" => Box::new(bplab_burn::BurnEngine::vulkan()),
         n if is_known(n) => {
             return Err(Error::EngineUnavailable(format!(
                 "'{n}' is not built into this binary (built in: {})",
@@ -160,6 +187,9 @@ pub fn built_in() -> Vec<&'static str> {
     }
     if cfg!(feature = "wgpu") {
         v.push("burn-wgpu");
+    }
+    if cfg!(feature = "vulkan") {
+        v.push("burn-vulkan");
     }
     v
 }

@@ -141,6 +141,8 @@ fn pinned(backend: BurnBackend, op: Op, dtype: DType) -> Pin {
         // burn-wgpu is not in `BurnBackend::ALL` (f32 only): tests/wgpu.rs.
         #[cfg(feature = "wgpu")]
         (_, _, BurnBackend::Wgpu) => unreachable!("burn-wgpu is not measured here"),
+        #[cfg(feature = "vulkan")]
+        (_, _, BurnBackend::Vulkan) => unreachable!("burn-vulkan is not measured here"),
     }
 }
 

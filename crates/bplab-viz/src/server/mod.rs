@@ -359,7 +359,8 @@ fn step_of(req: StepRequest) -> Result<Value> {
 }
 
 /// `[{"name", "dtypes"}]`: the engines this binary was built with (`burn-wgpu` with the `wgpu`
-/// feature), then `all`, for the page's engine menu; each with the dtypes it computes in.
+/// feature, `burn-vulkan` with `vulkan`) that can compute here, then `all`, for the page's
+/// engine menu; each with the dtypes it computes in.
 pub fn engines() -> serde_json::Value {
     use bplab_core::DType;
     use bplab_harness::engines::{built_in, computes_in};
@@ -372,7 +373,9 @@ pub fn engines() -> serde_json::Value {
     };
     let mut v: Vec<serde_json::Value> = built_in()
         .into_iter()
-        .map(|n| serde_json::json!({ "name": n, "dtypes": dtypes(n) }))
+        .map(|n| (n, dtypes(n)))
+        .filter(|(_, d)| !d.is_empty())
+        .map(|(n, d)| serde_json::json!({ "name": n, "dtypes": d }))
         .collect();
     v.push(serde_json::json!({ "name": "all", "dtypes": ["f64", "f32"] }));
     serde_json::Value::Array(v)
