@@ -77,8 +77,9 @@ impl BurnBackend {
     }
 
     /// The plain (inference) device of the backend. For wgpu and vulkan, the adapter
-    /// [`crate::wgpu::adapter`] or [`crate::vulkan::adapter`] chooses (panics where there is none: engines call
-    /// [`BurnBackend::check_dtype`] and [`crate::wgpu::adapter`] first, which say so as errors).
+    /// [`crate::wgpu::adapter`] or [`crate::vulkan::adapter`] chooses (panics where there is
+    /// none: engines call [`BurnBackend::check_dtype`] and the adapter first, which say so as
+    /// errors).
     pub fn plain_device(self) -> Device {
         match self {
             // `Device::ndarray` is deprecated since burn 0.22.0 ("use `Device::flex()`"), but
@@ -88,15 +89,9 @@ impl BurnBackend {
             BurnBackend::NdArray => Device::ndarray(),
             BurnBackend::Flex => Device::flex(),
             #[cfg(feature = "wgpu")]
-            BurnBackend::Wgpu => match crate::wgpu::plain_device() {
-                Ok(d) => d,
-                Err(e) => panic!("{e}"),
-            },
+            BurnBackend::Wgpu => crate::wgpu::plain_device().unwrap_or_else(|e| panic!("{e}")),
             #[cfg(feature = "vulkan")]
-            BurnBackend::Vulkan => match crate::vulkan::plain_device() {
-                Ok(d) => d,
-                Err(e) => panic!("{e}"),
-            },
+            BurnBackend::Vulkan => crate::vulkan::plain_device().unwrap_or_else(|e| panic!("{e}")),
         }
     }
 
@@ -104,6 +99,23 @@ impl BurnBackend {
     /// (`GradientCheckpointingStrategy::Disabled`, i.e. `Autodiff<B, NoCheckpointing>`).
     pub fn device(self) -> Device {
         self.plain_device().autodiff()
+    }
+}
+
+/// The graphics adapter engine `name` runs on and the language its kernels are compiled to
+/// (`burn-wgpu`: WGSL; `burn-vulkan`: SPIR-V, served by cubecl's `wgpu<spirv>` runtime), for
+/// the GPU engines this build has; `None` for any other name.
+#[cfg(any(feature = "wgpu", feature = "vulkan"))]
+pub fn gpu_adapter(name: &str) -> Option<(bplab_core::Result<crate::wgpu::Adapter>, String)> {
+    match name {
+        #[cfg(feature = "wgpu")]
+        "burn-wgpu" => Some((crate::wgpu::adapter(), "WGSL".to_string())),
+        #[cfg(feature = "vulkan")]
+        crate::vulkan::ENGINE => Some((
+            crate::vulkan::adapter(),
+            format!("SPIR-V ({})", crate::vulkan::SPIRV_RUNTIME),
+        )),
+        _ => None,
     }
 }
 

@@ -96,8 +96,8 @@ impl BurnEngine {
     /// `Ok` when this engine can compute in `dtype` on a device it has (the GPU backends need
     /// an adapter, burn-wgpu refuses `f64`; the CPU backends take both dtypes).
     fn ready(&self, dtype: DType) -> Result<()> {
-        // burn-wgpu's dtype is a pure input error, said before any adapter is probed;
-        // burn-vulkan's check asks its adapter and device first.
+        // f64 on burn-wgpu or burn-vulkan is a pure input error, said before any adapter is
+        // probed; burn-vulkan's f32 check probes its adapter.
         self.backend.check_dtype(dtype)?;
         #[cfg(feature = "wgpu")]
         if self.backend == BurnBackend::Wgpu {

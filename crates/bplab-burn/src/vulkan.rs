@@ -13,8 +13,8 @@
 //! "OpInBoundsAccessChain reached non-composite type"), on which Mesa's lavapipe 22.3 crashes
 //! while creating the pipeline of the first matmul (docs/gpu.md reproduces it in C). The engine
 //! is refused there, with that reason, instead of crashing. cubecl takes the SPIR-V compiler
-//! only for an adapter with the Vulkan features it needs (the Vulkan memory model with device scope,
-//! buffer device addresses, SPIR-V 1.3: `cubecl-wgpu-0.11.3/src/backend/vulkan/
+//! only for an adapter with the Vulkan features it needs (the Vulkan memory model with device
+//! scope, buffer device addresses, SPIR-V 1.3: `cubecl-wgpu-0.11.3/src/backend/vulkan/
 //! features.rs:315-327`) and otherwise falls back to WGSL without a word; [`adapter`] asks
 //! the runtime which compiler serves the device (cubecl's runtime name, `wgpu<spirv>`,
 //! `src/runtime.rs:616-622`) and refuses any other, so this engine is offered only where its

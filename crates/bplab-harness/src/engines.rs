@@ -60,22 +60,11 @@ pub fn select_for(spec: &str, dtype: DType) -> Result<Vec<Box<dyn Engine>>> {
 /// ran (`burn-wgpu adapter: llvmpipe (LLVM 15.0.6, 256 bits) · Cpu · Vulkan · Mesa 22.3.6 …`);
 /// `None` for the CPU engines.
 pub fn device_note(name: &str) -> Option<String> {
-    #[cfg(feature = "wgpu")]
-    if name == "burn-wgpu" {
-        return Some(match bplab_burn::wgpu::adapter() {
-            Ok(a) => format!("burn-wgpu adapter: {} · kernels: WGSL", a.describe()),
-            Err(e) => format!("burn-wgpu adapter: none ({e})"),
-        });
-    }
-    #[cfg(feature = "vulkan")]
-    if name == "burn-vulkan" {
-        return Some(match bplab_burn::vulkan::adapter() {
-            Ok(a) => format!(
-                "burn-vulkan adapter: {} · kernels: SPIR-V ({})",
-                a.describe(),
-                bplab_burn::vulkan::SPIRV_RUNTIME
-            ),
-            Err(e) => format!("burn-vulkan adapter: none ({e})"),
+    #[cfg(any(feature = "wgpu", feature = "vulkan"))]
+    if let Some((adapter, kernels)) = bplab_burn::backend::gpu_adapter(name) {
+        return Some(match adapter {
+            Ok(a) => format!("{name} adapter: {} · kernels: {kernels}", a.describe()),
+            Err(e) => format!("{name} adapter: none ({e})"),
         });
     }
     let _ = name;
@@ -85,13 +74,9 @@ pub fn device_note(name: &str) -> Option<String> {
 /// True when engine `name` runs on a CPU adapter through a GPU code path (burn-wgpu on
 /// lavapipe): its timings are CPU numbers, labelled so.
 pub fn on_cpu_adapter(name: &str) -> bool {
-    #[cfg(feature = "wgpu")]
-    if name == "burn-wgpu" {
-        return bplab_burn::wgpu::adapter().is_ok_and(|a| a.is_cpu());
-    }
-    #[cfg(feature = "vulkan")]
-    if name == "burn-vulkan" {
-        return bplab_burn::vulkan::adapter().is_ok_and(|a| a.is_cpu());
+    #[cfg(any(feature = "wgpu", feature = "vulkan"))]
+    if let Some((adapter, _)) = bplab_burn::backend::gpu_adapter(name) {
+        return adapter.is_ok_and(|a| a.is_cpu());
     }
     let _ = name;
     false
