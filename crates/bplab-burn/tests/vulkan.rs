@@ -21,24 +21,31 @@ use bplab_burn::{BurnBackend, BurnEngine};
 use bplab_core::{DType, Engine};
 
 /// The Vulkan adapter `BPLAB_WGPU_DEVICE` chooses, and whether it has the explicit layout,
-/// read from the driver independently of the engine's own refusal. Once per process, after
-/// the engine's own probe (cubecl's included), and called by every test before it touches the
-/// device: each probe creates a Vulkan instance, and with Debian trixie's Vulkan loader and
+/// read from the driver independently of the engine's own refusal. Probed once per process,
+/// after the engine's own probe (cubecl's included), and asked by every test before it touches
+/// the device: each probe creates a Vulkan instance, and with Debian trixie's Vulkan loader and
 /// lavapipe 26.1 an instance enumerating adapters while another thread used the device crashed
 /// the process now and then (SIGSEGV in `libvulkan.so.1`; docs/gpu.md). The engine keeps the
 /// same order: every probe in [`bplab_burn::vulkan::adapter`], before its first kernel.
-fn runs_here() -> bool {
-    static RUNS: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *RUNS.get_or_init(|| {
+fn probed() -> &'static (bplab_burn::wgpu::Adapter, bool) {
+    static PROBED: std::sync::OnceLock<(bplab_burn::wgpu::Adapter, bool)> =
+        std::sync::OnceLock::new();
+    PROBED.get_or_init(|| {
         let _ = bplab_burn::vulkan::adapter();
         let a = bplab_burn::wgpu::chosen_vulkan().expect("a Vulkan adapter (lavapipe in CI)");
-        bplab_burn::vulkan::explicit_workgroup_layout(&a).unwrap()
+        let layout = bplab_burn::vulkan::explicit_workgroup_layout(&a).unwrap();
+        (a, layout)
     })
 }
 
-/// Where the run is meant to exercise the engine (CI's Mesa 26 chroot, `tools/gpu/
-/// mesa-chroot.sh`, sets `BPLAB_REQUIRE_VULKAN=1`), a refusal is a failure, not a pass of the
-/// refusal tests.
+/// Whether the chosen Vulkan adapter has the explicit layout ([`probed`]).
+fn runs_here() -> bool {
+    probed().1
+}
+
+/// Where the run is meant to exercise the engine (`BPLAB_REQUIRE_VULKAN=1`, as docs/gpu.md runs
+/// this binary in `tools/gpu/mesa-chroot.sh`'s Mesa 26 chroot), a refusal is a failure, not a
+/// pass of the refusal tests.
 #[test]
 fn the_engine_runs_where_the_run_requires_it() {
     if std::env::var_os("BPLAB_REQUIRE_VULKAN").is_some() {
@@ -60,8 +67,7 @@ fn f64_is_refused_as_an_input_error_naming_the_invalid_spirv() {
 #[test]
 fn f64_tanh_and_exp_through_spirv_on_this_adapter() {
     use burn::tensor::{DType as BurnDType, Device, Tensor, TensorData};
-    let _ = runs_here(); // every probe before any work reaches the device (see runs_here)
-    let a = bplab_burn::wgpu::chosen_vulkan().expect("a Vulkan adapter (lavapipe in CI)");
+    let a = &probed().0; // every probe before any work reaches the device (see probed)
     let d = Device::vulkan(a.kind.clone());
     let xs = [0.5f64, -1.0, 2.0, 3.0];
     let x = Tensor::<2>::from_data(TensorData::new(xs.to_vec(), [1, 4]), (&d, BurnDType::F64));
