@@ -5,7 +5,7 @@
 //! exits 0 in `f32`, naming the adapter and its SPIR-V kernels; the served page's engine menu
 //! offers it in f32;
 //! `--engine all` runs it; the overhead lab gives its per-op figures. Where it does not (Mesa's
-//! lavapipe 22.3, CI's adapter: cubecl-spirv 0.11.3 would emit invalid SPIR-V and the driver
+//! lavapipe 22.3, Debian 12's: cubecl-spirv 0.11.3 would emit invalid SPIR-V and the driver
 //! crash, docs/gpu.md): naming it exits 2 with one line saying why — never a crash — and the
 //! menu and `--engine all` leave it out.
 #![cfg(feature = "vulkan")]

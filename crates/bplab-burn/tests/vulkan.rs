@@ -8,7 +8,7 @@
 //! Where the Vulkan adapter has `workgroupMemoryExplicitLayout` (a GPU driver that offers
 //! `VK_KHR_workgroup_memory_explicit_layout`), the engine runs the GPU engines' test body
 //! ([`gpu`]) in `f32` (lavapipe from Mesa 26 has it: `tools/gpu/mesa-chroot.sh` runs this
-//! binary there). Where it has not — Mesa's lavapipe 22.3, CI's adapter — cubecl-spirv
+//! binary there). Where it has not — Mesa's lavapipe 22.3, Debian 12's — cubecl-spirv
 //! 0.11.3 would emit invalid SPIR-V for shared memory and the driver would crash (docs/gpu.md),
 //! so the engine is refused there: every entry point returns one line saying why, and nothing
 //! reaches the driver.
@@ -32,7 +32,8 @@ fn probed() -> &'static (bplab_burn::wgpu::Adapter, bool) {
         std::sync::OnceLock::new();
     PROBED.get_or_init(|| {
         let _ = bplab_burn::vulkan::adapter();
-        let a = bplab_burn::wgpu::chosen_vulkan().expect("a Vulkan adapter (lavapipe in CI)");
+        let a =
+            bplab_burn::wgpu::chosen_vulkan().expect("a Vulkan adapter (lavapipe or a GPU driver)");
         let layout = bplab_burn::vulkan::explicit_workgroup_layout(&a).unwrap();
         (a, layout)
     })

@@ -3,7 +3,7 @@
 //! (`tools/reference/generate.py`, under `tests/fixtures/`) through `check --reference`'s own
 //! comparison, in `f32` and — where the adapter's shaders have 64-bit floats — in `f64`, each
 //! at its dtype's exact tolerance, wherever the engine runs (an adapter with
-//! `workgroupMemoryExplicitLayout`). Where it does not (Mesa's lavapipe 22.3, CI's adapter:
+//! `workgroupMemoryExplicitLayout`). Where it does not (Mesa's lavapipe 22.3, Debian 12's:
 //! docs/gpu.md), `check` fails with one line saying why and `--engine all` leaves it out.
 #![cfg(feature = "vulkan")]
 
