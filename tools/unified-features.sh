@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Which shared dependencies the `wgpu` build compiles with other features than the default build
 # (`cargo test --workspace`): each one listed, and every crate above it, is compiled twice in CI.
-# crates/workspace-hack gives the default build those features; this prints what it misses, or
-# "none". Packages of the GPU stack and the workspace's own are left out (they differ on purpose).
+# crates/workspace-hack gives the default build those features; this prints every package whose
+# feature sets differ between the two builds, or "none". Packages of the GPU stack and the workspace's own are left out (they differ on purpose).
 # `cargo tree` does not say whether a unit is built for the host (proc macros, build scripts) or
 # the target, so a package the wgpu build also compiles once more on its own (an extra unit only
 # it has, e.g. `indexmap` with no features) is listed too: the features only the default build
